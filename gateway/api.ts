@@ -1,0 +1,143 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AlarmBook } from '../src/alarms/book.js';
+import type { AlarmStore } from '../src/alarms/store.js';
+import type { Clock } from '../src/core/clock.js';
+import { CbmError, isCbmError } from '../src/core/errors.js';
+import type { IngestStats } from '../src/ingest/pipeline.js';
+import type { LoadedRules } from '../src/rules/load.js';
+import type { SourceStatus } from '../src/sources/source.js';
+import type { Catalog } from '../src/tags/catalog.js';
+import type { LatestValues } from '../src/tags/latest.js';
+import type { TimeSeriesStats } from '../src/timeseries/writer.js';
+import type { DispatcherStats } from '../src/workorders/dispatcher.js';
+import type { DeliveryState, Outbox } from '../src/workorders/outbox.js';
+import { dashboardHtml } from './dashboard.js';
+import { metricsText } from './metrics.js';
+
+/** What the API reads. It only reads state; commands go through narrow interfaces added here. */
+export interface ApiDeps {
+  gatewayId: string;
+  site: { id: string; name: string };
+  clock: Clock;
+  startedAt: number;
+  catalog: Catalog;
+  latest: LatestValues;
+  book: AlarmBook;
+  alarmStore: AlarmStore;
+  outbox: Outbox;
+  rules: () => LoadedRules;
+  ingest: () => IngestStats;
+  dispatcher: () => DispatcherStats;
+  timeseries: () => TimeSeriesStats | undefined;
+  sources: () => SourceStatus[];
+}
+
+const DELIVERY_STATES = new Set<DeliveryState>(['pending', 'delivered', 'failed', 'cancelled']);
+
+function activeAlarms(d: ApiDeps, assetId: string) {
+  const rules = d.rules();
+  return rules.instances
+    .filter((i) => i.asset.id === assetId)
+    .map((i) => ({ inst: i, s: d.book.peek(i.key) }))
+    .filter((x) => x.s?.state === 'active')
+    .map(({ inst, s }) => ({ rule: inst.rule.id, name: inst.rule.name, priority: inst.rule.priority, episode: s!.episode, since: new Date(s!.since).toISOString() }));
+}
+
+function assetView(d: ApiDeps, id: string) {
+  const a = d.catalog.asset(id);
+  if (!a) throw new CbmError('CBM_ERR_NOT_FOUND', `no asset "${id}"`);
+  const alarms = activeAlarms(d, id);
+  const worst = alarms.reduce((p, x) => Math.min(p, x.priority), 5);
+  return {
+    id: a.id,
+    name: a.name,
+    class: a.class ?? null,
+    serialNumber: a.serialNumber ?? null,
+    manufacturer: a.manufacturer ?? null,
+    model: a.model ?? null,
+    criticality: a.criticality,
+    path: a.path,
+    location: a.location,
+    health: alarms.length === 0 ? 'ok' : worst <= 2 ? 'alarm' : 'warning',
+    activeAlarms: alarms,
+    tags: a.tags.map((t) => {
+      const v = d.latest.get(t.index);
+      return {
+        id: t.id,
+        name: t.name,
+        unit: t.unit ?? null,
+        value: v?.value ?? null,
+        ts: v ? new Date(v.ts).toISOString() : null,
+        quality: v?.quality ?? null,
+        reason: v?.reason ?? null,
+      };
+    }),
+  };
+}
+
+/** Builds the HTTP API without listening (fastify's testing pattern: `inject()` in tests). */
+export function buildApi(d: ApiDeps): FastifyInstance {
+  const app = Fastify({ logger: false });
+
+  app.setErrorHandler((err, _req, reply) => {
+    if (isCbmError(err)) return reply.status(err.statusCode).send({ code: err.code, message: err.message });
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    return reply.status(status).send({ code: status < 500 ? 'CBM_ERR_BAD_REQUEST' : 'CBM_ERR_INTERNAL', message: (err as Error).message });
+  });
+
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(dashboardHtml(d.site.name)));
+
+  app.get('/api/health', async () => {
+    const sources = d.sources();
+    const ts = d.timeseries();
+    const degraded = sources.some((s) => s.state !== 'connected') || (ts !== undefined && !ts.connected);
+    return {
+      status: degraded ? 'degraded' : 'ok',
+      gatewayId: d.gatewayId,
+      site: d.site,
+      uptimeSeconds: Math.round((d.clock.now() - d.startedAt) / 1000),
+      sources,
+      ingest: d.ingest(),
+      rules: { rules: d.rules().rules.length, instances: d.rules().instances.length },
+      outbox: d.outbox.counts(),
+      dispatcher: d.dispatcher(),
+      timeseries: ts ?? null,
+    };
+  });
+
+  app.get('/api/assets', async () => [...d.catalog.assets.keys()].map((id) => assetView(d, id)));
+  app.get<{ Params: { id: string } }>('/api/assets/:id', async (req) => assetView(d, req.params.id));
+
+  app.get<{ Querystring: { asset?: string; state?: string; limit?: string } }>('/api/work-orders', async (req) => {
+    const { asset, state } = req.query;
+    if (state !== undefined && !DELIVERY_STATES.has(state as DeliveryState)) {
+      throw new CbmError('CBM_ERR_BAD_REQUEST', `state must be one of ${[...DELIVERY_STATES].join(', ')}`);
+    }
+    const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
+    return d.outbox.list({ assetId: asset, state: state as DeliveryState | undefined, limit }).map((r) => ({
+      ...r.order,
+      deliveries: r.deliveries.map((x) => ({
+        target: x.targetId,
+        state: x.state,
+        attempts: x.attempts,
+        lastError: x.lastError,
+        externalId: x.externalId,
+        nextAttemptAt: x.state === 'pending' ? new Date(x.nextAt).toISOString() : null,
+        deliveredAt: x.deliveredAt ? new Date(x.deliveredAt).toISOString() : null,
+      })),
+    }));
+  });
+
+  app.get<{ Querystring: { asset?: string; limit?: string } }>('/api/alarms', async (req) => {
+    const active = [...d.catalog.assets.keys()].filter((id) => !req.query.asset || id === req.query.asset).flatMap((id) => activeAlarms(d, id).map((a) => ({ asset: id, ...a })));
+    const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
+    const history = d.alarmStore.events(req.query.asset, limit).map((e) => ({ rule: e.rule_id, asset: e.asset_id, episode: e.episode, change: e.change, priority: e.priority, ts: new Date(e.ts).toISOString() }));
+    return { active, history };
+  });
+
+  app.get('/metrics', async (_req, reply) =>
+    reply.type('text/plain; version=0.0.4').send(metricsText({ ingest: d.ingest(), outbox: d.outbox.counts(), dispatcher: d.dispatcher(), timeseries: d.timeseries(), sources: d.sources() })),
+  );
+
+  return app;
+}

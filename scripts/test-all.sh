@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test: installs the Debian packages the integration tests need when they are
+# missing (real servers: Mosquitto, VictoriaMetrics, pymodbus, mbpoll), then typecheck, build
+# and the whole vitest suite. `.ci/run` calls exactly this through `npm test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
+have mosquitto || need+=(mosquitto)
+have mosquitto_pub || need+=(mosquitto-clients)
+have victoria-metrics || need+=(victoria-metrics)
+have mbpoll || need+=(mbpoll)
+/usr/bin/python3 -c 'import pymodbus' >/dev/null 2>&1 || need+=(python3-pymodbus)
+if ((${#need[@]})); then
+  echo "installing Debian packages for the tests: ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+[ -d node_modules ] || npm ci
+npm run typecheck
+npm run build
+npx vitest run "$@"

@@ -1,0 +1,29 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { siteConfigSchema, type SiteConfig } from './schema.js';
+import { loadYamlWith } from './yaml-file.js';
+
+export interface LoadedConfig {
+  file: string;
+  /** Folder of the config file: relative paths inside it resolve from here. */
+  baseDir: string;
+  config: Readonly<SiteConfig>;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o !== null && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** Loads, interpolates and validates a site configuration; the result is frozen. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, text?: string): LoadedConfig {
+  const abs = resolve(file);
+  const config = loadYamlWith(siteConfigSchema, abs, 'CBM_ERR_CONFIG_INVALID', env, text);
+  return { file: abs, baseDir: dirname(abs), config: deepFreeze(config) };
+}
+
+export function resolveFrom(baseDir: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(baseDir, p);
+}

@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import { duration } from './duration.js';
+
+/** Ids appear in tag keys, topics and URLs: keep them to a safe alphabet. */
+export const id = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+$/, 'expected an id of letters, digits, "_", "." or "-"');
+
+const topicMapping = z
+  .object({
+    /** MQTT topic pattern; `+`/`#` wildcards, `{asset}` and `{tag}` capture a level each. */
+    topic: z.string().min(1),
+    /** `auto` detects a bare number, true/false, a JSON object or a JSON array. */
+    format: z.enum(['auto', 'number', 'json']).default('auto'),
+    /** Fixed asset when the topic does not carry it. */
+    asset: id.optional(),
+    /** Fixed tag when the topic does not carry it (single-value topics). */
+    tag: id.optional(),
+    /** JSON field holding the timestamp; absent → receive time. */
+    timestampField: z.string().default('ts'),
+    timestampUnit: z.enum(['auto', 'ms', 's', 'iso']).default('auto'),
+    /** JSON field holding the value when the topic names one tag. */
+    valueField: z.string().default('value'),
+    /** JSON field → tag id, where they differ. Unlisted fields map to the tag of the same name. */
+    fields: z.record(z.string(), id).default({}),
+  })
+  .strict();
+
+const mqttSource = z
+  .object({
+    id,
+    type: z.literal('mqtt'),
+    enabled: z.boolean().default(true),
+    /** Embedded aedes broker (MQTT 3.1.1). Messages reach the pipeline in-process. */
+    broker: z
+      .object({
+        enabled: z.boolean().default(true),
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(1883),
+      })
+      .strict()
+      .optional(),
+    /** External broker URL (mqtt://, mqtts://, ws://); the gateway subscribes as a client. */
+    url: z.string().url().optional(),
+    clientId: z.string().optional(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
+    reconnectPeriod: duration.default(2000),
+    topics: z.array(topicMapping).min(1),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (!s.url && !s.broker?.enabled) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'expected `url` (external broker) or `broker.enabled: true` (embedded broker)' });
+    }
+  });
+
+/** Source configs by type. Modbus and OPC UA join this union in their own modules. */
+export const sourceSchema = z.discriminatedUnion('type', [mqttSource]);
+
+const tag = z
+  .object({
+    id,
+    name: z.string().optional(),
+    unit: z.string().optional(),
+    /** Valid engineering range; samples outside it are Bad (`out_of_range`) and kept from the rules. */
+    range: z.object({ min: z.number().optional(), max: z.number().optional() }).strict().optional(),
+    description: z.string().optional(),
+  })
+  .strict();
+
+const asset = z
+  .object({
+    id,
+    name: z.string().min(1),
+    class: id.optional(),
+    /** `area/line` in the site hierarchy. */
+    line: z.string().optional(),
+    serialNumber: z.string().optional(),
+    manufacturer: z.string().optional(),
+    model: z.string().optional(),
+    /** ABC criticality as used in RCM: A = production or safety critical. */
+    criticality: z.enum(['A', 'B', 'C']).default('B'),
+    tags: z.array(tag).default([]),
+  })
+  .strict();
+
+const line = z.object({ id, name: z.string().min(1) }).strict();
+const area = z.object({ id, name: z.string().min(1), lines: z.array(line).default([]) }).strict();
+
+const webhookTarget = z
+  .object({
+    id,
+    type: z.literal('webhook'),
+    url: z.string().url(),
+    /** HMAC-SHA256 key for `X-CBM-Signature`; omit to send unsigned. */
+    secret: z.string().optional(),
+    headers: z.record(z.string(), z.string()).default({}),
+    timeout: duration.default(10_000),
+  })
+  .strict();
+
+export const targetSchema = z.discriminatedUnion('type', [webhookTarget]);
+
+const influx = z
+  .object({
+    enabled: z.boolean().default(true),
+    url: z.string().url(),
+    token: z.string().default(''),
+    org: z.string().default(''),
+    bucket: z.string().min(1),
+    /** Measurement name: the asset's class (falls back to `asset`) or the asset id. */
+    measurement: z.enum(['class', 'asset']).default('class'),
+    batchSize: z.number().int().positive().default(5000),
+    flushInterval: duration.default(1000),
+    maxRetries: z.number().int().min(0).default(5),
+    maxBufferLines: z.number().int().positive().default(100_000),
+  })
+  .strict();
+
+export const siteConfigSchema = z
+  .object({
+    gateway: z
+      .object({
+        id,
+        /** Folder for SQLite, certificates and state. Relative to the config file. */
+        dataDir: z.string().default('./data'),
+        logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+      })
+      .strict(),
+    site: z.object({ id, name: z.string().min(1) }).strict(),
+    areas: z.array(area).default([]),
+    assets: z.array(asset).default([]),
+    sources: z.array(sourceSchema).default([]),
+    /** Rule files or folders of `*.yaml`, relative to the config file. */
+    rules: z.array(z.string()).default([]),
+    influx: influx.optional(),
+    workOrders: z
+      .object({
+        targets: z.array(targetSchema).default([]),
+        retry: z
+          .object({
+            initialDelay: duration.default(1000),
+            maxDelay: duration.default(300_000),
+            factor: z.number().min(1).default(2),
+            /** 0 = retry forever (until the dead-letter age). */
+            maxAttempts: z.number().int().min(0).default(0),
+          })
+          .strict()
+          .default({ initialDelay: 1000, maxDelay: 300_000, factor: 2, maxAttempts: 0 }),
+        /** Orders delivered in parallel across assets; one asset's orders go in order. */
+        concurrency: z.number().int().positive().default(4),
+      })
+      .strict()
+      .default({ targets: [], retry: { initialDelay: 1000, maxDelay: 300_000, factor: 2, maxAttempts: 0 }, concurrency: 4 }),
+    api: z
+      .object({
+        enabled: z.boolean().default(true),
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+      })
+      .strict()
+      .default({ enabled: true, host: '127.0.0.1', port: 8080 }),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const lines = new Set(cfg.areas.flatMap((a) => a.lines.map((l) => `${a.id}/${l.id}`)));
+    const seen = new Map<string, number>();
+    cfg.assets.forEach((a, i) => {
+      if (seen.has(a.id)) ctx.addIssue({ code: 'custom', path: ['assets', i, 'id'], message: `duplicate asset id "${a.id}" (first at assets[${seen.get(a.id)}])` });
+      seen.set(a.id, i);
+      if (a.line !== undefined && !lines.has(a.line)) {
+        ctx.addIssue({ code: 'custom', path: ['assets', i, 'line'], message: `expected "area/line" naming a line under \`areas\`; known: ${[...lines].join(', ') || 'none'}` });
+      }
+      const tags = new Set<string>();
+      a.tags.forEach((t, j) => {
+        if (tags.has(t.id)) ctx.addIssue({ code: 'custom', path: ['assets', i, 'tags', j, 'id'], message: `duplicate tag id "${t.id}" on asset "${a.id}"` });
+        tags.add(t.id);
+      });
+    });
+    const ids = new Set<string>();
+    cfg.sources.forEach((s, i) => {
+      if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
+      ids.add(s.id);
+    });
+  });
+
+export type SiteConfig = z.output<typeof siteConfigSchema>;
+export type SiteConfigInput = z.input<typeof siteConfigSchema>;
+export type AssetConfig = SiteConfig['assets'][number];
+export type TagConfig = AssetConfig['tags'][number];
+export type SourceConfig = SiteConfig['sources'][number];
+export type MqttSourceConfig = Extract<SourceConfig, { type: 'mqtt' }>;
+export type TopicMapping = MqttSourceConfig['topics'][number];
+export type TargetConfig = SiteConfig['workOrders']['targets'][number];
+export type WebhookTargetConfig = Extract<TargetConfig, { type: 'webhook' }>;
+export type InfluxConfig = NonNullable<SiteConfig['influx']>;
+export type RetryConfig = SiteConfig['workOrders']['retry'];

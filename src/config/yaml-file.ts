@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { CbmError, type ErrorCode } from '../core/errors.js';
+import { interpolateEnv } from './interpolate.js';
+import { ProblemsError, zodProblems, type Problem } from './problems.js';
+
+export interface ParsedYaml {
+  file: string;
+  doc: Document;
+  lc: LineCounter;
+  data: unknown;
+  problems: Problem[];
+}
+
+/** Reads and parses a YAML file, interpolating `${ENV}`; syntax errors come back as problems with lines. */
+export function readYaml(file: string, env: NodeJS.ProcessEnv = process.env, text?: string): ParsedYaml {
+  let src = text;
+  if (src === undefined) {
+    try {
+      src = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new CbmError('CBM_ERR_CONFIG_READ', `${file}: cannot read: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  const lc = new LineCounter();
+  const doc = parseDocument(src, { lineCounter: lc, prettyErrors: false });
+  const problems: Problem[] = doc.errors.map((e) => {
+    const pos = e.linePos?.[0];
+    return { file, path: '', ...(pos ? { line: pos.line, column: pos.col } : {}), message: `YAML syntax: ${e.message.split('\n')[0]}` };
+  });
+  const data = problems.length ? undefined : interpolateEnv(doc.toJS({ maxAliasCount: 1000 }), env, file, problems);
+  return { file, doc, lc, data, problems };
+}
+
+/** Parses and validates in one go; throws a {@link ProblemsError} listing every problem. */
+export function loadYamlWith<S extends z.ZodType>(schema: S, file: string, code: ErrorCode, env?: NodeJS.ProcessEnv, text?: string): z.output<S> {
+  const y = readYaml(file, env, text);
+  if (y.problems.length) throw new ProblemsError(code, y.problems);
+  const r = schema.safeParse(y.data);
+  if (!r.success) throw new ProblemsError(code, zodProblems(file, r.error, y.doc, y.lc));
+  return r.data;
+}

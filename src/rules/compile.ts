@@ -1,0 +1,130 @@
+import type { Condition, Leaf, Operator } from './schema.js';
+import type { FactBinding, FactResolver } from './facts.js';
+
+export type Predicate = () => boolean;
+
+/** A comparison as evidence reports it: which fact, which operator, which limit. */
+export interface CompiledLeaf {
+  fact: string;
+  operator: Operator;
+  limit: number | number[] | string;
+  binding: FactBinding;
+}
+
+export interface Compiled {
+  /** The condition as written. */
+  test: Predicate;
+  /**
+   * The condition with numeric limits relaxed by the deadband (`> 80` becomes `> 75`): while
+   * an alarm is active it stays active as long as this holds, so noise around a limit does not
+   * toggle it (ISA-18.2 deadband).
+   */
+  hold: Predicate;
+  leaves: CompiledLeaf[];
+  tags: Set<number>;
+}
+
+export class CompileError extends Error {
+  constructor(
+    readonly path: (string | number)[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function toNumber(v: unknown, path: (string | number)[]): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  throw new CompileError(path, `expected a number or boolean, got ${JSON.stringify(v)}`);
+}
+
+/**
+ * Compiles a json-rules-engine condition into closures over the fact readers. json-rules-engine
+ * stays the reference: a differential test checks both agree on random inputs.
+ */
+export function compileCondition(cond: Condition, assetId: string, resolve: FactResolver, deadband = 0): Compiled {
+  const leaves: CompiledLeaf[] = [];
+  const tags = new Set<number>();
+
+  const bind = (fact: string, params: Record<string, unknown> | undefined, path: (string | number)[]): FactBinding => {
+    const b = resolve(fact, params, assetId);
+    if (typeof b === 'string') throw new CompileError(path, b);
+    for (const t of b.tags) tags.add(t);
+    return b;
+  };
+
+  // relax > 0 widens the "true" side of each comparison by the deadband; `not` flips its sign.
+  const build = (c: Condition, path: (string | number)[], relax: number): Predicate => {
+    if ('all' in c) {
+      const ps = c.all.map((x, i) => build(x, [...path, 'all', i], relax));
+      if (ps.length === 1) return ps[0]!;
+      return () => {
+        for (let i = 0; i < ps.length; i++) if (!ps[i]!()) return false;
+        return true;
+      };
+    }
+    if ('any' in c) {
+      const ps = c.any.map((x, i) => build(x, [...path, 'any', i], relax));
+      if (ps.length === 1) return ps[0]!;
+      return () => {
+        for (let i = 0; i < ps.length; i++) if (ps[i]!()) return true;
+        return false;
+      };
+    }
+    if ('not' in c) {
+      const p = build(c.not, [...path, 'not'], -relax);
+      return () => !p();
+    }
+    return buildLeaf(c, path, relax);
+  };
+
+  const seenLeaves = new Set<Leaf>();
+  const buildLeaf = (l: Leaf, path: (string | number)[], relax: number): Predicate => {
+    const a = bind(l.fact, l.params, [...path, 'fact']);
+    if (l.path !== undefined) throw new CompileError([...path, 'path'], '`path` is not supported: facts are numbers');
+    const v = l.value;
+    let rhs: () => number;
+    let limit: CompiledLeaf['limit'];
+    if (Array.isArray(v)) {
+      if (l.operator !== 'in' && l.operator !== 'notIn') throw new CompileError([...path, 'value'], `expected a single value for operator ${l.operator}`);
+      const set = v.map((x, i) => toNumber(x, [...path, 'value', i]));
+      const read = a.read;
+      if (!seenLeaves.has(l)) leaves.push({ fact: l.fact, operator: l.operator, limit: set, binding: a });
+      seenLeaves.add(l);
+      return l.operator === 'in' ? () => set.includes(read()) : () => { const x = read(); return !Number.isNaN(x) && !set.includes(x); };
+    }
+    if (l.operator === 'in' || l.operator === 'notIn') throw new CompileError([...path, 'value'], `expected a list of values for operator ${l.operator}`);
+    if (typeof v === 'object') {
+      const b = bind(v.fact, v.params, [...path, 'value', 'fact']);
+      rhs = b.read;
+      limit = `fact:${v.fact}`;
+    } else {
+      const n = toNumber(v, [...path, 'value']);
+      rhs = () => n;
+      limit = n;
+    }
+    if (!seenLeaves.has(l)) leaves.push({ fact: l.fact, operator: l.operator, limit, binding: a });
+    seenLeaves.add(l);
+    const read = a.read;
+    const d = relax;
+    switch (l.operator) {
+      case 'greaterThan':
+        return () => read() > rhs() - d;
+      case 'greaterThanInclusive':
+        return () => read() >= rhs() - d;
+      case 'lessThan':
+        return () => read() < rhs() + d;
+      case 'lessThanInclusive':
+        return () => read() <= rhs() + d;
+      case 'equal':
+        return () => read() === rhs();
+      case 'notEqual':
+        return () => { const x = read(); return !Number.isNaN(x) && x !== rhs(); };
+    }
+  };
+
+  const test = build(cond, [], 0);
+  const hold = deadband > 0 ? build(cond, [], deadband) : test;
+  return { test, hold, leaves, tags };
+}

@@ -1,0 +1,151 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AssetInfo } from '../core/asset.js';
+import { formatPath, locate, ProblemsError, zodProblems, type Problem } from '../config/problems.js';
+import { readYaml } from '../config/yaml-file.js';
+import type { Catalog } from '../tags/catalog.js';
+import { compileCondition, CompileError, type Compiled } from './compile.js';
+import type { FactResolver } from './facts.js';
+import { ruleFileSchema, type RuleConfig } from './schema.js';
+import { checkTemplate } from './template.js';
+
+/** A rule applied to one asset: what the engine evaluates and the alarm belongs to. */
+export interface RuleInstance {
+  /** `<ruleId>@<assetId>`: the alarm's identity. */
+  key: string;
+  rule: RuleConfig;
+  file: string;
+  asset: AssetInfo;
+  compiled: Compiled;
+  clear: Compiled | undefined;
+}
+
+/** Expands `rules:` entries (files or folders of `*.yaml`/`*.yml`) into a sorted file list. */
+export function ruleFiles(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      out.push(p); // reported as unreadable by the loader, with its name
+      continue;
+    }
+    if (st.isDirectory()) {
+      for (const f of readdirSync(p).sort()) if (/\.ya?ml$/.test(f)) out.push(join(p, f));
+    } else out.push(p);
+  }
+  return out;
+}
+
+function selectAssets(r: RuleConfig, catalog: Catalog): { assets: AssetInfo[]; missing: string[] } {
+  const ids = r.asset !== undefined ? [r.asset] : r.assets ?? r.selector?.ids;
+  if (ids) {
+    const assets = ids.map((id) => catalog.asset(id)).filter((a): a is AssetInfo => a !== undefined);
+    const missing = ids.filter((id) => !catalog.asset(id));
+    return { assets: filterSelector(assets, r), missing };
+  }
+  return { assets: filterSelector([...catalog.assets.values()], r), missing: [] };
+}
+
+function filterSelector(assets: AssetInfo[], r: RuleConfig): AssetInfo[] {
+  const s = r.selector;
+  if (!s) return assets;
+  return assets.filter((a) => (s.class === undefined || a.class === s.class) && (s.criticality === undefined || a.criticality === s.criticality));
+}
+
+export interface LoadedRules {
+  instances: RuleInstance[];
+  rules: { file: string; rule: RuleConfig; assets: string[] }[];
+}
+
+/**
+ * Loads rule files and compiles every rule for every asset it applies to. All problems of all
+ * files come back at once (file, line, path, expectation) in a {@link ProblemsError}.
+ */
+export function loadRules(files: readonly string[], catalog: Catalog, facts: FactResolver, env: NodeJS.ProcessEnv = process.env): LoadedRules {
+  const problems: Problem[] = [];
+  const instances: RuleInstance[] = [];
+  const rules: LoadedRules['rules'] = [];
+  const ruleIds = new Map<string, string>();
+
+  for (const file of files) {
+    let y;
+    try {
+      y = readYaml(file, env);
+    } catch (e) {
+      problems.push({ file, path: '', message: (e as Error).message });
+      continue;
+    }
+    if (y.problems.length) {
+      problems.push(...y.problems);
+      continue;
+    }
+    const parsed = ruleFileSchema.safeParse(y.data);
+    if (!parsed.success) {
+      problems.push(...zodProblems(file, parsed.error, y.doc, y.lc));
+      continue;
+    }
+    const at = (path: (string | number)[], message: string): void => {
+      problems.push({ file, path: formatPath(path), ...(locate(y.doc, y.lc, path) ?? {}), message });
+    };
+    parsed.data.rules.forEach((rule, i) => {
+      const base: (string | number)[] = ['rules', i];
+      const prev = ruleIds.get(rule.id);
+      if (prev) at([...base, 'id'], `duplicate rule id "${rule.id}" (also in ${prev})`);
+      ruleIds.set(rule.id, file);
+      if (!rule.enabled) return;
+      const { assets, missing } = selectAssets(rule, catalog);
+      for (const m of missing) at([...base, rule.asset !== undefined ? 'asset' : 'assets'], `unknown asset "${m}"`);
+      if (assets.length === 0 && missing.length === 0) at([...base, 'selector'], 'selects no asset of this site');
+      rules.push({ file, rule, assets: assets.map((a) => a.id) });
+      for (const asset of assets) {
+        try {
+          const compiled = compileCondition(rule.conditions, asset.id, facts, rule.deadband);
+          let clear: Compiled | undefined;
+          try {
+            clear = rule.clear ? compileCondition(rule.clear, asset.id, facts) : undefined;
+          } catch (e) {
+            if (e instanceof CompileError) throw new CompileError(['clear', ...e.path], e.message);
+            throw e;
+          }
+          const tagIds = new Set(asset.tags.map((t) => t.id));
+          for (const field of ['title', 'description'] as const) {
+            for (const msg of checkTemplate(rule.workOrder[field], templateRoots(tagIds))) at([...base, 'workOrder', field], `${msg} (asset ${asset.id})`);
+          }
+          instances.push({ key: `${rule.id}@${asset.id}`, rule, file, asset, compiled, clear });
+        } catch (e) {
+          if (!(e instanceof CompileError)) throw e;
+          const path = e.path[0] === 'clear' ? [...base, ...e.path] : [...base, 'conditions', ...e.path];
+          at(path, `${e.message} (asset ${asset.id})`);
+        }
+      }
+    });
+  }
+  if (problems.length) throw new ProblemsError('CBM_ERR_RULE_INVALID', dedupe(problems));
+  return { instances, rules };
+}
+
+function templateRoots(tags: ReadonlySet<string>): Record<string, ReadonlySet<string> | null> {
+  return {
+    asset: new Set(['id', 'name', 'class', 'serialNumber', 'manufacturer', 'model', 'criticality', 'path']),
+    rule: new Set(['id', 'name', 'description']),
+    value: tags,
+    unit: tags,
+    limit: tags,
+    priority: null,
+    time: null,
+    episode: null,
+    site: new Set(['id', 'name']),
+  };
+}
+
+function dedupe(ps: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return ps.filter((p) => {
+    const k = `${p.file}|${p.path}|${p.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

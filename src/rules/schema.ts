@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { duration } from '../config/duration.js';
+import { id } from '../config/schema.js';
+
+/**
+ * Conditions in json-rules-engine's format (`all`/`any`/`not`, `fact`, `operator`, `value`,
+ * `params`, `path`), so rules written for it read the same here. `value` may be
+ * `{ fact: name }` to compare two facts, as json-rules-engine allows.
+ */
+export const OPERATORS = [
+  'equal',
+  'notEqual',
+  'lessThan',
+  'lessThanInclusive',
+  'greaterThan',
+  'greaterThanInclusive',
+  'in',
+  'notIn',
+] as const;
+export type Operator = (typeof OPERATORS)[number];
+
+const scalar = z.union([z.number(), z.string(), z.boolean()]);
+export const factRef = z.object({ fact: z.string().min(1), params: z.record(z.string(), z.unknown()).optional(), path: z.string().optional() }).strict();
+
+export interface Leaf {
+  fact: string;
+  operator: Operator;
+  value: number | string | boolean | (number | string | boolean)[] | { fact: string; params?: Record<string, unknown> | undefined; path?: string | undefined };
+  params?: Record<string, unknown> | undefined;
+  path?: string | undefined;
+}
+export type Condition = { all: Condition[] } | { any: Condition[] } | { not: Condition } | Leaf;
+
+const leaf = z
+  .object({
+    fact: z.string().min(1),
+    operator: z.enum(OPERATORS, { message: `expected one of ${OPERATORS.join(', ')}` }),
+    value: z.union([scalar, z.array(scalar), factRef]),
+    params: z.record(z.string(), z.unknown()).optional(),
+    path: z.string().optional(),
+  })
+  .strict();
+
+export const condition: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.object({ all: z.array(condition).min(1) }).strict(),
+    z.object({ any: z.array(condition).min(1) }).strict(),
+    z.object({ not: condition }).strict(),
+    leaf,
+  ]),
+);
+
+const part = z
+  .object({ number: z.string().min(1), description: z.string().optional(), quantity: z.number().positive().default(1) })
+  .strict();
+
+export const workOrderTemplate = z
+  .object({
+    /** `{{asset.name}}`, `{{value.<tag>}}`, `{{unit.<tag>}}`, `{{rule.name}}`, `{{priority}}` and more; see README. */
+    title: z.string().min(1),
+    description: z.string().default(''),
+    safety: z.array(z.string()).default([]),
+    parts: z.array(part).default([]),
+    /** Work type as CMMS use it: CM (corrective), PM (preventive), PdM (predictive/condition-based). */
+    type: z.enum(['CM', 'PM', 'PdM']).default('PdM'),
+    estimatedHours: z.number().positive().optional(),
+  })
+  .strict();
+
+export const ruleSchema = z
+  .object({
+    id,
+    name: z.string().min(1),
+    description: z.string().optional(),
+    enabled: z.boolean().default(true),
+    /** Which assets: one id, a list of ids, or a selector on class / id / criticality. */
+    asset: id.optional(),
+    assets: z.array(id).optional(),
+    selector: z
+      .object({ class: id.optional(), criticality: z.enum(['A', 'B', 'C']).optional(), ids: z.array(id).optional() })
+      .strict()
+      .optional(),
+    /** Work-order priority: 1 critical (production stopped or safety), 2 high, 3 medium, 4 low. */
+    priority: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]),
+    conditions: condition,
+    /** Explicit return-to-normal condition; without it the alarm clears when `conditions` turn false (after `deadband`). */
+    clear: condition.optional(),
+    /** Hysteresis for numeric comparisons: a `greaterThan 80` alarm with deadband 5 clears below 75. */
+    deadband: z.number().min(0).default(0),
+    /** The condition must hold this long before the alarm raises (ISA-18.2 on-delay). */
+    onDelay: duration.default(0),
+    /** The alarm clears only after the return-to-normal holds this long (off-delay). */
+    offDelay: duration.default(0),
+    workOrder: workOrderTemplate,
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    const n = Number(r.asset !== undefined) + Number(r.assets !== undefined) + Number(r.selector !== undefined);
+    if (n !== 1) ctx.addIssue({ code: 'custom', path: ['asset'], message: 'expected exactly one of `asset`, `assets` or `selector`' });
+  });
+
+export const ruleFileSchema = z.object({ rules: z.array(ruleSchema) }).strict();
+
+export type RuleConfig = z.output<typeof ruleSchema>;
+export type WorkOrderTemplate = z.output<typeof workOrderTemplate>;

@@ -1,0 +1,109 @@
+import type { Quality, Sample } from '../../core/sample.js';
+import type { Route } from './topics.js';
+
+/** Why a payload (or part of it) was refused; the source counts and logs these once per topic. */
+export class PayloadError extends Error {}
+
+const QUALITIES = new Set<Quality>(['Good', 'Uncertain', 'Bad']);
+
+/**
+ * Converts a timestamp to epoch milliseconds. `auto` reads numbers by magnitude (seconds below
+ * 1e11, milliseconds below 1e14, microseconds below 1e17, else nanoseconds) and strings as ISO 8601.
+ */
+export function parseTimestamp(v: unknown, unit: 'auto' | 'ms' | 's' | 'iso'): number {
+  if (typeof v === 'number' && Number.isFinite(v)) {
+    if (unit === 'ms') return v;
+    if (unit === 's') return v * 1000;
+    if (unit === 'iso') throw new PayloadError(`timestamp ${v} is a number, expected an ISO 8601 string`);
+    const a = Math.abs(v);
+    if (a < 1e11) return v * 1000;
+    if (a < 1e14) return v;
+    if (a < 1e17) return v / 1000;
+    return v / 1e6;
+  }
+  if (typeof v === 'string' && unit !== 'ms' && unit !== 's') {
+    const t = Date.parse(v);
+    if (!Number.isNaN(t)) return t;
+  }
+  throw new PayloadError(`cannot read timestamp ${JSON.stringify(v)} (${unit})`);
+}
+
+function scalar(v: unknown): v is number | boolean | string {
+  return (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || typeof v === 'string';
+}
+
+function bareValue(text: string): number | boolean {
+  const t = text.trim();
+  if (t === 'true') return true;
+  if (t === 'false') return false;
+  const n = Number(t);
+  if (t === '' || !Number.isFinite(n)) throw new PayloadError(`expected a number, got ${JSON.stringify(t.slice(0, 40))}`);
+  return n;
+}
+
+/**
+ * Decodes one MQTT payload into samples for the route's asset. Accepted shapes:
+ * a bare number or true/false (the topic names the tag); a JSON object, either
+ * `{ "value": 71.2, "ts": … }` for a topic that names the tag, or `{ "ts": …, "<field>": v, … }`
+ * where each field is a tag; a JSON array of such objects. Pushes into `out`; throws
+ * {@link PayloadError} for a payload that yields nothing usable.
+ */
+export function decodePayload(route: Route, payload: Buffer, now: number, out: Sample[]): void {
+  const m = route.mapping;
+  const asset = route.asset;
+  if (asset === undefined) throw new PayloadError('the topic mapping gives no asset ({asset} in the topic, or `asset:`)');
+  const text = payload.toString('utf8');
+  const first = firstNonSpace(text);
+  if (m.format === 'number' || (m.format === 'auto' && first !== '{' && first !== '[')) {
+    if (route.tag === undefined) throw new PayloadError('a bare value needs the tag from the topic ({tag}) or `tag:`');
+    out.push({ tag: `${asset}/${route.tag}`, ts: now, value: bareValue(text), quality: 'Good' });
+    return;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new PayloadError(`invalid JSON: ${(e as Error).message}`);
+  }
+  if (Array.isArray(data)) {
+    if (data.length === 0) throw new PayloadError('empty JSON array');
+    for (const el of data) decodeObject(route, asset, el, now, out);
+  } else if (scalar(data)) {
+    if (route.tag === undefined) throw new PayloadError('a bare value needs the tag from the topic ({tag}) or `tag:`');
+    out.push({ tag: `${asset}/${route.tag}`, ts: now, value: data, quality: 'Good' });
+  } else decodeObject(route, asset, data, now, out);
+}
+
+function decodeObject(route: Route, asset: string, data: unknown, now: number, out: Sample[]): void {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new PayloadError(`expected a JSON object, got ${JSON.stringify(data)?.slice(0, 40)}`);
+  const o = data as Record<string, unknown>;
+  const m = route.mapping;
+  const tsRaw = o[m.timestampField];
+  const ts = tsRaw === undefined ? now : parseTimestamp(tsRaw, m.timestampUnit);
+  let quality: Quality = 'Good';
+  const q = o.quality;
+  if (typeof q === 'string' && QUALITIES.has(q as Quality)) quality = q as Quality;
+  const tag = route.tag ?? (typeof o.tag === 'string' ? o.tag : undefined);
+  if (tag !== undefined) {
+    const v = o[m.valueField];
+    if (!scalar(v)) throw new PayloadError(`field "${m.valueField}" must hold a number, boolean or string`);
+    out.push({ tag: `${asset}/${tag}`, ts, value: v, quality });
+    return;
+  }
+  const before = out.length;
+  for (const k in o) {
+    if (k === m.timestampField || k === 'quality') continue;
+    const v = o[k];
+    if (!scalar(v)) continue;
+    out.push({ tag: `${asset}/${m.fields[k] ?? k}`, ts, value: v, quality });
+  }
+  if (out.length === before) throw new PayloadError('JSON object has no value fields');
+}
+
+function firstNonSpace(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return s[i]!;
+  }
+  return '';
+}

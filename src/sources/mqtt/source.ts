@@ -1,0 +1,106 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { OnceLogger } from '../../core/logger.js';
+import type { Sample } from '../../core/sample.js';
+import type { MqttSourceConfig } from '../../config/schema.js';
+import type { Source, SourceContext } from '../source.js';
+import { EmbeddedBroker } from './embedded-broker.js';
+import { decodePayload, PayloadError } from './payload.js';
+import { TopicRouter } from './topics.js';
+
+/**
+ * MQTT telemetry: an embedded broker for sensors to publish to, and/or a client of the plant's
+ * broker (mqtt.js, which reconnects by itself every `reconnectPeriod`). Both paths share one
+ * topic router and payload decoder.
+ */
+export class MqttSource implements Source {
+  readonly type = 'mqtt';
+  readonly id: string;
+  private readonly router: TopicRouter;
+  private broker: EmbeddedBroker | undefined;
+  private client: MqttClient | undefined;
+  private ctx: SourceContext | undefined;
+  private once: OnceLogger | undefined;
+  private readonly c = { messages: 0, samples: 0, malformed: 0, unmatched: 0 };
+  private readonly buf: Sample[] = [];
+  /** Port the embedded broker listens on (resolved when configured as 0). */
+  brokerPort: number | undefined;
+
+  constructor(private readonly cfg: MqttSourceConfig) {
+    this.id = cfg.id;
+    this.router = new TopicRouter(cfg.topics);
+  }
+
+  async start(ctx: SourceContext): Promise<void> {
+    this.ctx = ctx;
+    this.once = new OnceLogger(ctx.log);
+    ctx.status('starting');
+    if (this.cfg.broker?.enabled) {
+      this.broker = new EmbeddedBroker(this.cfg.broker.host, this.cfg.broker.port, ctx.log);
+      this.brokerPort = await this.broker.start((topic, payload) => this.onMessage(topic, payload));
+    }
+    if (this.cfg.url) this.connectClient(ctx, this.cfg.url);
+    else ctx.status('connected', `embedded broker on ${this.cfg.broker?.host}:${this.brokerPort}`);
+  }
+
+  private connectClient(ctx: SourceContext, url: string): void {
+    const client = mqtt.connect(url, {
+      clientId: this.cfg.clientId ?? `cbm-gateway-${this.id}-${process.pid}`,
+      username: this.cfg.username,
+      password: this.cfg.password,
+      reconnectPeriod: this.cfg.reconnectPeriod,
+      connectTimeout: 10_000,
+      // A persistent session (clean=false with a fixed client id) lets the broker queue QoS 1 while we are away.
+      clean: this.cfg.clientId === undefined,
+    });
+    this.client = client;
+    client.on('connect', () => {
+      ctx.status('connected', url);
+      this.once?.reset('client-error');
+      const filters = this.router.filters;
+      client.subscribe(filters, { qos: this.cfg.qos }, (err) => {
+        if (err) ctx.log.error({ err: err.message, filters }, 'MQTT subscribe failed');
+      });
+    });
+    client.on('reconnect', () => ctx.status('reconnecting', url));
+    client.on('offline', () => ctx.status('reconnecting', `${url} offline`));
+    client.on('error', (err) => this.once?.warn('client-error', { url, err: err.message }, 'MQTT client error'));
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const ctx = this.ctx;
+    if (!ctx) return;
+    this.c.messages++;
+    const route = this.router.route(topic);
+    if (!route) {
+      this.c.unmatched++;
+      this.once!.warn(`unmatched:${topic}`, { source: this.id, topic }, 'topic matches no mapping; ignored');
+      return;
+    }
+    const out = this.buf;
+    out.length = 0;
+    try {
+      decodePayload(route, payload, ctx.clock.now(), out);
+    } catch (e) {
+      if (!(e instanceof PayloadError)) throw e;
+      this.c.malformed++;
+      this.once!.warn(`malformed:${topic}`, { source: this.id, topic, err: e.message, payload: payload.subarray(0, 80).toString('utf8') }, 'malformed payload dropped');
+      if (out.length === 0) return;
+    }
+    this.c.samples += out.length;
+    ctx.ingest(out);
+  }
+
+  counters(): Record<string, number> {
+    return { ...this.c, clients: this.broker?.clients ?? 0 };
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.endAsync(true).catch(() => undefined);
+    await this.broker?.stop();
+    this.broker = undefined;
+    this.ctx?.status('stopped');
+  }
+}

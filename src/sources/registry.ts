@@ -1,0 +1,13 @@
+import type { SourceConfig } from '../config/schema.js';
+import { MqttSource } from './mqtt/source.js';
+import type { Source } from './source.js';
+
+/** Every built-in source type, in one place. */
+const builtins: { [K in SourceConfig['type']]: (cfg: Extract<SourceConfig, { type: K }>) => Source } = {
+  mqtt: (cfg) => new MqttSource(cfg),
+};
+
+export function createSource(cfg: SourceConfig): Source {
+  const make = builtins[cfg.type] as (c: SourceConfig) => Source;
+  return make(cfg);
+}

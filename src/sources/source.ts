@@ -1,0 +1,40 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Sample } from '../core/sample.js';
+
+export type ConnectionState = 'starting' | 'connected' | 'reconnecting' | 'disconnected' | 'stopped';
+
+export interface SourceStatus {
+  id: string;
+  type: string;
+  state: ConnectionState;
+  detail: string | undefined;
+  since: number;
+  /** Counters a source chooses to expose (messages, malformed payloads, reads, exceptions…). */
+  counters: Record<string, number>;
+}
+
+export interface SourceContext {
+  /** Hands samples to the pipeline. Synchronous; returns when they are processed. */
+  ingest(samples: readonly Sample[]): void;
+  status(state: ConnectionState, detail?: string): void;
+  clock: Clock;
+  log: Logger;
+  /** Aborts when the gateway stops. */
+  signal: AbortSignal;
+}
+
+/**
+ * A telemetry source. Lifecycle: construct from config → `start(ctx)` (connects, subscribes or
+ * starts polling; resolves once running, even if the peer is not reachable yet) → samples flow
+ * through `ctx.ingest` → `stop()` (unsubscribes, disconnects, resolves when quiet).
+ * A source recovers from every connection loss by itself, with backoff, and reports its
+ * connection state through `ctx.status`. It never throws at a caller for bad input.
+ */
+export interface Source {
+  readonly id: string;
+  readonly type: string;
+  start(ctx: SourceContext): Promise<void>;
+  stop(): Promise<void>;
+  counters(): Record<string, number>;
+}

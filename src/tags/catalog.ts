@@ -1,0 +1,66 @@
+import type { AssetInfo, HierarchyLevel, TagInfo } from '../core/asset.js';
+import { tagKey } from '../core/sample.js';
+import type { SiteConfig } from '../config/schema.js';
+
+/** The site's assets and tags, indexed once at start-up. Read-only afterwards. */
+export class Catalog {
+  readonly assets: ReadonlyMap<string, AssetInfo>;
+  readonly tags: readonly TagInfo[];
+  private readonly byKey: Map<string, TagInfo>;
+
+  constructor(cfg: Pick<SiteConfig, 'site' | 'areas' | 'assets'>) {
+    const assets = new Map<string, AssetInfo>();
+    const tags: TagInfo[] = [];
+    this.byKey = new Map();
+    const site: HierarchyLevel = { level: 'site', id: cfg.site.id, name: cfg.site.name };
+    for (const a of cfg.assets) {
+      const location: HierarchyLevel[] = [site];
+      if (a.line) {
+        const [areaId, lineId] = a.line.split('/');
+        const area = cfg.areas.find((x) => x.id === areaId);
+        const line = area?.lines.find((l) => l.id === lineId);
+        if (area) location.push({ level: 'area', id: area.id, name: area.name });
+        if (line) location.push({ level: 'line', id: line.id, name: line.name });
+      }
+      location.push({ level: 'asset', id: a.id, name: a.name });
+      const info: AssetInfo = {
+        id: a.id,
+        name: a.name,
+        class: a.class,
+        serialNumber: a.serialNumber,
+        manufacturer: a.manufacturer,
+        model: a.model,
+        criticality: a.criticality,
+        location,
+        path: location.map((l) => l.id).join('/'),
+        tags: [],
+      };
+      for (const t of a.tags) {
+        const ti: TagInfo = {
+          index: tags.length,
+          key: tagKey(a.id, t.id),
+          assetId: a.id,
+          id: t.id,
+          name: t.name ?? t.id,
+          unit: t.unit,
+          min: t.range?.min,
+          max: t.range?.max,
+        };
+        tags.push(ti);
+        info.tags.push(ti);
+        this.byKey.set(ti.key, ti);
+      }
+      assets.set(a.id, info);
+    }
+    this.assets = assets;
+    this.tags = tags;
+  }
+
+  tag(key: string): TagInfo | undefined {
+    return this.byKey.get(key);
+  }
+
+  asset(id: string): AssetInfo | undefined {
+    return this.assets.get(id);
+  }
+}

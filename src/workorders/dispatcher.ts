@@ -1,0 +1,120 @@
+import type { Clock } from '../core/clock.js';
+import { errorMessage, isCbmError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { RetryConfig } from '../config/schema.js';
+import { backoffDelay } from './backoff.js';
+import type { Delivery, Outbox } from './outbox.js';
+import type { WorkOrderTarget } from './target.js';
+
+export interface DispatcherOptions {
+  outbox: Outbox;
+  targets: ReadonlyMap<string, WorkOrderTarget>;
+  clock: Clock;
+  log: Logger;
+  retry: RetryConfig;
+  concurrency: number;
+  random?: () => number;
+  /** Longest idle wait before looking at the outbox again (ms). */
+  idlePoll?: number;
+}
+
+export interface DispatcherStats {
+  sent: number;
+  retried: number;
+  failed: number;
+  lastError: string | undefined;
+  /** Delivery latency of the last success: order created → target answered (ms). */
+  lastLatencyMs: number | undefined;
+}
+
+/**
+ * Delivers the outbox. Picks the due head of each (target, asset) queue, sends up to
+ * `concurrency` at once, and records the result in SQLite before looking at the next one:
+ * delivered, retry later (exponential backoff with jitter), or failed for good. Survives any
+ * target error; `wake()` after an enqueue skips the idle wait.
+ */
+export class Dispatcher {
+  readonly stats: DispatcherStats = { sent: 0, retried: 0, failed: 0, lastError: undefined, lastLatencyMs: undefined };
+  private readonly stopCtl = new AbortController();
+  private waitCtl: AbortController | undefined;
+  private woken = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly o: DispatcherOptions) {}
+
+  start(): void {
+    this.loop ??= this.run().catch((e) => this.o.log.error({ err: errorMessage(e) }, 'dispatcher stopped on an unexpected error'));
+  }
+
+  wake(): void {
+    this.woken = true;
+    this.waitCtl?.abort();
+  }
+
+  async stop(): Promise<void> {
+    this.stopCtl.abort();
+    this.waitCtl?.abort();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { outbox, clock } = this.o;
+    const stop = this.stopCtl.signal;
+    while (!stop.aborted) {
+      this.woken = false;
+      const due = outbox.due(clock.now(), this.o.concurrency);
+      if (due.length > 0) {
+        await Promise.all(due.map((d) => this.deliver(d)));
+        continue;
+      }
+      if (this.woken) continue;
+      const next = outbox.nextDueAt();
+      const idle = this.o.idlePoll ?? 5_000;
+      const wait = next === undefined ? idle : Math.min(idle, Math.max(0, next - clock.now()));
+      this.waitCtl = new AbortController();
+      try {
+        await clock.sleep(wait, AbortSignal.any([this.waitCtl.signal, stop]));
+      } catch {
+        // woken or stopping
+      }
+      this.waitCtl = undefined;
+    }
+  }
+
+  private async deliver(d: Delivery): Promise<void> {
+    const { outbox, clock, log } = this.o;
+    const target = this.o.targets.get(d.targetId);
+    const order = outbox.order(d.orderId);
+    if (!target || !order) {
+      const why = !target ? `target "${d.targetId}" is not configured` : `order ${d.orderId} is missing`;
+      outbox.markRetry(d.seq, clock.now() + this.o.retry.maxDelay, why, clock.now());
+      return;
+    }
+    try {
+      const { externalId } = await target.send(order, this.stopCtl.signal);
+      const now = clock.now();
+      outbox.markDelivered(d.seq, externalId, now);
+      this.stats.sent++;
+      this.stats.lastLatencyMs = now - Date.parse(order.createdAt);
+      log.info({ target: d.targetId, key: order.idempotencyKey, externalId, attempt: d.attempts + 1 }, 'work order delivered');
+    } catch (e) {
+      const now = clock.now();
+      const msg = errorMessage(e);
+      this.stats.lastError = msg;
+      if (this.stopCtl.signal.aborted) return; // shutting down: the row stays pending, unchanged
+      const attempt = d.attempts + 1;
+      const retryable = isCbmError(e) ? e.retryable : true;
+      const max = this.o.retry.maxAttempts;
+      if (!retryable || (max > 0 && attempt >= max)) {
+        outbox.markFailed(d.seq, msg, now);
+        this.stats.failed++;
+        log.error({ target: d.targetId, key: order.idempotencyKey, attempt, err: msg }, 'work order delivery failed permanently; kept for inspection');
+        return;
+      }
+      const delay = backoffDelay(attempt, this.o.retry, this.o.random);
+      outbox.markRetry(d.seq, now + delay, msg, now);
+      this.stats.retried++;
+      log.warn({ target: d.targetId, key: order.idempotencyKey, attempt, retryInMs: delay, err: msg }, 'work order delivery failed; will retry');
+    }
+  }
+}

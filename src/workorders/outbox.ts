@@ -1,0 +1,160 @@
+import type { Db } from '../store/db.js';
+import type { WorkOrder } from './model.js';
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'cancelled';
+
+export interface Delivery {
+  seq: number;
+  orderId: string;
+  targetId: string;
+  assetId: string;
+  state: DeliveryState;
+  attempts: number;
+  nextAt: number;
+  lastError: string | null;
+  externalId: string | null;
+  createdAt: number;
+  updatedAt: number;
+  deliveredAt: number | null;
+}
+
+interface DeliveryRow {
+  seq: number;
+  order_id: string;
+  target_id: string;
+  asset_id: string;
+  state: DeliveryState;
+  attempts: number;
+  next_at: number;
+  last_error: string | null;
+  external_id: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+const toDelivery = (r: DeliveryRow): Delivery => ({
+  seq: r.seq,
+  orderId: r.order_id,
+  targetId: r.target_id,
+  assetId: r.asset_id,
+  state: r.state,
+  attempts: r.attempts,
+  nextAt: r.next_at,
+  lastError: r.last_error,
+  externalId: r.external_id,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  deliveredAt: r.delivered_at,
+});
+
+export interface WorkOrderRecord {
+  order: WorkOrder;
+  deliveries: Delivery[];
+}
+
+/**
+ * The work-order outbox in SQLite. `enqueue` runs inside the caller's transaction (the one that
+ * records the alarm transition), so an order exists exactly when its alarm does. Delivery state
+ * lives per order and target; one asset's orders reach a target in the order they were made.
+ */
+export class Outbox {
+  private readonly insOrder;
+  private readonly insDelivery;
+  private readonly dueStmt;
+  private readonly nextDueStmt;
+  private readonly delivered;
+  private readonly retry;
+  private readonly failed;
+  private readonly getOrder;
+  private readonly countsStmt;
+
+  constructor(private readonly db: Db) {
+    this.insOrder = db.prepare(
+      `INSERT INTO work_orders (id, idem_key, asset_id, rule_id, episode, priority, title, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (idem_key) DO NOTHING`,
+    );
+    this.insDelivery = db.prepare(
+      `INSERT INTO deliveries (order_id, target_id, asset_id, state, attempts, next_at, created_at, updated_at) VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)
+       ON CONFLICT (order_id, target_id) DO NOTHING`,
+    );
+    // The head of each (target, asset) queue, if it is due: later orders wait behind it.
+    this.dueStmt = db.prepare(
+      `SELECT d.* FROM deliveries d
+       WHERE d.state = 'pending' AND d.next_at <= ?
+         AND d.seq = (SELECT MIN(seq) FROM deliveries h WHERE h.target_id = d.target_id AND h.asset_id = d.asset_id AND h.state = 'pending')
+       ORDER BY d.next_at, d.seq LIMIT ?`,
+    );
+    this.nextDueStmt = db.prepare(`SELECT MIN(next_at) AS t FROM deliveries WHERE state = 'pending'`);
+    this.delivered = db.prepare(
+      `UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, external_id = ?, last_error = NULL, delivered_at = ?, updated_at = ? WHERE seq = ? AND state = 'pending'`,
+    );
+    this.retry = db.prepare(`UPDATE deliveries SET attempts = attempts + 1, next_at = ?, last_error = ?, updated_at = ? WHERE seq = ? AND state = 'pending'`);
+    this.failed = db.prepare(`UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE seq = ? AND state = 'pending'`);
+    this.getOrder = db.prepare(`SELECT payload FROM work_orders WHERE id = ?`);
+    this.countsStmt = db.prepare(`SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state`);
+  }
+
+  /**
+   * Records an order and one pending delivery per target. Returns false if an order with the
+   * same idempotency key already exists (nothing is written then).
+   */
+  enqueue(order: WorkOrder, targetIds: readonly string[], now: number): boolean {
+    const r = this.insOrder.run(order.id, order.idempotencyKey, order.asset.id, order.rule.id, order.rule.episode, order.priority, order.title, JSON.stringify(order), now);
+    if (r.changes === 0) return false;
+    for (const t of targetIds) this.insDelivery.run(order.id, t, order.asset.id, now, now, now);
+    return true;
+  }
+
+  due(now: number, limit: number): Delivery[] {
+    return (this.dueStmt.all(now, limit) as DeliveryRow[]).map(toDelivery);
+  }
+
+  /** Earliest `next_at` of any pending delivery, or undefined when nothing is pending. */
+  nextDueAt(): number | undefined {
+    const r = this.nextDueStmt.get() as { t: number | null };
+    return r.t ?? undefined;
+  }
+
+  order(orderId: string): WorkOrder | undefined {
+    const r = this.getOrder.get(orderId) as { payload: string } | undefined;
+    return r ? (JSON.parse(r.payload) as WorkOrder) : undefined;
+  }
+
+  markDelivered(seq: number, externalId: string | undefined, now: number): void {
+    this.delivered.run(externalId ?? null, now, now, seq);
+  }
+
+  markRetry(seq: number, nextAt: number, error: string, now: number): void {
+    this.retry.run(nextAt, error, now, seq);
+  }
+
+  markFailed(seq: number, error: string, now: number): void {
+    this.failed.run(error, now, seq);
+  }
+
+  counts(): Record<DeliveryState, number> {
+    const out: Record<DeliveryState, number> = { pending: 0, delivered: 0, failed: 0, cancelled: 0 };
+    for (const r of this.countsStmt.all() as { state: DeliveryState; n: number }[]) out[r.state] = r.n;
+    return out;
+  }
+
+  /** Newest first, with their deliveries; filters by asset and delivery state. */
+  list(opts: { assetId?: string; state?: DeliveryState; limit?: number } = {}): WorkOrderRecord[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (opts.assetId) {
+      where.push('o.asset_id = ?');
+      args.push(opts.assetId);
+    }
+    if (opts.state) {
+      where.push('EXISTS (SELECT 1 FROM deliveries x WHERE x.order_id = o.id AND x.state = ?)');
+      args.push(opts.state);
+    }
+    const rows = this.db
+      .prepare(`SELECT o.id, o.payload FROM work_orders o ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?`)
+      .all(...args, opts.limit ?? 100) as { id: string; payload: string }[];
+    const dStmt = this.db.prepare(`SELECT * FROM deliveries WHERE order_id = ? ORDER BY target_id`);
+    return rows.map((r) => ({ order: JSON.parse(r.payload) as WorkOrder, deliveries: (dStmt.all(r.id) as DeliveryRow[]).map(toDelivery) }));
+  }
+}

@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A free TCP port on loopback (for servers that cannot bind port 0 themselves). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `cbm-${prefix}-`));
+}
+
+/** Polls `check` until it returns a value, or fails after `timeoutMs` with the last error. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export interface Spawned {
+  proc: ChildProcess;
+  output: () => string;
+  stop: (signal?: NodeJS.Signals) => Promise<void>;
+}
+
+export function spawnLogged(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Spawned {
+  const proc = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  return {
+    proc,
+    output: () => out,
+    stop: async (signal = 'SIGTERM') => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      await exited;
+    },
+  };
+}
+
+export function canConnect(port: number, host = '127.0.0.1'): Promise<true | undefined> {
+  return new Promise((resolve) => {
+    const s = connect(port, host);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(undefined));
+  });
+}
+
+function bin(name: string): string {
+  for (const dir of ['/usr/sbin', '/usr/bin', '/usr/local/bin']) if (existsSync(join(dir, name))) return join(dir, name);
+  return name;
+}
+
+/** Debian's Mosquitto on a free loopback port, anonymous, as the plant's external broker. */
+export async function startMosquitto(): Promise<{ port: number; url: string; stop: () => Promise<void> }> {
+  const dir = tempDir('mosquitto');
+  const port = await freePort();
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stdout\n`);
+  const p = spawnLogged(bin('mosquitto'), ['-c', conf]);
+  // Mosquitto block-buffers its log when stdout is a pipe: probe the port instead.
+  await waitFor('mosquitto to listen', () => canConnect(port), 10_000, 50);
+  return {
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    stop: async () => {
+      await p.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface VictoriaMetrics {
+  port: number;
+  url: string;
+  /** Stops the process, keeping its data for a restart. */
+  stop: () => Promise<void>;
+  start: () => Promise<void>;
+  destroy: () => Promise<void>;
+  /** Reads back series through `/api/v1/export` (JSON lines). */
+  export: (match: string) => Promise<{ metric: Record<string, string>; values: number[]; timestamps: number[] }[]>;
+}
+
+/** Debian's VictoriaMetrics on a free port with its own data dir: it accepts InfluxDB v2 writes. */
+export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
+  const dir = tempDir('vm');
+  const port = await freePort();
+  let p: Spawned | undefined;
+  const url = `http://127.0.0.1:${port}`;
+  const start = async () => {
+    p = spawnLogged(bin('victoria-metrics'), [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir}`, '-search.latencyOffset=0s', '-loggerLevel=ERROR']);
+    await waitFor('victoria-metrics /health', async () => ((await fetch(`${url}/health`)).ok ? true : undefined), 20_000, 100);
+  };
+  await start();
+  return {
+    port,
+    url,
+    start,
+    stop: async () => void (await p?.stop()),
+    destroy: async () => {
+      await p?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    export: async (match) => {
+      const res = await fetch(`${url}/api/v1/export?match[]=${encodeURIComponent(match)}`);
+      const text = await res.text();
+      return text
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as { metric: Record<string, string>; values: number[]; timestamps: number[] });
+    },
+  };
+}

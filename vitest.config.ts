@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Integration tests spawn real servers; two cores do not gain from more parallel files.
+    maxWorkers: 2,
+    fileParallelism: true,
+  },
+});
