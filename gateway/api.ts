@@ -105,6 +105,8 @@ export function buildApi(d: ApiDeps): FastifyInstance {
     };
   });
 
+  app.get('/api/sources', async () => d.sources());
+
   app.get('/api/assets', async () => [...d.catalog.assets.keys()].map((id) => assetView(d, id)));
   app.get<{ Params: { id: string } }>('/api/assets/:id', async (req) => assetView(d, req.params.id));
 

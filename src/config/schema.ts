@@ -1,10 +1,7 @@
 import { z } from 'zod';
-import { duration } from './duration.js';
+import { duration, id } from './primitives.js';
 
-/** Ids appear in tag keys, topics and URLs: keep them to a safe alphabet. */
-export const id = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]+$/, 'expected an id of letters, digits, "_", "." or "-"');
+export { id };
 
 const topicMapping = z
   .object({
@@ -56,7 +53,10 @@ const mqttSource = z
     }
   });
 
-/** Source configs by type. Modbus and OPC UA join this union in their own modules. */
+/**
+ * Source configs by type. Each protocol keeps its schema in its own file under
+ * `src/config/sources/` (importing only `primitives.ts`) and joins this union.
+ */
 export const sourceSchema = z.discriminatedUnion('type', [mqttSource]);
 
 const tag = z

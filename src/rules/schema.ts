@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../config/duration.js';
-import { id } from '../config/schema.js';
+import { duration, id } from '../config/primitives.js';
 
 /**
  * Conditions in json-rules-engine's format (`all`/`any`/`not`, `fact`, `operator`, `value`,

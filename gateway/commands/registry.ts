@@ -1,0 +1,6 @@
+import type { Command } from './command.js';
+import { startCommand } from './start.js';
+import { validateCommand } from './validate.js';
+
+/** Every `cbm-gateway` command, in one place. */
+export const commands: Command[] = [startCommand, validateCommand];

@@ -1,0 +1,37 @@
+import { parseArgs } from 'node:util';
+import { loadConfig, resolveFrom, type LoadedConfig } from '../../src/config/load.js';
+import { tagFacts } from '../../src/rules/facts.js';
+import { loadRules, ruleFiles } from '../../src/rules/load.js';
+import { Catalog } from '../../src/tags/catalog.js';
+import { LatestValues } from '../../src/tags/latest.js';
+import { UsageError, type Command } from './command.js';
+import { reportError } from './report.js';
+
+/** Loads the config's rule files against its assets, as `start` would; throws every problem. */
+export function validateRules(loaded: LoadedConfig): { rules: number; instances: number } {
+  const catalog = new Catalog(loaded.config);
+  const latest = new LatestValues(catalog.tags.length);
+  const files = ruleFiles(loaded.config.rules.map((r) => resolveFrom(loaded.baseDir, r)));
+  const r = loadRules(files, catalog, tagFacts(catalog, latest));
+  return { rules: r.rules.length, instances: r.instances.length };
+}
+
+export const validateCommand: Command = {
+  words: ['validate'],
+  usage: 'validate --config FILE',
+  summary: 'check a site configuration and its rule files; exit 0, or print every problem and exit 1',
+  async run(args) {
+    const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
+    const file = values.config ?? process.env.CBM_CONFIG;
+    if (!file) throw new UsageError('validate needs --config FILE');
+    try {
+      const loaded = loadConfig(file);
+      const s = validateRules(loaded);
+      process.stdout.write(`${loaded.file}: OK (${loaded.config.assets.length} assets, ${loaded.config.sources.length} sources, ${s.rules} rules on ${s.instances} asset instances)\n`);
+      return 0;
+    } catch (e) {
+      reportError(e);
+      return 1;
+    }
+  },
+};
