@@ -79,13 +79,17 @@ export class Gateway {
     return this.loaded.config;
   }
 
+  get dataDir(): string {
+    return resolveFrom(this.loaded.baseDir, this.config.gateway.dataDir);
+  }
+
   private startSteps(): Step[] {
     const cfg = this.config;
     return [
       {
         name: 'open store',
         run: () => {
-          this.db = openStore(resolveFrom(resolveFrom(this.loaded.baseDir, cfg.gateway.dataDir), 'gateway.db'));
+          this.db = openStore(resolveFrom(this.dataDir, 'gateway.db'));
           this.outbox = new Outbox(this.db);
           this.alarmStore = new AlarmStore(this.db);
         },
@@ -160,6 +164,7 @@ export class Gateway {
               clock: this.clock,
               log,
               signal: this.stopCtl.signal,
+              dataDir: this.dataDir,
             });
           }
         },
@@ -197,7 +202,12 @@ export class Gateway {
       ingest: () => this.pipeline.stats,
       dispatcher: () => this.dispatcher.stats,
       timeseries: () => this.writer?.stats(),
-      sources: () => [...this.sourceStatus.values()].map((s) => ({ ...s, counters: this.sources.find((x) => x.id === s.id)?.counters() ?? {} })),
+      sources: () =>
+        [...this.sourceStatus.values()].map((s) => {
+          const src = this.sources.find((x) => x.id === s.id);
+          const devices = src?.devices?.();
+          return { ...s, counters: src?.counters() ?? {}, ...(devices ? { devices } : {}) };
+        }),
     };
   }
 

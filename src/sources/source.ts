@@ -12,6 +12,16 @@ export interface SourceStatus {
   since: number;
   /** Counters a source chooses to expose (messages, malformed payloads, reads, exceptions…). */
   counters: Record<string, number>;
+  devices?: DeviceStatus[];
+}
+
+/** State of one device behind a source (a Modbus unit, an OPC UA subscription…). */
+export interface DeviceStatus {
+  id: string;
+  state: ConnectionState;
+  detail: string | undefined;
+  since: number;
+  counters: Record<string, number>;
 }
 
 export interface SourceContext {
@@ -22,6 +32,8 @@ export interface SourceContext {
   log: Logger;
   /** Aborts when the gateway stops. */
   signal: AbortSignal;
+  /** The gateway's data folder (absolute): certificates, PKI and source state live under it. */
+  dataDir: string;
 }
 
 /**
@@ -37,4 +49,6 @@ export interface Source {
   start(ctx: SourceContext): Promise<void>;
   stop(): Promise<void>;
   counters(): Record<string, number>;
+  /** Per-device state, for sources that talk to several devices over one connection. */
+  devices?(): DeviceStatus[];
 }
