@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, id } from './primitives.js';
+import { webhookTarget } from './targets/webhook.js';
 
 export { id };
 
@@ -89,18 +90,10 @@ const asset = z
 const line = z.object({ id, name: z.string().min(1) }).strict();
 const area = z.object({ id, name: z.string().min(1), lines: z.array(line).default([]) }).strict();
 
-const webhookTarget = z
-  .object({
-    id,
-    type: z.literal('webhook'),
-    url: z.string().url(),
-    /** HMAC-SHA256 key for `X-CBM-Signature`; omit to send unsigned. */
-    secret: z.string().optional(),
-    headers: z.record(z.string(), z.string()).default({}),
-    timeout: duration.default(10_000),
-  })
-  .strict();
-
+/**
+ * Work-order targets by type. Each keeps its schema in its own file under `src/config/targets/`
+ * (importing only `primitives.ts`) and joins this union.
+ */
 export const targetSchema = z.discriminatedUnion('type', [webhookTarget]);
 
 const influx = z
