@@ -1,5 +1,26 @@
 import type { WorkOrder } from './model.js';
 
+/** Work-order status as the CMMS reports it back (inbound endpoint or polling). */
+export type WorkOrderStatus = 'open' | 'in_progress' | 'completed' | 'cancelled';
+
+export interface StatusUpdate {
+  idempotencyKey: string;
+  externalId: string | undefined;
+  status: WorkOrderStatus;
+  /** The technician's resolution or cancellation notes. */
+  notes: string | undefined;
+  technician: string | undefined;
+  /** When the CMMS changed it (ISO 8601). */
+  at: string;
+}
+
+/** A delivered order a target can be asked about. */
+export interface OpenOrderRef {
+  orderId: string;
+  idempotencyKey: string;
+  externalId: string | undefined;
+}
+
 /**
  * A place work orders go (a webhook, an MQTT broker, a CMMS API). Lifecycle: construct from
  * config → `send` per order (many, concurrently across assets) → `close` once.
@@ -8,10 +29,14 @@ import type { WorkOrder } from './model.js';
  * whose `retryable` says whether trying again can help (`CBM_ERR_TARGET_UNAVAILABLE`,
  * `CBM_ERR_TARGET_TIMEOUT`) or not (`CBM_ERR_TARGET_REJECTED`). Where the API allows, a target
  * first looks the order up by its idempotency key, so a retry never creates a second order.
+ *
+ * `pollStatus`, where the CMMS API allows reading orders back, returns the status of those
+ * delivered orders that changed (in progress, completed, cancelled) with the technician's notes.
  */
 export interface WorkOrderTarget {
   readonly id: string;
   readonly type: string;
   send(order: WorkOrder, signal: AbortSignal): Promise<{ externalId: string | undefined }>;
+  pollStatus?(open: readonly OpenOrderRef[], signal: AbortSignal): Promise<StatusUpdate[]>;
   close(): Promise<void>;
 }
