@@ -77,8 +77,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'unrecognized_keys':
       return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against the config reference`;
-    case 'invalid_union':
-      if ('discriminator' in issue && issue.discriminator) return `${issue.message}`;
+    case 'invalid_type':
+      if (issue.message.endsWith('received undefined')) return `required: expected ${issue.expected}`;
       return issue.message;
     default:
       return issue.message;

@@ -24,7 +24,7 @@ export function readYaml(file: string, env: NodeJS.ProcessEnv = process.env, tex
     }
   }
   const lc = new LineCounter();
-  const doc = parseDocument(src, { lineCounter: lc, prettyErrors: false });
+  const doc = parseDocument(src, { lineCounter: lc, prettyErrors: true });
   const problems: Problem[] = doc.errors.map((e) => {
     const pos = e.linePos?.[0];
     return { file, path: '', ...(pos ? { line: pos.line, column: pos.col } : {}), message: `YAML syntax: ${e.message.split('\n')[0]}` };

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { Sample } from '../../../src/core/sample.js';
+import { decodePayload, parseTimestamp, PayloadError } from '../../../src/sources/mqtt/payload.js';
+import { TopicRouter } from '../../../src/sources/mqtt/topics.js';
+import type { TopicMapping } from '../../../src/config/schema.js';
+
+const m = (topic: string, extra: Partial<TopicMapping> = {}): TopicMapping => ({
+  topic,
+  format: 'auto',
+  timestampField: 'ts',
+  timestampUnit: 'auto',
+  valueField: 'value',
+  fields: {},
+  ...extra,
+});
+const NOW = Date.UTC(2026, 10, 25);
+
+function decode(topic: string, payload: string, mappings: TopicMapping[]): Sample[] {
+  const r = new TopicRouter(mappings).route(topic);
+  if (!r) throw new Error('no route');
+  const out: Sample[] = [];
+  decodePayload(r, Buffer.from(payload), NOW, out);
+  return out;
+}
+
+describe('topic router', () => {
+  const router = new TopicRouter([m('plant/{asset}/telemetry', { format: 'json' }), m('plant/{asset}/{tag}'), m('legacy/+/temp', { asset: 'p-9', tag: 'temp' }), m('deep/{asset}/#', { tag: 'x' })]);
+  it('captures asset and tag, honours + and #, and makes subscription filters', () => {
+    expect(router.route('plant/p-1/telemetry')).toMatchObject({ asset: 'p-1', tag: undefined });
+    expect(router.route('plant/p-1/bearing_temp')).toMatchObject({ asset: 'p-1', tag: 'bearing_temp' });
+    expect(router.route('legacy/anything/temp')).toMatchObject({ asset: 'p-9', tag: 'temp' });
+    expect(router.route('deep/p-2/a/b/c')).toMatchObject({ asset: 'p-2', tag: 'x' });
+    expect(router.route('plant/p-1')).toBeNull();
+    expect(router.filters).toEqual(['plant/+/telemetry', 'plant/+/+', 'legacy/+/temp', 'deep/+/#']);
+  });
+});
+
+describe('payload decoding', () => {
+  const maps = [m('plant/{asset}/telemetry', { format: 'json', fields: { temp: 'bearing_temp' } }), m('plant/{asset}/{tag}')];
+
+  it('reads a bare number and true/false', () => {
+    expect(decode('plant/p-1/vibration', ' 2.5\n', maps)).toEqual([{ tag: 'p-1/vibration', ts: NOW, value: 2.5, quality: 'Good' }]);
+    expect(decode('plant/p-1/running', 'true', maps)[0]!.value).toBe(true);
+  });
+
+  it('reads an object of fields with a timestamp, mapping field names', () => {
+    const out = decode('plant/p-1/telemetry', JSON.stringify({ ts: 1764072000, temp: 71.5, vibration: 2, nested: { a: 1 } }), maps);
+    expect(out).toEqual([
+      { tag: 'p-1/bearing_temp', ts: 1764072000_000, value: 71.5, quality: 'Good' },
+      { tag: 'p-1/vibration', ts: 1764072000_000, value: 2, quality: 'Good' },
+    ]);
+  });
+
+  it('reads an array of objects and a value object for a single-tag topic', () => {
+    expect(decode('plant/p-1/telemetry', '[{"ts":"2026-11-25T10:00:00Z","temp":1},{"ts":"2026-11-25T10:00:01Z","temp":2}]', maps).map((s) => [s.ts, s.value])).toEqual([
+      [Date.parse('2026-11-25T10:00:00Z'), 1],
+      [Date.parse('2026-11-25T10:00:01Z'), 2],
+    ]);
+    expect(decode('plant/p-1/temp', '{"value": 3, "quality": "Uncertain"}', maps)).toEqual([{ tag: 'p-1/temp', ts: NOW, value: 3, quality: 'Uncertain' }]);
+  });
+
+  it('refuses malformed payloads with a reason', () => {
+    expect(() => decode('plant/p-1/vibration', 'abc', maps)).toThrow(PayloadError);
+    expect(() => decode('plant/p-1/telemetry', '{"temp": ', maps)).toThrow(/invalid JSON/);
+    expect(() => decode('plant/p-1/telemetry', '{"ts": 1}', maps)).toThrow(/no value fields/);
+    expect(() => decode('plant/p-1/telemetry', '{"ts": "yesterday", "temp": 1}', maps)).toThrow(/timestamp/);
+    expect(() => decode('plant/p-1/temp', '{"value": null}', maps)).toThrow(/"value"/);
+  });
+
+  it('reads timestamps by magnitude in auto mode', () => {
+    expect(parseTimestamp(1764072000, 'auto')).toBe(1764072000_000);
+    expect(parseTimestamp(1764072000_123, 'auto')).toBe(1764072000_123);
+    expect(parseTimestamp(1764072000_123_456, 'auto')).toBeCloseTo(1764072000_123.456, 3);
+    expect(parseTimestamp(1764072000, 's')).toBe(1764072000_000);
+    expect(() => parseTimestamp(1, 'iso')).toThrow(PayloadError);
+  });
+});
