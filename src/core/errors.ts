@@ -15,6 +15,9 @@ export const errorCodes = {
   CBM_ERR_NOT_FOUND: { status: 404, retryable: false, message: 'No such resource' },
   CBM_ERR_BAD_REQUEST: { status: 400, retryable: false, message: 'The request is invalid' },
   CBM_ERR_STORE: { status: 500, retryable: false, message: 'The local SQLite store failed' },
+  CBM_ERR_MODBUS_EXCEPTION: { status: 502, retryable: false, message: 'A Modbus device answered with an exception code' },
+  CBM_ERR_MODBUS_TIMEOUT: { status: 504, retryable: true, message: 'A Modbus device did not answer in time' },
+  CBM_ERR_MODBUS_CONNECTION: { status: 503, retryable: true, message: 'The Modbus connection could not be opened or was lost' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
