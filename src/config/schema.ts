@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { duration, id } from './primitives.js';
 import { webhookTarget } from './targets/webhook.js';
+import { mqttTarget } from './targets/mqtt.js';
+import { maximoTarget } from './targets/maximo.js';
+import { sapTarget } from './targets/sap.js';
+import { maintainxTarget } from './targets/maintainx.js';
 
 export { id };
 
@@ -94,7 +98,7 @@ const area = z.object({ id, name: z.string().min(1), lines: z.array(line).defaul
  * Work-order targets by type. Each keeps its schema in its own file under `src/config/targets/`
  * (importing only `primitives.ts`) and joins this union.
  */
-export const targetSchema = z.discriminatedUnion('type', [webhookTarget]);
+export const targetSchema = z.discriminatedUnion('type', [webhookTarget, mqttTarget, maximoTarget, sapTarget, maintainxTarget]);
 
 const influx = z
   .object({

@@ -1,10 +1,18 @@
 import type { TargetConfig } from '../../config/schema.js';
 import type { WorkOrderTarget } from '../target.js';
 import { WebhookTarget } from './webhook.js';
+import { MqttTarget } from './mqtt.js';
+import { MaximoTarget } from './maximo.js';
+import { SapTarget } from './sap.js';
+import { MaintainxTarget } from './maintainx.js';
 
 /** Every built-in work-order target, in one place. */
 const builtins: { [K in TargetConfig['type']]: (cfg: Extract<TargetConfig, { type: K }>) => WorkOrderTarget } = {
   webhook: (cfg) => new WebhookTarget(cfg),
+  mqtt: (cfg) => new MqttTarget(cfg),
+  maximo: (cfg) => new MaximoTarget(cfg),
+  sap: (cfg) => new SapTarget(cfg),
+  maintainx: (cfg) => new MaintainxTarget(cfg),
 };
 
 export function createTarget(cfg: TargetConfig): WorkOrderTarget {

@@ -1,0 +1,81 @@
+import { CbmError, errorMessage } from '../../core/errors.js';
+
+/**
+ * The HTTP plumbing every CMMS target shares: one request with a deadline, and one mapping from
+ * HTTP outcomes to our error codes, so each vendor module only says what is vendor-specific.
+ *
+ * 2xx → ok; 408 Request Timeout, 429 Too Many Requests (RFC 9110 §15.5.9, RFC 6585 §4), 5xx and
+ * network failures → retryable; every other 4xx → rejected, not retryable. 401/403 say it is the
+ * credentials, so an operator reading the dead letter knows where to look.
+ */
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+const RETRYABLE_4XX = new Set([408, 429]);
+
+export async function request(
+  label: string,
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<HttpResult> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  try {
+    const res = await fetch(url, { ...init, signal: AbortSignal.any([signal, timeout]) });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, text };
+  } catch (e) {
+    if (timeout.aborted) throw new CbmError('CBM_ERR_TARGET_TIMEOUT', `${label}: no answer within ${timeoutMs} ms`, { cause: e });
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `${label}: ${cause?.code ?? cause?.message ?? errorMessage(e)}`, { cause: e });
+  }
+}
+
+/** Throws the right `CbmError` for a non-2xx answer; `vendorMessage` pulls the text out of the vendor's error body. */
+export function failOn(label: string, r: HttpResult, vendorMessage: (text: string) => string | undefined): void {
+  if (r.status >= 200 && r.status < 300) return;
+  const msg = vendorMessage(r.text) ?? r.text.slice(0, 200);
+  const detail = `${label}: HTTP ${r.status}${msg ? ` ${msg}` : ''}`;
+  if (r.status === 401 || r.status === 403) {
+    throw new CbmError('CBM_ERR_TARGET_REJECTED', `${detail} (authentication or authorisation failed: check the target's credentials and the user's permissions)`, { details: { status: r.status } });
+  }
+  if (r.status >= 400 && r.status < 500 && !RETRYABLE_4XX.has(r.status)) {
+    throw new CbmError('CBM_ERR_TARGET_REJECTED', detail, { details: { status: r.status } });
+  }
+  throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', detail, { details: { status: r.status } });
+}
+
+/** Parses a JSON body, or fails as the target sending something we cannot read (a retry may help: proxies send HTML). */
+export function parseJson<T>(label: string, text: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `${label}: answer is not JSON: ${text.slice(0, 120)}`, { cause: e });
+  }
+}
+
+export function truncate(s: string, n: number): string {
+  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
+}
+
+/** The work order's text for a CMMS long-description field: description, evidence, safety, parts. */
+export function longText(o: {
+  description: string;
+  asset: { path: string; serialNumber: string | undefined };
+  evidence: { ts: string; limits: { tag: string; operator: string; limit: unknown; value: number | null; unit: string | undefined }[] };
+  safety: string[];
+  parts: { number: string; description: string | undefined; quantity: number }[];
+  rule: { id: string; episode: number };
+  idempotencyKey: string;
+}): string {
+  const lines = [o.description, '', `Asset: ${o.asset.path}${o.asset.serialNumber ? ` (S/N ${o.asset.serialNumber})` : ''}`, `Evidence at ${o.evidence.ts}:`];
+  for (const l of o.evidence.limits) lines.push(`  ${l.tag} = ${l.value ?? 'n/a'}${l.unit ? ` ${l.unit}` : ''} (${l.operator} ${JSON.stringify(l.limit)})`);
+  if (o.safety.length) lines.push('Safety:', ...o.safety.map((s) => `  - ${s}`));
+  if (o.parts.length) lines.push('Parts:', ...o.parts.map((p) => `  - ${p.quantity} × ${p.number}${p.description ? ` ${p.description}` : ''}`));
+  lines.push(`Rule ${o.rule.id}, episode ${o.rule.episode}; cbm-gateway key ${o.idempotencyKey}`);
+  return lines.join('\n');
+}

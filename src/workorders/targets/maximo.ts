@@ -1,0 +1,149 @@
+import type { TargetConfig } from '../../config/schema.js';
+import type { WorkOrder } from '../model.js';
+import type { OpenOrderRef, StatusUpdate, WorkOrderStatus, WorkOrderTarget } from '../target.js';
+import { failOn, longText, parseJson, request, truncate } from './http.js';
+
+export type MaximoTargetConfig = Extract<TargetConfig, { type: 'maximo' }>;
+
+interface MaximoWo {
+  wonum?: string;
+  workorderid?: number;
+  status?: string;
+  statusdate?: string;
+  changeby?: string;
+  href?: string;
+  worklog?: { description?: string; description_longdescription?: string; createdate?: string; createby?: string }[];
+  [attr: string]: unknown;
+}
+
+/** Maximo's error envelope: `{"Error": {"reasonCode": "BMXAA…", "message": "…", "statusCode": "400"}}` (lean JSON). */
+export function maximoMessage(text: string): string | undefined {
+  try {
+    const j = JSON.parse(text) as { Error?: { message?: string }; 'oslc:Error'?: { 'oslc:message'?: string } };
+    return j.Error?.message ?? j['oslc:Error']?.['oslc:message'];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Maps a Maximo WORKORDER status to ours. Maximo's synonym domain WOSTATUS: WAPPR, APPR, WSCH,
+ * WMATL, WPCOND are still to do; INPRG is being worked; COMP and CLOSE are done; CAN is cancelled.
+ */
+export function maximoStatus(s: string | undefined): WorkOrderStatus {
+  switch (s) {
+    case 'INPRG':
+      return 'in_progress';
+    case 'COMP':
+    case 'CLOSE':
+      return 'completed';
+    case 'CAN':
+      return 'cancelled';
+    default:
+      return 'open';
+  }
+}
+
+/** OSLC `oslc.where` string literals are double-quoted with no escape; our keys and site ids never hold one. */
+const quote = (s: string) => `"${s.replace(/"/g, '')}"`;
+
+/**
+ * IBM Maximo through the REST API's object structure `mxapiwodetail` (Maximo REST API guide:
+ * "Querying with oslc.where", "Creating a resource", `lean=1` JSON, `apikey` header auth).
+ *
+ * `send`: first `GET …/mxapiwodetail?oslc.where=<keyAttribute>="<key>" and siteid="<site>"`; if a
+ * work order already carries the key (a retry after a lost response), return its `wonum`. Only
+ * if none does, `POST` a new WORKORDER with the key in `keyAttribute` (default `externalrefid`).
+ * The `properties` header asks Maximo to return the created record, so we learn its `wonum`.
+ *
+ * `pollStatus`: one query per 50 keys with `<keyAttribute> in [...]`, selecting `status`,
+ * `statusdate`, `changeby` and the work log (the technician's notes); reports what changed.
+ */
+export class MaximoTarget implements WorkOrderTarget {
+  readonly type = 'maximo';
+  readonly id: string;
+  private readonly base: string;
+  private readonly reported = new Map<string, WorkOrderStatus>();
+
+  constructor(private readonly cfg: MaximoTargetConfig) {
+    this.id = cfg.id;
+    this.base = `${cfg.url.replace(/\/+$/, '')}${cfg.path}`;
+  }
+
+  private headers(): Record<string, string> {
+    return { apikey: this.cfg.apiKey, accept: 'application/json', 'user-agent': 'cbm-gateway' };
+  }
+
+  private async query(where: string, select: string, signal: AbortSignal): Promise<MaximoWo[]> {
+    const q = new URLSearchParams({ lean: '1', 'oslc.select': select, 'oslc.where': where, 'oslc.pageSize': '100' });
+    const label = `maximo ${this.id} query`;
+    const r = await request(label, `${this.base}?${q}`, { method: 'GET', headers: this.headers() }, this.cfg.timeout, signal);
+    failOn(label, r, maximoMessage);
+    return parseJson<{ member?: MaximoWo[] }>(label, r.text).member ?? [];
+  }
+
+  async send(order: WorkOrder, signal: AbortSignal): Promise<{ externalId: string | undefined }> {
+    const key = this.cfg.keyAttribute;
+    const where = `${key}=${quote(order.idempotencyKey)} and siteid=${quote(this.cfg.siteid)}`;
+    const existing = await this.query(where, `wonum,status,${key}`, signal);
+    if (existing[0]?.wonum) return { externalId: existing[0].wonum };
+
+    const wo: Record<string, unknown> = {
+      siteid: this.cfg.siteid,
+      // WORKORDER.DESCRIPTION is 100 characters; the rest goes to the long description.
+      description: truncate(order.title, 100),
+      description_longdescription: longText(order),
+      wopriority: this.cfg.priority[order.priority],
+      worktype: this.cfg.worktype[order.type],
+      reportdate: order.createdAt,
+      [key]: order.idempotencyKey,
+    };
+    if (this.cfg.orgid) wo.orgid = this.cfg.orgid;
+    const assetnum = this.assetnum(order);
+    if (assetnum) wo.assetnum = assetnum;
+    if (order.estimatedHours !== undefined) wo.estdur = order.estimatedHours;
+
+    const label = `maximo ${this.id} create`;
+    const r = await request(
+      label,
+      `${this.base}?lean=1`,
+      { method: 'POST', headers: { ...this.headers(), 'content-type': 'application/json', properties: 'wonum,workorderid,status' }, body: JSON.stringify(wo) },
+      this.cfg.timeout,
+      signal,
+    );
+    failOn(label, r, maximoMessage);
+    const created = r.text ? parseJson<MaximoWo>(label, r.text) : {};
+    return { externalId: created.wonum ?? r.headers.get('location')?.split('/').pop() };
+  }
+
+  private assetnum(order: WorkOrder): string | undefined {
+    const mapped = this.cfg.assetMap[order.asset.id];
+    if (mapped) return mapped;
+    if (this.cfg.assetnum === 'serialNumber') return order.asset.serialNumber;
+    if (this.cfg.assetnum === 'id') return order.asset.id.toUpperCase();
+    return undefined;
+  }
+
+  async pollStatus(open: readonly OpenOrderRef[], signal: AbortSignal): Promise<StatusUpdate[]> {
+    const key = this.cfg.keyAttribute;
+    const out: StatusUpdate[] = [];
+    for (let i = 0; i < open.length; i += 50) {
+      const batch = open.slice(i, i + 50);
+      const where = `${key} in [${batch.map((o) => quote(o.idempotencyKey)).join(',')}] and siteid=${quote(this.cfg.siteid)}`;
+      const rows = await this.query(where, `wonum,status,statusdate,changeby,${key},worklog{description,description_longdescription,createdate,createby}`, signal);
+      for (const row of rows) {
+        const k = row[key];
+        if (typeof k !== 'string') continue;
+        const status = maximoStatus(row.status);
+        if ((this.reported.get(k) ?? 'open') === status) continue;
+        this.reported.set(k, status);
+        const log = [...(row.worklog ?? [])].sort((a, b) => String(a.createdate).localeCompare(String(b.createdate))).pop();
+        const notes = log ? [log.description, log.description_longdescription].filter(Boolean).join('\n') : undefined;
+        out.push({ idempotencyKey: k, externalId: row.wonum, status, notes: notes || undefined, technician: log?.createby ?? row.changeby, at: row.statusdate ?? new Date().toISOString() });
+      }
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {}
+}

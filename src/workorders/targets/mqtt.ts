@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { TargetConfig } from '../../config/schema.js';
+import { CbmError, errorMessage } from '../../core/errors.js';
+import type { WorkOrder } from '../model.js';
+import type { WorkOrderTarget } from '../target.js';
+
+export type MqttTargetConfig = Extract<TargetConfig, { type: 'mqtt' }>;
+
+/**
+ * CONNACK refusals that no retry can fix: MQTT 3.1.1 return codes 4 "bad user name or password"
+ * and 5 "not authorized" [MQTT-3.2.2.3]; MQTT 5 reason codes 0x86, 0x87, 0x8C.
+ */
+const AUTH_CODES = new Set([4, 5, 0x86, 0x87, 0x8c]);
+
+export function renderTopic(template: string, o: WorkOrder): string {
+  const vars: Record<string, string> = {
+    site: o.site.id,
+    asset: o.asset.id,
+    gateway: o.gatewayId,
+    type: o.type,
+    priority: String(o.priority),
+    rule: o.rule.id,
+  };
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m);
+}
+
+/**
+ * Publishes the work order JSON (exactly the webhook's body) to a central broker with QoS 1;
+ * `send` resolves when the broker's PUBACK arrives [MQTT-4.3.2], i.e. the broker owns it.
+ *
+ * MQTT has no way to ask "do you already have this order?", so this target cannot look up before
+ * sending. A retry after a lost PUBACK publishes again (and MQTT itself may redeliver with DUP
+ * set [MQTT-4.3.2-1]): delivery is at least once, and the receiver deduplicates by the payload's
+ * `idempotencyKey`, as `simulators/cmms/mqtt-receiver.ts` does.
+ *
+ * The connection is opened on the first send and kept; mqtt.js reconnects it after a drop. When
+ * it is down, `send` fails at once as unavailable rather than queueing behind the outbox's back.
+ */
+export class MqttTarget implements WorkOrderTarget {
+  readonly type = 'mqtt';
+  readonly id: string;
+  private client: MqttClient | undefined;
+  private readonly clientId: string;
+
+  constructor(private readonly cfg: MqttTargetConfig) {
+    this.id = cfg.id;
+    this.clientId = cfg.clientId ?? `cbm-${cfg.id}-${randomBytes(4).toString('hex')}`;
+  }
+
+  private options(): IClientOptions {
+    const o: IClientOptions = {
+      clientId: this.clientId,
+      clean: true,
+      reconnectPeriod: 2000,
+      connectTimeout: this.cfg.connectTimeout,
+      rejectUnauthorized: this.cfg.rejectUnauthorized,
+    };
+    if (this.cfg.username !== undefined) o.username = this.cfg.username;
+    if (this.cfg.password !== undefined) o.password = this.cfg.password;
+    if (this.cfg.caFile) o.ca = readFileSync(this.cfg.caFile);
+    return o;
+  }
+
+  /** The connected client; the first call connects, waiting at most `connectTimeout`. */
+  private async connected(): Promise<MqttClient> {
+    const c = this.client;
+    if (c?.connected) return c;
+    if (c && !c.disconnected && c.reconnecting) {
+      throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `mqtt ${this.id}: ${this.cfg.url} is not connected (reconnecting)`);
+    }
+    c?.end(true);
+    this.client = undefined;
+    const client = mqtt.connect(this.cfg.url, this.options());
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no CONNACK within ${this.cfg.connectTimeout} ms`)), this.cfg.connectTimeout);
+        client.once('connect', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        client.once('error', (e) => {
+          clearTimeout(timer);
+          reject(e);
+        });
+      });
+    } catch (e) {
+      client.end(true);
+      const code = (e as { code?: unknown }).code;
+      if (typeof code === 'number' && AUTH_CODES.has(code)) {
+        throw new CbmError('CBM_ERR_TARGET_REJECTED', `mqtt ${this.id}: ${this.cfg.url} refused the connection: ${errorMessage(e)} (check username/password and the broker's ACL)`, { cause: e });
+      }
+      throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `mqtt ${this.id}: ${this.cfg.url}: ${errorMessage(e)}`, { cause: e });
+    }
+    client.on('error', () => {}); // Reconnects report through `connected`/`reconnecting`; keep errors from crashing the process.
+    this.client = client;
+    return client;
+  }
+
+  async send(order: WorkOrder, signal: AbortSignal): Promise<{ externalId: string | undefined }> {
+    const client = await this.connected();
+    const topic = renderTopic(this.cfg.topic, order);
+    const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.cfg.timeout)]);
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        reject(
+          signal.aborted
+            ? new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `mqtt ${this.id}: send aborted`)
+            : new CbmError('CBM_ERR_TARGET_TIMEOUT', `mqtt ${this.id}: no PUBACK for ${topic} within ${this.cfg.timeout} ms`),
+        );
+      };
+      if (deadline.aborted) return onAbort();
+      deadline.addEventListener('abort', onAbort, { once: true });
+      client.publishAsync(topic, JSON.stringify(order), { qos: 1, retain: this.cfg.retain }).then(
+        () => {
+          deadline.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        (e: unknown) => {
+          deadline.removeEventListener('abort', onAbort);
+          reject(new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `mqtt ${this.id}: publish to ${topic} failed: ${errorMessage(e)}`, { cause: e }));
+        },
+      );
+    });
+    // The broker assigns no id: the key is the receiver's handle on the order.
+    return { externalId: undefined };
+  }
+
+  async close(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    if (c) await c.endAsync(true).catch(() => undefined);
+  }
+}
