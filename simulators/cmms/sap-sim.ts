@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { HttpSim, parseBody, type SimReply, type SimRequest } from './http-sim.js';
+
+export interface SapNotification {
+  MaintenanceNotification: string;
+  NotificationText: string;
+  NotificationType: string;
+  MaintPriority: string;
+  MaintNotifExtReferenceNumber: string;
+  NotifProcessingPhase: string;
+  MaintNotificationLongText: string;
+  TechnicalObject?: string;
+  TechObjIsEquipOrFuncnlLoc?: string;
+  LastChangeDateTime: string;
+  LastChangedByUser: string;
+  [field: string]: unknown;
+}
+
+const PATH = '/sap/opu/odata/sap/API_MAINTNOTIFICATION/MaintenanceNotification';
+const SESSION = 'SAP_SESSIONID_S4H_100';
+
+/**
+ * An S/4HANA that honours what the target uses of the OData v2 service `API_MAINTNOTIFICATION`:
+ * HTTP basic auth (401 with `WWW-Authenticate: Basic`); SAP Gateway CSRF protection (a GET with
+ * `x-csrf-token: Fetch` starts a session cookie and returns its token; a POST without the
+ * session's token gets 403, `x-csrf-token: Required`, "CSRF token validation failed");
+ * `$filter=MaintNotifExtReferenceNumber eq '…'` joined by `or`; `{"d": {"results": […]}}`
+ * JSON; creates that check field lengths from the service metadata (NotificationText 40,
+ * MaintNotifExtReferenceNumber 20, MaintPriority 1..4), with OData error bodies.
+ */
+export class SapSim extends HttpSim {
+  readonly notifications: SapNotification[] = [];
+  /** session id → CSRF token */
+  private readonly sessions = new Map<string, string>();
+  private next = 10000001;
+  csrfFetches = 0;
+  csrfRejections = 0;
+
+  constructor(private readonly o: { username: string; password: string }) {
+    super();
+  }
+
+  get count(): number {
+    return this.notifications.length;
+  }
+
+  /** Every session and token dies, as after an ICM restart or session timeout. */
+  expireSessions(): void {
+    this.sessions.clear();
+  }
+
+  /** Phase 3 in process, 4 completed, 5 deletion flag; `text` is appended to the long text. */
+  setPhase(number: string, phase: string, text?: string, by = 'TECH01'): void {
+    const n = this.notifications.find((x) => x.MaintenanceNotification === number);
+    if (!n) throw new Error(`no notification ${number}`);
+    n.NotifProcessingPhase = phase;
+    n.LastChangeDateTime = `/Date(${Date.now()}+0000)/`;
+    n.LastChangedByUser = by;
+    if (text) n.MaintNotificationLongText = `${n.MaintNotificationLongText}\n${text}`.trim();
+  }
+
+  protected errorBody(status: number, message: string): unknown {
+    return { error: { code: status >= 500 ? '/IWBEP/CM_MGW_RT/004' : '/IWBEP/CM_MGW_RT/020', message: { lang: 'en', value: message } } };
+  }
+
+  private err(status: number, message: string): SimReply {
+    return { status, body: this.errorBody(status, message) };
+  }
+
+  private session(req: SimRequest): string | undefined {
+    const cookie = String(req.headers.cookie ?? '');
+    const m = new RegExp(`${SESSION}=([^;]+)`).exec(cookie);
+    return m?.[1] && this.sessions.has(m[1]) ? m[1] : undefined;
+  }
+
+  protected route(req: SimRequest): SimReply | 'lost' {
+    const want = `Basic ${Buffer.from(`${this.o.username}:${this.o.password}`).toString('base64')}`;
+    if (req.headers.authorization !== want) {
+      return { status: 401, headers: { 'www-authenticate': 'Basic realm="SAP NetWeaver Application Server [S4H/100]"' }, body: 'Logon failed' };
+    }
+    if (req.path !== PATH) return this.err(404, `Resource not found for segment '${req.path}'`);
+    if (req.method === 'GET') return this.query(req);
+    if (req.method === 'POST') return this.create(req);
+    return this.err(405, `Method ${req.method} not allowed`);
+  }
+
+  private query(req: SimRequest): SimReply {
+    const headers: Record<string, string | string[]> = {};
+    if (String(req.headers['x-csrf-token'] ?? '').toLowerCase() === 'fetch') {
+      this.csrfFetches++;
+      let sid = this.session(req);
+      if (!sid) {
+        sid = randomBytes(12).toString('hex');
+        this.sessions.set(sid, randomBytes(16).toString('base64'));
+        headers['set-cookie'] = [`${SESSION}=${sid}; path=/; HttpOnly`, 'sap-usercontext=sap-client=100; path=/'];
+      }
+      headers['x-csrf-token'] = this.sessions.get(sid)!;
+    }
+    const filter = req.query.get('$filter') ?? '';
+    const refs = new Set<string>();
+    for (const part of filter ? filter.split(/\s+or\s+/) : []) {
+      const m = /^MaintNotifExtReferenceNumber eq '([^']*)'$/.exec(part.trim());
+      if (!m) return this.err(400, `Invalid filter expression: '${part}'`);
+      refs.add(m[1]!);
+    }
+    const results = this.notifications.filter((n) => !filter || refs.has(n.MaintNotifExtReferenceNumber));
+    return { status: 200, headers, body: { d: { results: results.map((n) => ({ __metadata: { uri: `${this.url}${PATH}('${n.MaintenanceNotification}')`, type: 'API_MAINTNOTIFICATION.MaintenanceNotificationType' }, ...n })) } } };
+  }
+
+  private create(req: SimRequest): SimReply | 'lost' {
+    const sid = this.session(req);
+    if (!sid || req.headers['x-csrf-token'] !== this.sessions.get(sid)) {
+      this.csrfRejections++;
+      return { status: 403, headers: { 'x-csrf-token': 'Required' }, body: 'CSRF token validation failed' };
+    }
+    const b = parseBody(req.body);
+    if (!b) return this.err(400, 'Malformed JSON payload');
+    const text = b.NotificationText;
+    if (typeof text !== 'string' || !text) return this.err(400, "Property 'NotificationText' is required");
+    if (text.length > 40) return this.err(400, "Value for property 'NotificationText' exceeds maximum length 40");
+    const ref = String(b.MaintNotifExtReferenceNumber ?? '');
+    if (ref.length > 20) return this.err(400, "Value for property 'MaintNotifExtReferenceNumber' exceeds maximum length 20");
+    const prio = String(b.MaintPriority ?? '');
+    if (prio && !['1', '2', '3', '4'].includes(prio)) return this.err(400, `Priority ${prio} is not defined for priority type PM`);
+    const n: SapNotification = {
+      ...b,
+      MaintenanceNotification: String(this.next++).padStart(12, '0').slice(-12),
+      NotificationText: text,
+      NotificationType: String(b.NotificationType ?? 'M1'),
+      MaintPriority: prio,
+      MaintNotifExtReferenceNumber: ref,
+      NotifProcessingPhase: '1',
+      MaintNotificationLongText: String(b.MaintNotifLongTextForEdit ?? ''),
+      LastChangeDateTime: `/Date(${Date.now()}+0000)/`,
+      LastChangedByUser: this.o.username.toUpperCase(),
+    };
+    delete n.MaintNotifLongTextForEdit;
+    this.notifications.push(n);
+    if (this.consumeLoss()) return 'lost';
+    return { status: 201, headers: { location: `${this.url}${PATH}('${n.MaintenanceNotification}')` }, body: { d: n } };
+  }
+}
