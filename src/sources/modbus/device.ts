@@ -1,0 +1,173 @@
+import type { ModbusDeviceConfig } from '../../config/sources/modbus.js';
+import type { CbmError } from '../../core/errors.js';
+import type { Sample } from '../../core/sample.js';
+import type { ConnectionState, DeviceStatus, SourceContext } from '../source.js';
+import { splitBlock, type Block } from './coalesce.js';
+import { decodeRegisters, scaleValue } from './decode.js';
+import { classify, failureReason } from './failure.js';
+import type { ModbusLink } from './link.js';
+import { planDevice, type PlanPoint, type PollGroup } from './plan.js';
+
+export interface DeviceCounters {
+  polls: number;
+  requests: number;
+  samples: number;
+  bad: number;
+  exceptions: number;
+  timeouts: number;
+  retries: number;
+  disconnects: number;
+  connects: number;
+}
+
+/**
+ * Polls one device (a unit id behind a link) until the signal aborts. Its poll groups are read
+ * on their own schedules, one request at a time. Any timeout or lost connection (after
+ * `retries`) marks every point Bad once, drops a TCP connection and reconnects with doubling
+ * backoff, forever; the first good answer turns the device `connected` again.
+ */
+export class DevicePoller {
+  readonly groups: PollGroup[];
+  readonly c: DeviceCounters = { polls: 0, requests: 0, samples: 0, bad: 0, exceptions: 0, timeouts: 0, retries: 0, disconnects: 0, connects: 0 };
+  private state: ConnectionState = 'starting';
+  private detail: string | undefined;
+  private since: number;
+  private failures = 0;
+
+  constructor(
+    readonly cfg: ModbusDeviceConfig,
+    private readonly link: ModbusLink,
+    private readonly ctx: SourceContext,
+    private readonly onState: () => void,
+  ) {
+    this.groups = planDevice(cfg);
+    this.since = ctx.clock.now();
+  }
+
+  status(): DeviceStatus {
+    return { id: this.cfg.id, state: this.state, detail: this.detail, since: this.since, counters: { ...this.c } };
+  }
+
+  get connectionState(): ConnectionState {
+    return this.state;
+  }
+
+  private setState(state: ConnectionState, detail: string | undefined): void {
+    if (state === this.state && detail === this.detail) return;
+    if (state !== this.state) {
+      this.since = this.ctx.clock.now();
+      this.ctx.log.info({ device: this.cfg.id, state, detail }, `modbus device ${state}`);
+    }
+    this.state = state;
+    this.detail = detail;
+    this.onState();
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const { clock } = this.ctx;
+    for (const g of this.groups) g.due = clock.now();
+    while (!signal.aborted) {
+      try {
+        if (!this.link.isOpen) {
+          this.c.connects++;
+          await this.link.connect(this.cfg.connectTimeout);
+        }
+        const g = this.groups.reduce((a, b) => (b.due < a.due ? b : a));
+        const wait = g.due - clock.now();
+        if (wait > 0) await clock.sleep(wait, signal);
+        await this.poll(g, signal);
+        // Fixed rate; a cycle that overran starts the next at once rather than bursting to catch up.
+        g.due = Math.max(g.due + g.interval, clock.now());
+        this.failures = 0;
+      } catch (e) {
+        if (signal.aborted) break;
+        await this.down(classify(e), signal);
+      }
+    }
+    this.setState('stopped', undefined);
+  }
+
+  /** Device unreachable: every point Bad (once), state `reconnecting`, back off, try again. */
+  private async down(e: CbmError, signal: AbortSignal): Promise<void> {
+    this.c.disconnects++;
+    if (this.cfg.transport === 'tcp') this.link.drop();
+    this.markBad(this.groups.flatMap((g) => g.points), failureReason(e));
+    this.setState('reconnecting', e.message);
+    const r = this.cfg.reconnect;
+    const delay = Math.min(r.maxDelay, r.initialDelay * 2 ** Math.min(this.failures, 30));
+    this.failures++;
+    await this.ctx.clock.sleep(delay, signal).catch(() => undefined);
+    for (const g of this.groups) g.due = Math.min(g.due, this.ctx.clock.now());
+  }
+
+  private async poll(g: PollGroup, signal: AbortSignal): Promise<void> {
+    this.c.polls++;
+    const out: Sample[] = [];
+    const problems: string[] = [];
+    for (let i = 0; i < g.blocks.length; i++) {
+      if (signal.aborted) return;
+      const b = g.blocks[i]!;
+      let res;
+      try {
+        res = await this.request(b);
+      } catch (err) {
+        const e = classify(err);
+        if (e.code !== 'CBM_ERR_MODBUS_EXCEPTION') throw e;
+        this.c.exceptions++;
+        const code = (e.details as { exception: number }).exception;
+        // 02 on a coalesced read may come from a gap register the device does not have: read its points one by one from now on.
+        if (code === 0x02 && b.points.length > 1) {
+          g.blocks.splice(i, 1, ...splitBlock(b));
+          i--;
+          continue;
+        }
+        problems.push(`${e.message} at ${b.fn} ${b.start}+${b.count}`);
+        this.markBad(b.points, failureReason(e), out);
+        continue;
+      }
+      const ts = this.ctx.clock.now();
+      for (const p of b.points) {
+        out.push({ tag: p.key, ts, value: readPoint(p, b, res), quality: 'Good' });
+        p.badReason = undefined;
+      }
+      this.c.samples += b.points.length;
+    }
+    this.setState('connected', problems.length ? problems.join('; ') : undefined);
+    if (out.length) this.ctx.ingest(out);
+  }
+
+  /** One request with up to `retries` more attempts after a timeout or a busy/gateway exception. */
+  private async request(b: Block) {
+    for (let attempt = 0; ; attempt++) {
+      this.c.requests++;
+      try {
+        return await this.link.read(this.cfg.unitId, b.fn, b.start, b.count, this.cfg.timeout);
+      } catch (err) {
+        const e = classify(err);
+        if (e.code === 'CBM_ERR_MODBUS_TIMEOUT') this.c.timeouts++;
+        const again = e.code === 'CBM_ERR_MODBUS_TIMEOUT' || (e.code === 'CBM_ERR_MODBUS_EXCEPTION' && e.retryable);
+        if (!again || attempt >= this.cfg.retries) throw e;
+        this.c.retries++;
+      }
+    }
+  }
+
+  /** Sends a Bad sample for each point whose reason changed; a lasting fault is reported once. */
+  private markBad(points: PlanPoint[], reason: string, out?: Sample[]): void {
+    const ts = this.ctx.clock.now();
+    const batch = out ?? [];
+    for (const p of points) {
+      if (p.badReason === reason) continue;
+      p.badReason = reason;
+      batch.push({ tag: p.key, ts, value: Number.NaN, quality: 'Bad', reason });
+      this.c.bad++;
+    }
+    if (!out && batch.length) this.ctx.ingest(batch);
+  }
+}
+
+function readPoint(p: PlanPoint, b: Block, res: { registers?: Buffer; bits?: boolean[] }): number | boolean | string {
+  const rel = p.address - b.start;
+  if (res.bits) return res.bits[rel] === true;
+  return scaleValue(decodeRegisters(res.registers!, rel * 2, p), p.scale, p.offset);
+}
