@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration, id } from './primitives.js';
 import { modbusSource } from './sources/modbus.js';
+import { opcuaSource } from './sources/opcua.js';
 import { webhookTarget } from './targets/webhook.js';
 import { mqttTarget } from './targets/mqtt.js';
 import { maximoTarget } from './targets/maximo.js';
@@ -63,7 +64,7 @@ const mqttSource = z
  * Source configs by type. Each protocol keeps its schema in its own file under
  * `src/config/sources/` (importing only `primitives.ts`) and joins this union.
  */
-export const sourceSchema = z.discriminatedUnion('type', [mqttSource, modbusSource]);
+export const sourceSchema = z.discriminatedUnion('type', [mqttSource, modbusSource, opcuaSource]);
 
 const tag = z
   .object({
