@@ -35,6 +35,7 @@ export class SapSim extends HttpSim {
   private next = 10000001;
   csrfFetches = 0;
   csrfRejections = 0;
+  private expireOnCreate = false;
 
   constructor(private readonly o: { username: string; password: string }) {
     super();
@@ -47,6 +48,11 @@ export class SapSim extends HttpSim {
   /** Every session and token dies, as after an ICM restart or session timeout. */
   expireSessions(): void {
     this.sessions.clear();
+  }
+
+  /** The next create finds its session gone (it timed out between the token GET and the POST). */
+  expireBeforeNextCreate(): void {
+    this.expireOnCreate = true;
   }
 
   /** Phase 3 in process, 4 completed, 5 deletion flag; `text` is appended to the long text. */
@@ -108,6 +114,10 @@ export class SapSim extends HttpSim {
   }
 
   private create(req: SimRequest): SimReply | 'lost' {
+    if (this.expireOnCreate) {
+      this.expireOnCreate = false;
+      this.sessions.clear();
+    }
     const sid = this.session(req);
     if (!sid || req.headers['x-csrf-token'] !== this.sessions.get(sid)) {
       this.csrfRejections++;

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { targetSchema } from '../../src/config/schema.js';
+import { MaximoTarget } from '../../src/workorders/targets/maximo.js';
+import { createTarget } from '../../src/workorders/targets/registry.js';
+import { MaximoSim } from '../../simulators/cmms/maximo-sim.js';
+import { sampleOrder, targetContract } from './target-contract.js';
+
+const API_KEY = 'mx-api-key-0123456789';
+
+function config(url: string, apiKey = API_KEY) {
+  const c = targetSchema.parse({ id: 'maximo', type: 'maximo', url, apiKey, siteid: 'BEDFORD', timeout: '3s' });
+  if (c.type !== 'maximo') throw new Error('unreachable');
+  return c;
+}
+
+const STATUS = { in_progress: 'INPRG', completed: 'COMP', cancelled: 'CAN' } as const;
+
+targetContract('maximo', () => {
+  const sim = new MaximoSim({ apiKey: API_KEY, sites: ['BEDFORD'] });
+  return {
+    start: async () => void (await sim.start()),
+    stop: () => sim.stop(),
+    count: () => sim.count,
+    recordId: (key) => sim.orders.find((w) => w.externalrefid === key)?.wonum,
+    loseNext: () => sim.loseNext(),
+    failNext: (n, s) => sim.failNext(n, s),
+    target: (o = {}) => createTarget(config(o.deadPort ? `http://127.0.0.1:${o.deadPort}` : sim.url, o.badCredentials ? 'wrong' : API_KEY)),
+    setStatus: (ref, status, notes) => sim.setStatus(ref.externalId!, STATUS[status], notes),
+    externalIds: true,
+  };
+});
+
+describe('maximo target: the WORKORDER it creates', () => {
+  const sim = new MaximoSim({ apiKey: API_KEY, sites: ['BEDFORD'] });
+  beforeAll(() => sim.start());
+  afterAll(() => sim.stop());
+
+  it('maps our fields to mxapiwodetail: 100-char description, long description, priority, worktype, assetnum, key', async () => {
+    const t = new MaximoTarget(config(sim.url));
+    const o = sampleOrder({ priority: 1, type: 'PdM' });
+    const { externalId } = await t.send(o, AbortSignal.timeout(5000));
+    const wo = sim.orders.find((w) => w.wonum === externalId)!;
+    expect(wo).toMatchObject({ siteid: 'BEDFORD', wopriority: 1, worktype: 'CM', assetnum: 'SN-4471-X', externalrefid: o.idempotencyKey, status: 'WAPPR' });
+    expect(wo.description.length).toBeLessThanOrEqual(100);
+    expect(o.title.length).toBeGreaterThan(100);
+    expect(wo.description_longdescription).toContain('pump-101.de_bearing_temp = 96 °C');
+    expect(wo.description_longdescription).toContain('SKF-6309-2Z');
+    expect(wo.estdur).toBe(2.5);
+  });
+
+  it('uses assetMap and a configured key attribute', async () => {
+    const c = targetSchema.parse({ id: 'mx', type: 'maximo', url: sim.url, apiKey: API_KEY, siteid: 'BEDFORD', keyAttribute: 'cbmkey', assetMap: { 'pump-101': 'P-101' }, priority: { 1: 10, 2: 20, 3: 30, 4: 40 } });
+    if (c.type !== 'maximo') throw new Error('unreachable');
+    const t = new MaximoTarget(c);
+    const o = sampleOrder({ priority: 3 });
+    await t.send(o, AbortSignal.timeout(5000));
+    await t.send(o, AbortSignal.timeout(5000));
+    const mine = sim.orders.filter((w) => w.cbmkey === o.idempotencyKey);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ assetnum: 'P-101', wopriority: 30 });
+  });
+
+  it('a Maximo business-rule error (unknown site) is rejected with the BMXAA message', async () => {
+    const c = targetSchema.parse({ id: 'mx', type: 'maximo', url: sim.url, apiKey: API_KEY, siteid: 'NOWHERE' });
+    if (c.type !== 'maximo') throw new Error('unreachable');
+    await expect(new MaximoTarget(c).send(sampleOrder(), AbortSignal.timeout(5000))).rejects.toMatchObject({ code: 'CBM_ERR_TARGET_REJECTED', message: expect.stringContaining('BMXAA4153E') });
+  });
+});
