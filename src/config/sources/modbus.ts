@@ -154,3 +154,5 @@ export type ModbusPointConfig = ModbusDeviceConfig['points'][number];
 export type ModbusFunction = (typeof modbusFunctions)[number];
 export type ModbusType = (typeof modbusTypes)[number];
 export type ByteOrder = (typeof byteOrders)[number];
+export type ModbusSourceInput = z.input<typeof modbusSource>;
+export type ModbusPointInput = NonNullable<ModbusSourceInput['devices'][number]['points']>[number];
