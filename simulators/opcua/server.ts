@@ -24,6 +24,8 @@ export interface OpcuaSimOptions {
 export interface OpcuaSim {
   endpoint: string;
   port: number;
+  /** The server's application certificate (PEM), for an engineer or a test to trust explicitly. */
+  certificateFile: string;
   /** Every variable by its string NodeId (`DemoPlant.Utilities.CoolingWater.P-101.vibration`), in namespace 1. */
   variables: Map<string, SimVariable>;
   /** Sets a variable as a device would: value, status and source timestamp. */
@@ -126,6 +128,7 @@ export async function startOpcuaSimulator(opts: OpcuaSimOptions): Promise<OpcuaS
   return {
     endpoint: `opc.tcp://127.0.0.1:${opts.port}`,
     port: opts.port,
+    certificateFile: server.certificateFile,
     variables,
     set(nodeId, value, o = {}) {
       const v = variables.get(nodeId);
