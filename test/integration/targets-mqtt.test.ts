@@ -1,0 +1,122 @@
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { targetSchema } from '../../src/config/schema.js';
+import { MqttTarget, renderTopic } from '../../src/workorders/targets/mqtt.js';
+import { createTarget } from '../../src/workorders/targets/registry.js';
+import { MqttReceiverSim, OrderInbox } from '../../simulators/cmms/mqtt-receiver.js';
+import { startMosquitto, waitFor } from '../helpers/servers.js';
+import { deliver, sampleOrder, targetContract } from './target-contract.js';
+
+function config(url: string, extra: Record<string, unknown> = {}) {
+  const c = targetSchema.parse({ id: 'central', type: 'mqtt', url, timeout: '2s', connectTimeout: '2s', ...extra });
+  if (c.type !== 'mqtt') throw new Error('unreachable');
+  return c;
+}
+
+targetContract('mqtt', () => {
+  const sim = new MqttReceiverSim({ username: 'gw', password: 's3cret' });
+  return {
+    start: async () => void (await sim.start()),
+    stop: () => sim.stop(),
+    count: () => sim.count,
+    recordId: () => undefined,
+    loseNext: () => sim.loseNext(),
+    target: (o = {}) => createTarget(config(o.deadPort ? `mqtt://127.0.0.1:${o.deadPort}` : sim.url, { username: 'gw', password: o.badCredentials ? 'wrong' : 's3cret' })),
+    externalIds: false,
+    atLeastOnce: true,
+  };
+});
+
+describe('mqtt target against Mosquitto (a real central broker)', () => {
+  let broker: Awaited<ReturnType<typeof startMosquitto>>;
+  let sub: mqtt.MqttClient;
+  const inbox = new OrderInbox();
+  const seen: { topic: string; qos: number; retain: boolean }[] = [];
+
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    sub = await mqtt.connectAsync(broker.url, { clientId: 'cmms-consumer', clean: true });
+    await sub.subscribeAsync('cmms/#', { qos: 1 });
+    sub.on('message', (topic, payload, packet) => {
+      seen.push({ topic, qos: packet.qos, retain: packet.retain });
+      inbox.accept(topic, payload);
+    });
+  });
+  afterAll(async () => {
+    await sub?.endAsync(true);
+    await broker?.stop();
+  });
+
+  it('publishes each order with QoS 1 on its rendered topic, resolving after PUBACK', async () => {
+    const t = new MqttTarget(config(broker.url));
+    const a = sampleOrder();
+    const b = sampleOrder({ asset: { ...sampleOrder().asset, id: 'fan-7' } });
+    await t.send(a, AbortSignal.timeout(5000));
+    await t.send(b, AbortSignal.timeout(5000));
+    await waitFor('both orders at the consumer', () => (inbox.orders.size >= 2 ? true : undefined), 5000);
+    expect(inbox.orders.get(a.idempotencyKey)?.topic).toBe('cmms/plant-a/pump-101/workorders');
+    expect(inbox.orders.get(b.idempotencyKey)?.topic).toBe('cmms/plant-a/fan-7/workorders');
+    expect(inbox.orders.get(a.idempotencyKey)?.body).toEqual(JSON.parse(JSON.stringify(a)));
+    expect(seen.every((m) => m.qos === 1 && !m.retain)).toBe(true);
+    await t.close();
+  });
+
+  it('a repeated publish is a replay at the receiver, not a second order', async () => {
+    const t = new MqttTarget(config(broker.url, { topic: 'cmms/{site}/{type}/p{priority}' }));
+    const o = sampleOrder();
+    const before = inbox.orders.size;
+    const replays = inbox.replays;
+    await t.send(o, AbortSignal.timeout(5000));
+    await t.send(o, AbortSignal.timeout(5000));
+    await waitFor('the replay', () => (inbox.replays > replays ? true : undefined), 5000);
+    expect(inbox.orders.size).toBe(before + 1);
+    expect(inbox.orders.get(o.idempotencyKey)?.topic).toBe('cmms/plant-a/PdM/p2');
+    await t.close();
+  });
+
+  it('while the broker is down, send fails fast as unavailable, and delivers once it is back', async () => {
+    const sim = new MqttReceiverSim();
+    await sim.start();
+    const t = new MqttTarget(config(sim.url));
+    await t.send(sampleOrder(), AbortSignal.timeout(5000));
+    const port = sim.port;
+    await sim.stop();
+    const o = sampleOrder();
+    await expect(t.send(o, AbortSignal.timeout(5000))).rejects.toMatchObject({ code: expect.stringMatching(/UNAVAILABLE|TIMEOUT/), retryable: true });
+    const again = new MqttReceiverSim();
+    await again.start(port);
+    const r = await deliver(t, o, 100, 100);
+    expect(r.failures.every((f) => f.retryable)).toBe(true);
+    expect(again.inbox.orders.has(o.idempotencyKey)).toBe(true);
+    await t.close();
+    await again.stop();
+  });
+});
+
+describe('mqtt target: a lost PUBACK', () => {
+  it('the order reaches the receiver twice and is kept once', async () => {
+    const sim = new MqttReceiverSim();
+    await sim.start();
+    const t = new MqttTarget(config(sim.url));
+    const o = sampleOrder();
+    sim.loseNext();
+    const first = await t.send(o, AbortSignal.timeout(5000)).then(
+      () => 'acked',
+      (e: { retryable?: boolean }) => (e.retryable ? 'retryable' : 'rejected'),
+    );
+    expect(first).not.toBe('rejected');
+    await deliver(t, o);
+    await waitFor('the redelivery', () => (sim.inbox.messages >= 2 ? true : undefined), 5000);
+    expect(sim.count).toBe(1);
+    expect(sim.inbox.replays).toBeGreaterThanOrEqual(1);
+    await t.close();
+    await sim.stop();
+  });
+});
+
+describe('renderTopic', () => {
+  it('fills every placeholder and leaves unknown ones visible', () => {
+    const o = sampleOrder();
+    expect(renderTopic('{gateway}/{site}/{asset}/{rule}/{type}/{priority}/{nope}', o)).toBe('gw-test/plant-a/pump-101/bearing-temp-high/PdM/2/{nope}');
+  });
+});

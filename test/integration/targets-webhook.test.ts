@@ -1,0 +1,40 @@
+import { targetSchema } from '../../src/config/schema.js';
+import { createTarget } from '../../src/workorders/targets/registry.js';
+import { WebhookReceiver } from '../../simulators/cmms/webhook-receiver.js';
+import { FaultProxy } from './fault-proxy.js';
+import { targetContract } from './target-contract.js';
+
+const SECRET = 'whsec-contract';
+
+targetContract('webhook', () => {
+  const receiver = new WebhookReceiver({ secret: SECRET });
+  const proxy = new FaultProxy(
+    () => `http://127.0.0.1:${receiver.port}`,
+    () => receiver.orders.size,
+  );
+  return {
+    start: async () => {
+      await receiver.start();
+      await proxy.start();
+    },
+    stop: async () => {
+      await proxy.stop();
+      await receiver.stop();
+    },
+    count: () => receiver.orders.size,
+    recordId: (key) => receiver.orders.get(key)?.externalId,
+    loseNext: () => proxy.loseNext(),
+    failNext: (n, s) => proxy.failNext(n, s),
+    target: (o = {}) =>
+      createTarget(
+        targetSchema.parse({
+          id: 'webhook',
+          type: 'webhook',
+          url: `${o.deadPort ? `http://127.0.0.1:${o.deadPort}` : proxy.url}/work-orders`,
+          secret: o.badCredentials ? 'wrong' : SECRET,
+          timeout: '3s',
+        }),
+      ),
+    externalIds: true,
+  };
+});
