@@ -68,7 +68,8 @@ export class ManualClock implements Clock {
   /** Moves time forward by `ms`, resolving every sleeper that is due, and lets their continuations run. */
   async advance(ms: number): Promise<void> {
     const target = this.t + ms;
-    for (;;) {
+    for (let n = 0; ; n++) {
+      if (n > 100_000) throw new Error('ManualClock.advance: more than 100,000 wake-ups; is something sleeping 0 ms in a loop?');
       this.sleepers.sort((a, b) => a.at - b.at);
       const next = this.sleepers[0];
       if (!next || next.at > target) break;

@@ -85,7 +85,12 @@ export class Outbox {
          AND d.seq = (SELECT MIN(seq) FROM deliveries h WHERE h.target_id = d.target_id AND h.asset_id = d.asset_id AND h.state = 'pending')
        ORDER BY d.next_at, d.seq LIMIT ?`,
     );
-    this.nextDueStmt = db.prepare(`SELECT MIN(next_at) AS t FROM deliveries WHERE state = 'pending'`);
+    // Only queue heads count: a later order due now still waits behind its asset's retrying head.
+    this.nextDueStmt = db.prepare(
+      `SELECT MIN(d.next_at) AS t FROM deliveries d
+       WHERE d.state = 'pending'
+         AND d.seq = (SELECT MIN(seq) FROM deliveries h WHERE h.target_id = d.target_id AND h.asset_id = d.asset_id AND h.state = 'pending')`,
+    );
     this.delivered = db.prepare(
       `UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, external_id = ?, last_error = NULL, delivered_at = ?, updated_at = ? WHERE seq = ? AND state = 'pending'`,
     );
@@ -110,7 +115,7 @@ export class Outbox {
     return (this.dueStmt.all(now, limit) as DeliveryRow[]).map(toDelivery);
   }
 
-  /** Earliest `next_at` of any pending delivery, or undefined when nothing is pending. */
+  /** Earliest `next_at` of any queue head, or undefined when nothing is pending. */
   nextDueAt(): number | undefined {
     const r = this.nextDueStmt.get() as { t: number | null };
     return r.t ?? undefined;

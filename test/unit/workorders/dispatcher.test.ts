@@ -1,0 +1,129 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/core/clock.js';
+import { CbmError } from '../../../src/core/errors.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { openStore, type Db } from '../../../src/store/db.js';
+import { backoffDelay } from '../../../src/workorders/backoff.js';
+import { Dispatcher } from '../../../src/workorders/dispatcher.js';
+import { Outbox } from '../../../src/workorders/outbox.js';
+import type { WorkOrder } from '../../../src/workorders/model.js';
+import type { WorkOrderTarget } from '../../../src/workorders/target.js';
+
+function order(n: number, asset = 'p-1'): WorkOrder {
+  return {
+    id: `o-${n}`,
+    idempotencyKey: `k-${n}`,
+    gatewayId: 'gw',
+    site: { id: 's', name: 'S' },
+    asset: { id: asset, name: asset, path: `s/${asset}`, location: [], class: 'pump', serialNumber: undefined, manufacturer: undefined, model: undefined, criticality: 'B' },
+    title: `order ${n}`,
+    description: '',
+    priority: 3,
+    type: 'PdM',
+    rule: { id: 'r', name: 'R', episode: n },
+    createdAt: new Date(0).toISOString(),
+    evidence: { ts: new Date(0).toISOString(), values: [], limits: [] },
+    safety: [],
+    parts: [],
+    estimatedHours: undefined,
+  };
+}
+
+/** A target that answers from a script: each call takes the next outcome. */
+class ScriptedTarget implements WorkOrderTarget {
+  readonly type = 'scripted';
+  calls: string[] = [];
+  constructor(
+    readonly id: string,
+    private readonly script: (key: string, n: number) => Error | undefined,
+  ) {}
+  async send(o: WorkOrder) {
+    this.calls.push(o.idempotencyKey);
+    const e = this.script(o.idempotencyKey, this.calls.length);
+    if (e) throw e;
+    return { externalId: `ext-${o.idempotencyKey}` };
+  }
+  async close() {}
+}
+
+const retry = { initialDelay: 1000, maxDelay: 60_000, factor: 2, maxAttempts: 0 };
+let db: Db;
+afterEach(() => db?.close());
+
+/** Lets the dispatcher run until it waits on the clock again, then moves the clock by `ms`. */
+async function settle(clock: ManualClock, ms = 0) {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  await clock.advance(ms);
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+describe('outbox + dispatcher', () => {
+  it('backs off exponentially with jitter, capped', () => {
+    expect(backoffDelay(1, retry, () => 0)).toBe(500);
+    expect(backoffDelay(1, retry, () => 1)).toBe(1000);
+    expect(backoffDelay(3, retry, () => 1)).toBe(4000);
+    expect(backoffDelay(30, retry, () => 1)).toBe(60_000);
+  });
+
+  it('retries until the target accepts, then records the external id', async () => {
+    db = openStore(':memory:');
+    const outbox = new Outbox(db);
+    const clock = new ManualClock(0);
+    const target = new ScriptedTarget('t', (_k, n) => (n <= 2 ? new CbmError('CBM_ERR_TARGET_UNAVAILABLE', 'HTTP 503') : undefined));
+    const d = new Dispatcher({ outbox, targets: new Map([['t', target]]), clock, log: silentLogger, retry, concurrency: 2, random: () => 1, idlePoll: 10_000 });
+    outbox.enqueue(order(1), ['t'], 0);
+    d.start();
+    await settle(clock);
+    expect(target.calls).toEqual(['k-1']);
+    expect(outbox.list()[0]!.deliveries[0]).toMatchObject({ state: 'pending', attempts: 1, nextAt: 1000, lastError: 'HTTP 503' });
+    await settle(clock, 1000);
+    expect(outbox.list()[0]!.deliveries[0]).toMatchObject({ attempts: 2, nextAt: 3000 }); // second delay 2 s
+    await settle(clock, 2000);
+    expect(outbox.list()[0]!.deliveries[0]).toMatchObject({ state: 'delivered', attempts: 3, externalId: 'ext-k-1', lastError: null });
+    await d.stop();
+  });
+
+  it('keeps a permanently refused order for inspection and moves on', async () => {
+    db = openStore(':memory:');
+    const outbox = new Outbox(db);
+    const clock = new ManualClock(0);
+    const target = new ScriptedTarget('t', (k) => (k === 'k-1' ? new CbmError('CBM_ERR_TARGET_REJECTED', 'HTTP 422 bad asset') : undefined));
+    const d = new Dispatcher({ outbox, targets: new Map([['t', target]]), clock, log: silentLogger, retry, concurrency: 1, idlePoll: 10_000 });
+    outbox.enqueue(order(1), ['t'], 0);
+    outbox.enqueue(order(2), ['t'], 0);
+    d.start();
+    await settle(clock);
+    expect(outbox.counts()).toMatchObject({ failed: 1, delivered: 1, pending: 0 });
+    expect(outbox.list({ state: 'failed' })[0]!.deliveries[0]).toMatchObject({ lastError: 'HTTP 422 bad asset', attempts: 1 });
+    await d.stop();
+  });
+
+  it('delivers one asset in order: a later order waits behind a retrying one', async () => {
+    db = openStore(':memory:');
+    const outbox = new Outbox(db);
+    const clock = new ManualClock(0);
+    let down = true;
+    const target = new ScriptedTarget('t', () => (down ? new CbmError('CBM_ERR_TARGET_UNAVAILABLE', 'down') : undefined));
+    const d = new Dispatcher({ outbox, targets: new Map([['t', target]]), clock, log: silentLogger, retry, concurrency: 4, random: () => 1, idlePoll: 10_000 });
+    outbox.enqueue(order(1, 'p-1'), ['t'], 0);
+    outbox.enqueue(order(2, 'p-1'), ['t'], 0);
+    outbox.enqueue(order(3, 'p-2'), ['t'], 0);
+    d.start();
+    await settle(clock);
+    expect(target.calls.sort()).toEqual(['k-1', 'k-3']); // k-2 waits behind k-1
+    down = false;
+    await settle(clock, 1000);
+    await settle(clock);
+    expect(target.calls.indexOf('k-2')).toBeGreaterThan(target.calls.lastIndexOf('k-1'));
+    expect(outbox.counts().delivered).toBe(3);
+    await d.stop();
+  });
+
+  it('refuses a second order with the same idempotency key', () => {
+    db = openStore(':memory:');
+    const outbox = new Outbox(db);
+    expect(outbox.enqueue(order(1), ['t'], 0)).toBe(true);
+    expect(outbox.enqueue({ ...order(1), id: 'other' }, ['t'], 0)).toBe(false);
+    expect(outbox.counts().pending).toBe(1);
+  });
+});
