@@ -1,10 +1,13 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetSchema } from '../../src/config/schema.js';
 import { MqttTarget, renderTopic } from '../../src/workorders/targets/mqtt.js';
 import { createTarget } from '../../src/workorders/targets/registry.js';
 import { MqttReceiverSim, OrderInbox } from '../../simulators/cmms/mqtt-receiver.js';
-import { startMosquitto, waitFor } from '../helpers/servers.js';
+import { canConnect, freePort, spawnLogged, startMosquitto, tempDir, waitFor } from '../helpers/servers.js';
 import { deliver, sampleOrder, targetContract } from './target-contract.js';
 
 function config(url: string, extra: Record<string, unknown> = {}) {
@@ -111,6 +114,63 @@ describe('mqtt target: a lost PUBACK', () => {
     expect(sim.inbox.replays).toBeGreaterThanOrEqual(1);
     await t.close();
     await sim.stop();
+  });
+});
+
+/** Mosquitto with TLS (our own CA, server cert for 127.0.0.1) and a password file, anonymous refused. */
+async function startTlsMosquitto(): Promise<{ url: string; ca: string; stop: () => Promise<void> }> {
+  const dir = tempDir('mosquitto-tls');
+  const f = (n: string) => join(dir, n);
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=cbm-test-ca');
+  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'san.ext');
+  execFileSync('mosquitto_passwd', ['-b', '-c', f('passwd'), 'gw', 's3cret'], { stdio: 'ignore' });
+  const port = await freePort();
+  writeFileSync(f('mosquitto.conf'), [`listener ${port} 127.0.0.1`, `cafile ${f('ca.crt')}`, `certfile ${f('server.crt')}`, `keyfile ${f('server.key')}`, 'allow_anonymous false', `password_file ${f('passwd')}`, 'persistence false', ''].join('\n'));
+  // Started as root, Mosquitto drops to the `mosquitto` user: let it read the files.
+  chmodSync(dir, 0o755);
+  for (const n of readdirSync(dir)) chmodSync(f(n), 0o644);
+  const p = spawnLogged('/usr/sbin/mosquitto', ['-c', f('mosquitto.conf')]);
+  await waitFor('mosquitto (TLS) to listen', () => canConnect(port), 10_000, 50);
+  return {
+    url: `mqtts://127.0.0.1:${port}`,
+    ca: f('ca.crt'),
+    stop: async () => {
+      await p.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe('mqtt target over TLS with a password (Mosquitto)', () => {
+  let broker: Awaited<ReturnType<typeof startTlsMosquitto>>;
+  beforeAll(async () => {
+    broker = await startTlsMosquitto();
+  });
+  afterAll(() => broker?.stop());
+
+  it('delivers with the private CA and the right password', async () => {
+    const inbox = new OrderInbox();
+    const sub = await mqtt.connectAsync(broker.url, { username: 'gw', password: 's3cret', ca: readFileSync(broker.ca), clientId: 'tls-consumer' });
+    await sub.subscribeAsync('cmms/#', { qos: 1 });
+    sub.on('message', (topic, payload) => inbox.accept(topic, payload));
+    const t = new MqttTarget(config(broker.url, { username: 'gw', password: 's3cret', caFile: broker.ca }));
+    const o = sampleOrder();
+    await t.send(o, AbortSignal.timeout(5000));
+    await waitFor('the order over TLS', () => (inbox.orders.has(o.idempotencyKey) ? true : undefined), 5000);
+    await t.close();
+    await sub.endAsync(true);
+  });
+
+  it('refuses an unknown CA (retryable: a certificate can be fixed) and a wrong password (rejected)', async () => {
+    const noCa = new MqttTarget(config(broker.url, { username: 'gw', password: 's3cret' }));
+    await expect(noCa.send(sampleOrder(), AbortSignal.timeout(5000))).rejects.toMatchObject({ code: 'CBM_ERR_TARGET_UNAVAILABLE' });
+    await noCa.close();
+    const badPw = new MqttTarget(config(broker.url, { username: 'gw', password: 'nope', caFile: broker.ca }));
+    await expect(badPw.send(sampleOrder(), AbortSignal.timeout(5000))).rejects.toMatchObject({ code: 'CBM_ERR_TARGET_REJECTED', retryable: false });
+    await badPw.close();
   });
 });
 
