@@ -1,0 +1,69 @@
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../gateway/gateway.js';
+import { WebhookReceiver } from '../../simulators/cmms/webhook-receiver.js';
+import { bearingRule, brokerPort, pumpSite, startGateway, writeSite } from '../helpers/gateway.js';
+import { freePort, waitFor } from '../helpers/servers.js';
+
+/**
+ * The CMMS goes away mid-run and comes back on the same port: every work order made meanwhile
+ * arrives after it returns, exactly once by Idempotency-Key, in order per asset.
+ */
+describe('webhook receiver killed and brought back', () => {
+  let rx: WebhookReceiver;
+  let gw: Gateway;
+  let client: mqtt.MqttClient;
+  let rxPort: number;
+
+  beforeAll(async () => {
+    rx = new WebhookReceiver({ secret: 's' });
+    rxPort = await freePort();
+    await rx.start(rxPort);
+    const { file } = writeSite(
+      pumpSite(6, {
+        sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: 0 }, topics: [{ topic: 'p/{asset}/{tag}' }] }],
+        workOrders: { targets: [{ id: 'cmms', type: 'webhook', url: `http://127.0.0.1:${rxPort}/wo`, secret: 's', timeout: 2000 }], retry: { initialDelay: 100, maxDelay: 800 } },
+      }),
+      [bearingRule],
+    );
+    gw = await startGateway(file);
+    client = await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort(gw, 'mq')}`);
+  });
+
+  afterAll(async () => {
+    await client?.endAsync();
+    await gw?.stop();
+    await rx?.stop();
+  });
+
+  const pub = (asset: string, v: number) => client.publishAsync(`p/${asset}/bearing_temp`, String(v), { qos: 1 });
+
+  it('delivers every order made during the outage once it returns', async () => {
+    await pub('p-1', 90);
+    await pub('p-2', 90);
+    await waitFor('2 orders while up', () => (rx.orders.size === 2 ? true : undefined));
+
+    await rx.stop();
+    await pub('p-3', 91);
+    await pub('p-4', 92);
+    await pub('p-1', 60); // p-1 returns to normal…
+    await pub('p-1', 95); // …and raises again: a new episode, a new order
+    await pub('p-5', 93);
+    await pub('p-5', 94); // same excursion: no new order
+    await waitFor('outbox holds 6 orders', () => (gw.outbox.counts().pending + gw.outbox.counts().delivered === 6 ? true : undefined));
+    await waitFor('failed attempts while down', () => (gw.dispatcher.stats.retried >= 4 ? true : undefined), 10_000);
+    expect(rx.orders.size).toBe(2);
+
+    await rx.start(rxPort);
+    await waitFor('all delivered', () => (gw.outbox.counts().delivered === 6 ? true : undefined), 20_000);
+
+    const keys = gw.outbox.list().map((r) => r.order.idempotencyKey).sort();
+    expect([...rx.orders.keys()].sort()).toEqual(keys);
+    expect(rx.posts).toBe(6); // no POST was repeated
+    expect(rx.replays).toBe(0);
+    expect(rx.rejected).toBe(0);
+    const p1 = [...rx.orders.values()].filter((o) => (o.body as { asset: { id: string } }).asset.id === 'p-1');
+    expect(p1.map((o) => (o.body as { rule: { episode: number } }).rule.episode)).toEqual([1, 2]);
+    expect(gw.outbox.counts()).toMatchObject({ pending: 0, failed: 0 });
+  });
+});
