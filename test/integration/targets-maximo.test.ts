@@ -65,4 +65,17 @@ describe('maximo target: the WORKORDER it creates', () => {
     if (c.type !== 'maximo') throw new Error('unreachable');
     await expect(new MaximoTarget(c).send(sampleOrder(), AbortSignal.timeout(5000))).rejects.toMatchObject({ code: 'CBM_ERR_TARGET_REJECTED', message: expect.stringContaining('BMXAA4153E') });
   });
+
+  it('polls many orders in batches of 50 keys', async () => {
+    const t = new MaximoTarget(config(sim.url));
+    const orders = Array.from({ length: 120 }, () => sampleOrder());
+    const refs = [];
+    for (const o of orders) refs.push({ orderId: o.id, idempotencyKey: o.idempotencyKey, externalId: (await t.send(o, AbortSignal.timeout(5000))).externalId });
+    for (const r of refs.filter((_, i) => i % 7 === 0)) sim.setStatus(r.externalId!, 'COMP', 'done');
+    const requests = sim.requests;
+    const updates = await t.pollStatus(refs, AbortSignal.timeout(5000));
+    expect(sim.requests - requests).toBe(3);
+    expect(updates).toHaveLength(refs.filter((_, i) => i % 7 === 0).length);
+    expect(updates.every((u) => u.status === 'completed' && u.notes === 'done')).toBe(true);
+  });
 });

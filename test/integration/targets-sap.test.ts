@@ -83,4 +83,16 @@ describe('sap target: CSRF, session cookies and the notification it creates', ()
     const { externalId } = await t.send(sampleOrder({ priority: 4 }), AbortSignal.timeout(5000));
     expect(sim.notifications.find((n) => n.MaintenanceNotification === externalId)).toMatchObject({ MaintPriority: '3', TechnicalObject: 'SN-4471-X' });
   });
+
+  it('concurrent sends from a fresh target share one session without CSRF failures', async () => {
+    const t = new SapTarget(config(sim.url));
+    const count = sim.count;
+    const rejections = sim.csrfRejections;
+    const orders = Array.from({ length: 12 }, () => sampleOrder());
+    const ids = await Promise.all(orders.map((o) => t.send(o, AbortSignal.timeout(10_000))));
+    expect(new Set(ids.map((r) => r.externalId)).size).toBe(12);
+    expect(sim.count).toBe(count + 12);
+    // Concurrent first GETs each start a session; the target keeps cookie and token as one pair, so every POST is valid.
+    expect(sim.csrfRejections).toBe(rejections);
+  });
 });

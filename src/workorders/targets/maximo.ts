@@ -138,7 +138,9 @@ export class MaximoTarget implements WorkOrderTarget {
         if ((this.reported.get(k) ?? 'open') === status) continue;
         this.reported.set(k, status);
         const log = [...(row.worklog ?? [])].sort((a, b) => String(a.createdate).localeCompare(String(b.createdate))).pop();
-        const notes = log ? [log.description, log.description_longdescription].filter(Boolean).join('\n') : undefined;
+        // A work log's description is the first line of its long description, or a title above it.
+        const long = log?.description_longdescription;
+        const notes = long && log?.description && long.startsWith(log.description) ? long : [log?.description, long].filter(Boolean).join('\n');
         out.push({ idempotencyKey: k, externalId: row.wonum, status, notes: notes || undefined, technician: log?.createby ?? row.changeby, at: row.statusdate ?? new Date().toISOString() });
       }
     }
