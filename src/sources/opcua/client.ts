@@ -34,7 +34,9 @@ export function createClient(cfg: OpcuaSourceConfig, cm: OPCUACertificateManager
     endpointMustExist: false,
     keepSessionAlive: true,
     requestedSessionTimeout: cfg.sessionTimeout,
-    connectionStrategy: { maxRetry: 1, initialDelay: cfg.reconnect.initialDelay, maxDelay: cfg.reconnect.maxDelay },
+    // node-opcua's backoff fails every attempt at once ("premature disconnection") when
+    // maxDelay equals initialDelay, so keep them apart.
+    connectionStrategy: { maxRetry: 1, initialDelay: cfg.reconnect.initialDelay, maxDelay: Math.max(cfg.reconnect.maxDelay, 2 * cfg.reconnect.initialDelay) },
     clientCertificateManager: cm,
   });
 }
