@@ -14,6 +14,11 @@ export type MqttTargetConfig = Extract<TargetConfig, { type: 'mqtt' }>;
  */
 const AUTH_CODES = new Set([4, 5, 0x86, 0x87, 0x8c]);
 
+function isAuthRefusal(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'number' && AUTH_CODES.has(code);
+}
+
 export function renderTopic(template: string, o: WorkOrder): string {
   const vars: Record<string, string> = {
     site: o.site.id,
@@ -42,6 +47,7 @@ export class MqttTarget implements WorkOrderTarget {
   readonly type = 'mqtt';
   readonly id: string;
   private client: MqttClient | undefined;
+  private lastError: Error | undefined;
   private readonly clientId: string;
 
   constructor(private readonly cfg: MqttTargetConfig) {
@@ -68,7 +74,9 @@ export class MqttTarget implements WorkOrderTarget {
     const c = this.client;
     if (c?.connected) return c;
     if (c && !c.disconnected && c.reconnecting) {
-      throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `mqtt ${this.id}: ${this.cfg.url} is not connected (reconnecting)`);
+      const last = this.lastError;
+      if (last && isAuthRefusal(last)) throw this.refused(last);
+      throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `mqtt ${this.id}: ${this.cfg.url} is not connected (reconnecting${last ? `: ${errorMessage(last)}` : ''})`);
     }
     c?.end(true);
     this.client = undefined;
@@ -87,15 +95,19 @@ export class MqttTarget implements WorkOrderTarget {
       });
     } catch (e) {
       client.end(true);
-      const code = (e as { code?: unknown }).code;
-      if (typeof code === 'number' && AUTH_CODES.has(code)) {
-        throw new CbmError('CBM_ERR_TARGET_REJECTED', `mqtt ${this.id}: ${this.cfg.url} refused the connection: ${errorMessage(e)} (check username/password and the broker's ACL)`, { cause: e });
-      }
+      if (isAuthRefusal(e)) throw this.refused(e);
       throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `mqtt ${this.id}: ${this.cfg.url}: ${errorMessage(e)}`, { cause: e });
     }
-    client.on('error', () => {}); // Reconnects report through `connected`/`reconnecting`; keep errors from crashing the process.
+    // Later errors (while mqtt.js reconnects) are kept for the next send's message, never thrown.
+    this.lastError = undefined;
+    client.on('error', (e) => (this.lastError = e));
+    client.on('connect', () => (this.lastError = undefined));
     this.client = client;
     return client;
+  }
+
+  private refused(e: unknown): CbmError {
+    return new CbmError('CBM_ERR_TARGET_REJECTED', `mqtt ${this.id}: ${this.cfg.url} refused the connection: ${errorMessage(e)} (check username/password and the broker's ACL)`, { cause: e });
   }
 
   async send(order: WorkOrder, signal: AbortSignal): Promise<{ externalId: string | undefined }> {
