@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * `npm run demo`: the laptop plant in one command. Starts the local CMMS receiver, the gateway
+ * `npm run demo`: the laptop plant in one command. Starts the local CMMS receiver, the Modbus
+ * simulator (compressor C-201 on :5020), the gateway
  * on edge-config/demo.yaml (embedded broker, SQLite) and the plant simulator, and interleaves
  * their output. P-101's bearing warms past its limit about 40 s in; its work order follows.
  */
@@ -69,6 +70,7 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 process.stdout.write(`[demo] dashboard: http://127.0.0.1:8080/   API: http://127.0.0.1:8080/api/assets\n`);
 run('cmms', 'simulators/cmms/receiver-main.js', ['--port', '8081']);
+run('modbus', 'simulators/modbus/main.js', ['--port', '5020']);
 run('gateway', 'gateway/cli.js', ['start', '--config', resolve(root, 'edge-config/demo.yaml')], prettyLog);
 await wait(1500);
 run('plant', 'simulators/plant/main.js', ['--mqtt', 'mqtt://127.0.0.1:1883']);
