@@ -1,6 +1,8 @@
 import type { Command } from './command.js';
+import { opcuaBrowseCommand } from './opcua-browse.js';
+import { opcuaTrustCommand } from './opcua-trust.js';
 import { startCommand } from './start.js';
 import { validateCommand } from './validate.js';
 
 /** Every `cbm-gateway` command, in one place. */
-export const commands: Command[] = [startCommand, validateCommand];
+export const commands: Command[] = [startCommand, validateCommand, opcuaBrowseCommand, opcuaTrustCommand];
