@@ -71,6 +71,7 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 process.stdout.write(`[demo] dashboard: http://127.0.0.1:8080/   API: http://127.0.0.1:8080/api/assets\n`);
 run('cmms', 'simulators/cmms/receiver-main.js', ['--port', '8081']);
 run('modbus', 'simulators/modbus/main.js', ['--port', '5020']);
+run('opcua', 'simulators/opcua/main.js', ['--port', '4840', '--pki', resolve(root, '.data/opcua-sim-pki')]);
 run('gateway', 'gateway/cli.js', ['start', '--config', resolve(root, 'edge-config/demo.yaml')], prettyLog);
 await wait(1500);
 run('plant', 'simulators/plant/main.js', ['--mqtt', 'mqtt://127.0.0.1:1883']);
