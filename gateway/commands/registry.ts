@@ -1,8 +1,9 @@
 import type { Command } from './command.js';
+import { modbusProbeCommand } from './modbus-probe.js';
 import { opcuaBrowseCommand } from './opcua-browse.js';
 import { opcuaTrustCommand } from './opcua-trust.js';
 import { startCommand } from './start.js';
 import { validateCommand } from './validate.js';
 
 /** Every `cbm-gateway` command, in one place. */
-export const commands: Command[] = [startCommand, validateCommand, opcuaBrowseCommand, opcuaTrustCommand];
+export const commands: Command[] = [startCommand, validateCommand, opcuaBrowseCommand, opcuaTrustCommand, modbusProbeCommand];
