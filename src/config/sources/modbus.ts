@@ -26,7 +26,7 @@ const point = z
     asset: id.optional(),
     function: z.enum(modbusFunctions, { message: `expected function ${modbusFunctions.join(' | ')}` }),
     /** Protocol (PDU) address, 0-based unless the device sets `addressBase: 1`. */
-    address: z.number({ message: 'expected a register/coil address (number)' }).int().min(0).max(65536),
+    address: z.number({ message: 'expected a register/coil address (number)' }).int('expected a whole-number address').min(0, 'expected an address >= 0').max(65536, 'expected an address <= 65535'),
     /** Data type; defaults to `bool` for coil/discrete and `uint16` for registers. */
     type: z.enum(modbusTypes, { message: `expected type ${modbusTypes.join(' | ')}` }).optional(),
     /** Bit 0 (least significant) to 15 of the register, for `type: bit`. */
