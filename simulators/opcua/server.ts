@@ -30,6 +30,11 @@ export interface OpcuaSim {
   variables: Map<string, SimVariable>;
   /** Sets a variable as a device would: value, status and source timestamp. */
   set(nodeId: string, value: number | boolean, opts?: { status?: StatusCode; at?: Date }): void;
+  /**
+   * Forgets every session and its subscriptions while the TCP connections stay up, as a server
+   * does after a redundancy switch-over or a session timeout it decided on. Returns how many.
+   */
+  dropSessions(): number;
   /** Stops the model clock (tests drive the values by hand). */
   pause(): void;
   stop(): Promise<void>;
@@ -134,6 +139,11 @@ export async function startOpcuaSimulator(opts: OpcuaSimOptions): Promise<OpcuaS
       const v = variables.get(nodeId);
       if (!v) throw new Error(`no simulated variable ${nodeId}`);
       setValue(v, value, o.at ?? new Date(), o.status ?? StatusCodes.Good);
+    },
+    dropSessions() {
+      const sessions = server.engine.getSessions();
+      for (const s of sessions) server.engine.closeSession(s.authenticationToken, true, 'Forcing');
+      return sessions.length;
     },
     pause() {
       clearInterval(timer);

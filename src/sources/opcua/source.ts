@@ -114,6 +114,11 @@ export class OpcuaSource implements Source {
     const session = await client.createSession(userIdentity(this.cfg));
     conn.session = session;
     session.on('session_closed', () => this.broken?.('session closed by the server'));
+    // A failed keep-alive while the channel is up means the server no longer knows the session;
+    // while node-opcua is repairing the channel, the repair owns the session.
+    session.on('keepalive_failure', () => {
+      if (!client.isReconnecting) this.broken?.('session keep-alive failed');
+    });
     session.on('session_restored', () => {
       this.c.repairs++;
       this.setState('connected', `${this.cfg.endpoint} (session restored)`);
