@@ -1,19 +1,19 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, resolveFrom, type LoadedConfig } from '../../src/config/load.js';
-import { tagFacts } from '../../src/rules/facts.js';
-import { loadRules, ruleFiles } from '../../src/rules/load.js';
+import { systemClock } from '../../src/core/clock.js';
+import { ruleFiles, type LoadedRules } from '../../src/rules/load.js';
+import { RuleRuntime } from '../../src/rules/runtime.js';
 import { Catalog } from '../../src/tags/catalog.js';
 import { LatestValues } from '../../src/tags/latest.js';
 import { UsageError, type Command } from './command.js';
 import { reportError } from './report.js';
 
 /** Loads the config's rule files against its assets, as `start` would; throws every problem. */
-export function validateRules(loaded: LoadedConfig): { rules: number; instances: number } {
+export function validateRules(loaded: LoadedConfig, files?: string[]): LoadedRules {
   const catalog = new Catalog(loaded.config);
   const latest = new LatestValues(catalog.tags.length);
-  const files = ruleFiles(loaded.config.rules.map((r) => resolveFrom(loaded.baseDir, r)));
-  const r = loadRules(files, catalog, tagFacts(catalog, latest));
-  return { rules: r.rules.length, instances: r.instances.length };
+  const runtime = new RuleRuntime({ catalog, latest, clock: systemClock, gatewayId: loaded.config.gateway.id, site: loaded.config.site, startedAt: 0 });
+  return runtime.load(files ?? ruleFiles(loaded.config.rules.map((r) => resolveFrom(loaded.baseDir, r))));
 }
 
 export const validateCommand: Command = {
@@ -27,7 +27,7 @@ export const validateCommand: Command = {
     try {
       const loaded = loadConfig(file);
       const s = validateRules(loaded);
-      process.stdout.write(`${loaded.file}: OK (${loaded.config.assets.length} assets, ${loaded.config.sources.length} sources, ${s.rules} rules on ${s.instances} asset instances)\n`);
+      process.stdout.write(`${loaded.file}: OK (${loaded.config.assets.length} assets, ${loaded.config.sources.length} sources, ${s.rules.length} rules on ${s.instances.length} asset instances)\n`);
       return 0;
     } catch (e) {
       reportError(e);

@@ -1,34 +1,133 @@
 /**
- * The alarm of one rule on one asset, after ISA-18.2 §11 and OPC UA Part 9: it raises when its
- * condition has held for the on-delay, and returns to normal when the return-to-normal has held
- * for the off-delay. Each raise starts a new episode; an episode makes at most one work order.
- *
- * States: `normal` and `active`. Pending timers (on/off delay) are data on the state, so the
- * whole state persists as one row and a restart resumes mid-delay.
+ * The alarm of one rule on one asset, after ISA-18.2 (§11 alarm states, Fig. 7) and OPC UA
+ * Part 9 (AlarmConditionType: Active, Acked, Shelved, OutOfService/Suppressed). It raises when
+ * its condition has held for the on-delay, returns to normal when the return-to-normal has held
+ * for the off-delay, can be acknowledged, shelved for a bounded time, or taken out of service
+ * (asset in maintenance). Each raise starts an episode; an episode makes at most one work order,
+ * and none while shelved, out of service, chattering, or (rearm: completion) while the rule's last
+ * order is still open. A shelve that expires with the alarm still active brings it back.
  */
-export type AlarmStateName = 'normal' | 'active';
+export type AlarmStateName = 'normal' | 'unacknowledged' | 'acknowledged' | 'rtn_unacknowledged' | 'shelved' | 'out_of_service';
+
+export type AlarmChange =
+  | 'raised'
+  | 'cleared'
+  | 'acknowledged'
+  | 'shelved'
+  | 'unshelved'
+  | 'out_of_service'
+  | 'in_service'
+  | 'chattering'
+  | 'chattering_ended'
+  | 'rearmed';
 
 export interface AlarmState {
-  state: AlarmStateName;
+  /** The process is in alarm (after the delays). */
+  active: boolean;
+  acked: boolean;
   /** Increments on every raise; with the rule and asset it makes the idempotency key. */
   episode: number;
-  /** When the condition first held in the current run-up to a raise (NaN: not pending). */
+  /** Whether the current episode has made its work order. */
+  episodeOrdered: boolean;
+  /** NaN when not pending. */
   pendingSince: number;
-  /** When return-to-normal first held while active (NaN: not clearing). */
   clearingSince: number;
-  /** Time of the last change of `state`. */
+  /** Last change of `active`. */
   since: number;
+  /** NaN when not shelved. */
+  shelvedUntil: number;
+  outOfService: boolean;
+  chattering: boolean;
+  /** Times of recent raise/clear transitions, for chattering detection. */
+  recent: number[];
+  /** A work order of this rule and asset is open (not completed or cancelled). */
+  orderOpen: boolean;
+  /** Raises that made no order (shelved, out of service, chattering, order open). */
+  suppressed: number;
 }
 
-export interface AlarmTiming {
+export interface AlarmPolicy {
   onDelay: number;
   offDelay: number;
+  /** Transitions within `chatterWindow` that mark an alarm as chattering (ISA-18.2 §16.5: 3 a minute). */
+  chatterCount: number;
+  chatterWindow: number;
+  /** `clear`: a new excursion after return to normal makes a new order; `completion`: only after the last order completed. */
+  rearm: 'clear' | 'completion';
 }
 
-export type AlarmChange = 'raised' | 'cleared' | null;
+export interface Emitted {
+  change: AlarmChange;
+  ts: number;
+  /** Make the work order of the current episode now. */
+  order: boolean;
+}
 
 export function initialAlarmState(): AlarmState {
-  return { state: 'normal', episode: 0, pendingSince: Number.NaN, clearingSince: Number.NaN, since: Number.NaN };
+  return {
+    active: false,
+    acked: true,
+    episode: 0,
+    episodeOrdered: false,
+    pendingSince: Number.NaN,
+    clearingSince: Number.NaN,
+    since: Number.NaN,
+    shelvedUntil: Number.NaN,
+    outOfService: false,
+    chattering: false,
+    recent: [],
+    orderOpen: false,
+    suppressed: 0,
+  };
+}
+
+export function stateName(s: AlarmState): AlarmStateName {
+  if (s.outOfService) return 'out_of_service';
+  if (!Number.isNaN(s.shelvedUntil)) return 'shelved';
+  if (s.active) return s.acked ? 'acknowledged' : 'unacknowledged';
+  return s.acked ? 'normal' : 'rtn_unacknowledged';
+}
+
+function mayOrder(s: AlarmState, p: AlarmPolicy): boolean {
+  return !s.outOfService && Number.isNaN(s.shelvedUntil) && !s.chattering && !(p.rearm === 'completion' && s.orderOpen);
+}
+
+function takeOrder(s: AlarmState, p: AlarmPolicy): boolean {
+  if (s.episodeOrdered) return false;
+  if (!mayOrder(s, p)) {
+    s.suppressed++;
+    return false;
+  }
+  s.episodeOrdered = true;
+  s.orderOpen = true;
+  return true;
+}
+
+function noteTransition(s: AlarmState, ts: number, p: AlarmPolicy, out: Emitted[]): void {
+  s.recent.push(ts);
+  while (s.recent.length > 0 && s.recent[0]! <= ts - p.chatterWindow) s.recent.shift();
+  if (s.recent.length > p.chatterCount * 2) s.recent.splice(0, s.recent.length - p.chatterCount * 2);
+  if (!s.chattering && s.recent.length >= p.chatterCount) {
+    s.chattering = true;
+    out.push({ change: 'chattering', ts, order: false });
+  }
+}
+
+/** Time-driven changes: shelve expiry, end of chattering. Call on every evaluation and tick. */
+export function expireAlarm(s: AlarmState, ts: number, p: AlarmPolicy, out: Emitted[]): void {
+  if (!Number.isNaN(s.shelvedUntil) && ts >= s.shelvedUntil) {
+    s.shelvedUntil = Number.NaN;
+    // Coming back from a shelve with the condition still present: the order it held back is due now.
+    out.push({ change: 'unshelved', ts, order: s.active && takeOrder(s, p) });
+  }
+  if (s.chattering) {
+    const last = s.recent[s.recent.length - 1];
+    if (last === undefined || ts - last >= p.chatterWindow) {
+      s.chattering = false;
+      s.recent.length = 0;
+      out.push({ change: 'chattering_ended', ts, order: false });
+    }
+  }
 }
 
 /**
@@ -36,29 +135,67 @@ export function initialAlarmState(): AlarmState {
  * @param raise  the rule's condition holds now
  * @param hold   the alarm should stay active (condition within deadband, or clear condition false)
  */
-export function stepAlarm(s: AlarmState, raise: boolean, hold: boolean, ts: number, t: AlarmTiming): AlarmChange {
-  if (s.state === 'normal') {
+export function stepAlarm(s: AlarmState, raise: boolean, hold: boolean, ts: number, p: AlarmPolicy, out: Emitted[]): void {
+  expireAlarm(s, ts, p, out);
+  if (!s.active) {
     if (!raise) {
       s.pendingSince = Number.NaN;
-      return null;
+      return;
     }
     if (Number.isNaN(s.pendingSince)) s.pendingSince = ts;
-    if (ts - s.pendingSince < t.onDelay) return null;
-    s.state = 'active';
+    if (ts - s.pendingSince < p.onDelay) return;
+    s.active = true;
+    s.acked = false;
     s.episode++;
+    s.episodeOrdered = false;
     s.since = ts;
     s.pendingSince = Number.NaN;
     s.clearingSince = Number.NaN;
-    return 'raised';
+    noteTransition(s, ts, p, out);
+    out.push({ change: 'raised', ts, order: takeOrder(s, p) });
+    return;
   }
   if (hold) {
     s.clearingSince = Number.NaN;
-    return null;
+    return;
   }
   if (Number.isNaN(s.clearingSince)) s.clearingSince = ts;
-  if (ts - s.clearingSince < t.offDelay) return null;
-  s.state = 'normal';
+  if (ts - s.clearingSince < p.offDelay) return;
+  s.active = false;
   s.since = ts;
   s.clearingSince = Number.NaN;
-  return 'cleared';
+  noteTransition(s, ts, p, out);
+  out.push({ change: 'cleared', ts, order: false });
+}
+
+export function acknowledge(s: AlarmState, ts: number, out: Emitted[]): boolean {
+  if (s.acked) return false;
+  s.acked = true;
+  out.push({ change: 'acknowledged', ts, order: false });
+  return true;
+}
+
+/** Shelves until `until` (the caller caps it at the rule's maximum shelve time). */
+export function shelve(s: AlarmState, ts: number, until: number, out: Emitted[]): void {
+  s.shelvedUntil = until;
+  out.push({ change: 'shelved', ts, order: false });
+}
+
+export function unshelve(s: AlarmState, ts: number, p: AlarmPolicy, out: Emitted[]): void {
+  if (Number.isNaN(s.shelvedUntil)) return;
+  s.shelvedUntil = ts;
+  expireAlarm(s, ts, p, out);
+}
+
+export function setOutOfService(s: AlarmState, ts: number, oos: boolean, p: AlarmPolicy, out: Emitted[]): void {
+  if (s.outOfService === oos) return;
+  s.outOfService = oos;
+  out.push({ change: oos ? 'out_of_service' : 'in_service', ts, order: !oos && s.active && takeOrder(s, p) });
+}
+
+/** The rule's work order completed or was cancelled: the rule may order again. */
+export function rearm(s: AlarmState, ts: number, out: Emitted[]): void {
+  if (!s.orderOpen) return;
+  s.orderOpen = false;
+  out.push({ change: 'rearmed', ts, order: false });
 }

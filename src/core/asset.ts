@@ -17,6 +17,19 @@ export interface TagInfo {
   max: number | undefined;
 }
 
+export interface MeterInfo {
+  /** Dense index into the meter store. */
+  index: number;
+  key: string;
+  assetId: string;
+  id: string;
+  type: 'runHours' | 'starts';
+  /** Index of the tag that drives it. */
+  tagIndex: number;
+  above: number | undefined;
+  maxGap: number;
+}
+
 export interface AssetInfo {
   id: string;
   name: string;
@@ -29,5 +42,7 @@ export interface AssetInfo {
   location: HierarchyLevel[];
   /** `site/area/line/asset` ids joined with `/`. */
   path: string;
+  attributes: Readonly<Record<string, string | number | boolean>>;
   tags: TagInfo[];
+  meters: MeterInfo[];
 }

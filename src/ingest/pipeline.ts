@@ -3,7 +3,6 @@ import type { AlarmStore } from '../alarms/store.js';
 import type { Clock } from '../core/clock.js';
 import { OnceLogger, type Logger } from '../core/logger.js';
 import { numericValue, type Sample } from '../core/sample.js';
-import type { RuleEngine } from '../rules/engine.js';
 import type { Db } from '../store/db.js';
 import type { Catalog } from '../tags/catalog.js';
 import type { LatestValues } from '../tags/latest.js';
@@ -24,7 +23,8 @@ export interface IngestStats {
 export interface PipelineDeps {
   catalog: Catalog;
   latest: LatestValues;
-  rules: RuleEngine;
+  /** The rule stage: features, meters and rules for a good sample. */
+  rules: { onSample(tag: number, ts: number, v: number): void; tick(now: number): void };
   book: AlarmBook;
   db: Db;
   alarms: AlarmStore;
@@ -65,7 +65,7 @@ export class Pipeline {
       const targets = d.targetIds();
       let orders = 0;
       for (const t of transitions) {
-        d.alarms.save(t.inst.rule.id, t.inst.asset.id, t.state, t.change, t.inst.rule.priority, now);
+        d.alarms.save(t.inst.rule.id, t.inst.asset.id, t.state, t.change, t.inst.rule.priority, t.ts, now);
         if (t.order && d.outbox.enqueue(t.order, targets, now)) orders++;
       }
       return orders;
@@ -101,8 +101,19 @@ export class Pipeline {
       }
       this.stats.accepted++;
       if (writer) writer.write(quality === s.quality ? s : { ...s, quality }, this.measurements[idx]!, this.assetIds[idx]!, this.tagIds[idx]!);
-      rules.evaluate(idx, s.ts);
+      rules.onSample(idx, s.ts, num);
     }
+    if (this.d.book.hasPending()) this.commit();
+  }
+
+  /** Time moves on: timed rules, delays, shelve expiry; commits what changed. */
+  tick(now: number): void {
+    this.d.rules.tick(now);
+    this.flush();
+  }
+
+  /** Commits queued alarm transitions (after operator commands, ticks). */
+  flush(): void {
     if (this.d.book.hasPending()) this.commit();
   }
 
@@ -118,8 +129,10 @@ export class Pipeline {
     }
     for (const t of transitions) {
       if (t.change === 'raised') this.stats.alarmsRaised++;
-      else this.stats.alarmsCleared++;
-      this.d.log.info({ rule: t.inst.rule.id, asset: t.inst.asset.id, episode: t.state.episode, change: t.change, order: t.order?.idempotencyKey }, `alarm ${t.change}`);
+      else if (t.change === 'cleared') this.stats.alarmsCleared++;
+      const fields = { rule: t.inst.rule.id, asset: t.inst.asset.id, episode: t.state.episode, change: t.change, order: t.order?.idempotencyKey, by: t.by };
+      if (t.change === 'chattering') this.d.log.warn(fields, 'alarm is chattering: work orders held back until it settles');
+      else this.d.log.info(fields, `alarm ${t.change}`);
     }
     this.stats.workOrders += orders;
     if (orders > 0) this.d.onOrders?.(orders);

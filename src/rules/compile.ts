@@ -22,6 +22,8 @@ export interface Compiled {
   hold: Predicate;
   leaves: CompiledLeaf[];
   tags: Set<number>;
+  /** Reads a fact that changes with time alone: evaluate on ticks too. */
+  timed: boolean;
 }
 
 export class CompileError extends Error {
@@ -43,14 +45,17 @@ function toNumber(v: unknown, path: (string | number)[]): number {
  * Compiles a json-rules-engine condition into closures over the fact readers. json-rules-engine
  * stays the reference: a differential test checks both agree on random inputs.
  */
-export function compileCondition(cond: Condition, assetId: string, resolve: FactResolver, deadband = 0): Compiled {
+export function compileCondition(cond: Condition, assetId: string, resolve: FactResolver, deadband = 0, instanceKey = ''): Compiled {
   const leaves: CompiledLeaf[] = [];
   const tags = new Set<number>();
+  let timed = false;
 
+  /** `path` is the leaf (or fact reference); the error points at its `params` or its `fact`. */
   const bind = (fact: string, params: Record<string, unknown> | undefined, path: (string | number)[]): FactBinding => {
-    const b = resolve(fact, params, assetId);
-    if (typeof b === 'string') throw new CompileError(path, b);
+    const b = resolve(fact, params, assetId, instanceKey);
+    if (typeof b === 'string') throw new CompileError([...path, b.startsWith('params') ? 'params' : 'fact'], b);
     for (const t of b.tags) tags.add(t);
+    timed ||= b.timed;
     return b;
   };
 
@@ -81,7 +86,11 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
 
   const seenLeaves = new Set<Leaf>();
   const buildLeaf = (l: Leaf, path: (string | number)[], relax: number): Predicate => {
-    const a = bind(l.fact, l.params, [...path, 'fact']);
+    const a = bind(l.fact, l.params, path);
+    const declared = l.params?.unit;
+    if (declared !== undefined && declared !== a.unit) {
+      throw new CompileError([...path, 'params', 'unit'], `unit mismatch: the rule says ${JSON.stringify(declared)}, the fact is in ${JSON.stringify(a.unit ?? 'no unit')}`);
+    }
     if (l.path !== undefined) throw new CompileError([...path, 'path'], '`path` is not supported: facts are numbers');
     const v = l.value;
     let rhs: () => number;
@@ -96,7 +105,7 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
     }
     if (l.operator === 'in' || l.operator === 'notIn') throw new CompileError([...path, 'value'], `expected a list of values for operator ${l.operator}`);
     if (typeof v === 'object') {
-      const b = bind(v.fact, v.params, [...path, 'value', 'fact']);
+      const b = bind(v.fact, v.params, [...path, 'value']);
       rhs = b.read;
       limit = `fact:${v.fact}`;
     } else {
@@ -126,5 +135,5 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
 
   const test = build(cond, [], 0);
   const hold = deadband > 0 ? build(cond, [], deadband) : test;
-  return { test, hold, leaves, tags };
+  return { test, hold, leaves, tags, timed };
 }

@@ -51,7 +51,13 @@ function selectAssets(r: RuleConfig, catalog: Catalog): { assets: AssetInfo[]; m
 function filterSelector(assets: AssetInfo[], r: RuleConfig): AssetInfo[] {
   const s = r.selector;
   if (!s) return assets;
-  return assets.filter((a) => (s.class === undefined || a.class === s.class) && (s.criticality === undefined || a.criticality === s.criticality));
+  const attrs = Object.entries(s.attributes ?? {});
+  return assets.filter(
+    (a) =>
+      (s.class === undefined || a.class === s.class) &&
+      (s.criticality === undefined || a.criticality === s.criticality) &&
+      attrs.every(([k, v]) => a.attributes[k] === v),
+  );
 }
 
 export interface LoadedRules {

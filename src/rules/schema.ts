@@ -76,7 +76,13 @@ export const ruleSchema = z
     asset: id.optional(),
     assets: z.array(id).optional(),
     selector: z
-      .object({ class: id.optional(), criticality: z.enum(['A', 'B', 'C']).optional(), ids: z.array(id).optional() })
+      .object({
+        class: id.optional(),
+        criticality: z.enum(['A', 'B', 'C']).optional(),
+        ids: z.array(id).optional(),
+        /** Asset attributes that must all match, e.g. `{ machineGroup: 2, foundation: rigid }`. */
+        attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      })
       .strict()
       .optional(),
     /** Work-order priority: 1 critical (production stopped or safety), 2 high, 3 medium, 4 low. */
@@ -90,6 +96,19 @@ export const ruleSchema = z
     onDelay: duration.default(0),
     /** The alarm clears only after the return-to-normal holds this long (off-delay). */
     offDelay: duration.default(0),
+    /**
+     * When the rule may order again: `clear` (after each return to normal) or `completion` (only
+     * once its last order is completed or cancelled in the CMMS). Default: `completion` for PM
+     * work orders, `clear` otherwise.
+     */
+    rearm: z.enum(['clear', 'completion']).optional(),
+    /** Longest an operator may shelve this alarm (ISA-18.2 §11.6: shelving is time-limited). */
+    maxShelve: duration.default(8 * 3_600_000),
+    /** Chattering: this many raise/clear transitions within `window` (ISA-18.2 §16.5: 3 a minute). */
+    chatter: z
+      .object({ count: z.number().int().min(2).default(3), window: duration.default(60_000) })
+      .strict()
+      .default({ count: 3, window: 60_000 }),
     workOrder: workOrderTemplate,
   })
   .strict()

@@ -1,4 +1,4 @@
-import type { AssetInfo, HierarchyLevel, TagInfo } from '../core/asset.js';
+import type { AssetInfo, HierarchyLevel, MeterInfo, TagInfo } from '../core/asset.js';
 import { tagKey } from '../core/sample.js';
 import type { SiteConfig } from '../config/schema.js';
 
@@ -6,11 +6,14 @@ import type { SiteConfig } from '../config/schema.js';
 export class Catalog {
   readonly assets: ReadonlyMap<string, AssetInfo>;
   readonly tags: readonly TagInfo[];
+  readonly meters: readonly MeterInfo[];
   private readonly byKey: Map<string, TagInfo>;
+  private readonly meterByKey = new Map<string, MeterInfo>();
 
   constructor(cfg: Pick<SiteConfig, 'site' | 'areas' | 'assets'>) {
     const assets = new Map<string, AssetInfo>();
     const tags: TagInfo[] = [];
+    const meters: MeterInfo[] = [];
     this.byKey = new Map();
     const site: HierarchyLevel = { level: 'site', id: cfg.site.id, name: cfg.site.name };
     for (const a of cfg.assets) {
@@ -33,7 +36,9 @@ export class Catalog {
         criticality: a.criticality,
         location,
         path: location.map((l) => l.id).join('/'),
+        attributes: a.attributes,
         tags: [],
+        meters: [],
       };
       for (const t of a.tags) {
         const ti: TagInfo = {
@@ -50,10 +55,23 @@ export class Catalog {
         info.tags.push(ti);
         this.byKey.set(ti.key, ti);
       }
+      for (const m of a.meters) {
+        const src = this.byKey.get(tagKey(a.id, m.tag));
+        if (!src) continue; // the schema reports it
+        const mi: MeterInfo = { index: meters.length, key: tagKey(a.id, m.id), assetId: a.id, id: m.id, type: m.type, tagIndex: src.index, above: m.above, maxGap: m.maxGap };
+        meters.push(mi);
+        info.meters.push(mi);
+        this.meterByKey.set(mi.key, mi);
+      }
       assets.set(a.id, info);
     }
     this.assets = assets;
     this.tags = tags;
+    this.meters = meters;
+  }
+
+  meter(key: string): MeterInfo | undefined {
+    return this.meterByKey.get(key);
   }
 
   tag(key: string): TagInfo | undefined {

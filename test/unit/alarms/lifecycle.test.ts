@@ -1,37 +1,98 @@
 import { describe, expect, it } from 'vitest';
-import { initialAlarmState, stepAlarm } from '../../../src/alarms/lifecycle.js';
+import * as L from '../../../src/alarms/lifecycle.js';
+import type { AlarmPolicy, Emitted } from '../../../src/alarms/lifecycle.js';
 
-describe('alarm lifecycle', () => {
-  it('raises once per excursion and counts episodes', () => {
-    const s = initialAlarmState();
-    const t = { onDelay: 0, offDelay: 0 };
-    expect(stepAlarm(s, true, false, 1, t)).toBe('raised');
-    expect(stepAlarm(s, true, true, 2, t)).toBeNull();
-    expect(stepAlarm(s, false, true, 3, t)).toBeNull(); // inside the deadband: still active
-    expect(stepAlarm(s, false, false, 4, t)).toBe('cleared');
-    expect(stepAlarm(s, true, false, 5, t)).toBe('raised');
-    expect(s.episode).toBe(2);
+const policy = (p: Partial<AlarmPolicy> = {}): AlarmPolicy => ({ onDelay: 0, offDelay: 0, chatterCount: 3, chatterWindow: 60_000, rearm: 'clear', ...p });
+
+/** Steps an alarm and returns what it emitted, as `change` or `change+order`. */
+function stepper(p: AlarmPolicy) {
+  const s = L.initialAlarmState();
+  const out: Emitted[] = [];
+  const fmt = () => out.splice(0).map((e) => (e.order ? `${e.change}+order` : e.change));
+  return {
+    s,
+    step: (raise: boolean, hold: boolean, ts: number) => (L.stepAlarm(s, raise, hold, ts, p, out), fmt()),
+    expire: (ts: number) => (L.expireAlarm(s, ts, p, out), fmt()),
+    shelve: (ts: number, until: number) => (L.shelve(s, ts, until, out), fmt()),
+    ack: (ts: number) => (L.acknowledge(s, ts, out), fmt()),
+    oos: (ts: number, on: boolean) => (L.setOutOfService(s, ts, on, p, out), fmt()),
+    rearm: (ts: number) => (L.rearm(s, ts, out), fmt()),
+  };
+}
+
+describe('alarm lifecycle (ISA-18.2)', () => {
+  it('raises once per excursion with an order, clears, and re-alarms after return to normal', () => {
+    const a = stepper(policy());
+    expect(a.step(true, false, 0)).toEqual(['raised+order']);
+    expect(L.stateName(a.s)).toBe('unacknowledged');
+    expect(a.step(true, true, 1)).toEqual([]);
+    expect(a.step(false, true, 2)).toEqual([]); // inside the deadband
+    expect(a.step(false, false, 3)).toEqual(['cleared']);
+    expect(L.stateName(a.s)).toBe('rtn_unacknowledged');
+    expect(a.ack(4)).toEqual(['acknowledged']);
+    expect(L.stateName(a.s)).toBe('normal');
+    expect(a.step(true, false, 100_000)).toEqual(['raised+order']);
+    expect(a.s.episode).toBe(2);
   });
 
   it('on-delay: a spike shorter than the delay does not raise', () => {
-    const s = initialAlarmState();
-    const t = { onDelay: 5000, offDelay: 0 };
-    expect(stepAlarm(s, true, false, 0, t)).toBeNull();
-    expect(stepAlarm(s, true, false, 4000, t)).toBeNull();
-    expect(stepAlarm(s, false, false, 4500, t)).toBeNull(); // spike over
-    expect(stepAlarm(s, true, false, 6000, t)).toBeNull(); // timer restarted
-    expect(stepAlarm(s, true, false, 10_999, t)).toBeNull();
-    expect(stepAlarm(s, true, false, 11_000, t)).toBe('raised');
-    expect(s.since).toBe(11_000);
+    const a = stepper(policy({ onDelay: 5000 }));
+    expect(a.step(true, false, 0)).toEqual([]);
+    expect(a.step(true, false, 4000)).toEqual([]);
+    expect(a.step(false, false, 4500)).toEqual([]); // the spike is over
+    expect(a.step(true, false, 6000)).toEqual([]); // timer restarts
+    expect(a.step(true, false, 10_999)).toEqual([]);
+    expect(a.step(true, false, 11_000)).toEqual(['raised+order']);
   });
 
   it('off-delay: the return to normal must hold', () => {
-    const s = initialAlarmState();
-    const t = { onDelay: 0, offDelay: 2000 };
-    stepAlarm(s, true, false, 0, t);
-    expect(stepAlarm(s, false, false, 1000, t)).toBeNull();
-    expect(stepAlarm(s, true, true, 1500, t)).toBeNull(); // back in alarm: clearing restarts
-    expect(stepAlarm(s, false, false, 2000, t)).toBeNull();
-    expect(stepAlarm(s, false, false, 4000, t)).toBe('cleared');
+    const a = stepper(policy({ offDelay: 2000 }));
+    a.step(true, false, 0);
+    expect(a.step(false, false, 1000)).toEqual([]);
+    expect(a.step(true, true, 1500)).toEqual([]);
+    expect(a.step(false, false, 2000)).toEqual([]);
+    expect(a.step(false, false, 4000)).toEqual(['cleared']);
+  });
+
+  it('chattering: the third transition in a minute flags it and holds back orders until it settles', () => {
+    const a = stepper(policy());
+    expect(a.step(true, false, 0)).toEqual(['raised+order']);
+    expect(a.step(false, false, 10_000)).toEqual(['cleared']);
+    expect(a.step(true, false, 20_000)).toEqual(['chattering', 'raised']);
+    expect(a.step(false, false, 30_000)).toEqual(['cleared']);
+    expect(a.step(true, false, 40_000)).toEqual(['raised']);
+    expect(a.s.suppressed).toBe(2);
+    expect(a.expire(99_999)).toEqual([]);
+    expect(a.expire(100_000)).toEqual(['chattering_ended']);
+    expect(a.step(false, false, 200_000)).toEqual(['cleared']);
+    expect(a.step(true, false, 300_000)).toEqual(['raised+order']);
+  });
+
+  it('shelved: no order; when the shelve expires with the alarm still active, the order comes', () => {
+    const a = stepper(policy());
+    expect(a.shelve(0, 60_000)).toEqual(['shelved']);
+    expect(a.step(true, false, 1000)).toEqual(['raised']);
+    expect(L.stateName(a.s)).toBe('shelved');
+    expect(a.expire(59_999)).toEqual([]);
+    expect(a.expire(60_000)).toEqual(['unshelved+order']);
+    expect(L.stateName(a.s)).toBe('unacknowledged');
+  });
+
+  it('out of service: no orders while the asset is in maintenance', () => {
+    const a = stepper(policy());
+    expect(a.oos(0, true)).toEqual(['out_of_service']);
+    expect(a.step(true, false, 1)).toEqual(['raised']);
+    expect(a.step(false, false, 2)).toEqual(['cleared']);
+    expect(a.oos(3, false)).toEqual(['in_service']); // not active: nothing due
+  });
+
+  it('rearm on completion: no second order while the first is open', () => {
+    const a = stepper(policy({ rearm: 'completion', chatterCount: 100 }));
+    expect(a.step(true, false, 0)).toEqual(['raised+order']);
+    expect(a.step(false, false, 1)).toEqual(['cleared']);
+    expect(a.step(true, false, 2)).toEqual(['raised']);
+    expect(a.rearm(3)).toEqual(['rearmed']);
+    expect(a.step(false, false, 4)).toEqual(['cleared']);
+    expect(a.step(true, false, 5)).toEqual(['raised+order']);
   });
 });

@@ -76,7 +76,7 @@ describe('compiled conditions', () => {
     };
     expect(err({ all: [{ fact: 't', operator: 'equal', value: 1 }, { fact: 'nope', operator: 'equal', value: 1 }] })).toMatchObject({
       path: ['all', 1, 'fact'],
-      message: expect.stringMatching(/unknown fact "nope".*tags: t/),
+      message: expect.stringMatching(/unknown fact "nope".*known: t/),
     });
     expect(err({ fact: 't', operator: 'greaterThan', value: 'hot' })).toMatchObject({ path: ['value'] });
     expect(err({ fact: 't', operator: 'in', value: 3 })).toMatchObject({ message: expect.stringMatching(/list/) });
