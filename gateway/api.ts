@@ -10,7 +10,9 @@ import type { Catalog } from '../src/tags/catalog.js';
 import type { LatestValues } from '../src/tags/latest.js';
 import type { TimeSeriesStats } from '../src/timeseries/writer.js';
 import type { DispatcherStats } from '../src/workorders/dispatcher.js';
-import type { DeliveryState, Outbox } from '../src/workorders/outbox.js';
+import type { Outbox } from '../src/workorders/outbox.js';
+import type { OrderStatusBook } from '../src/workorders/status.js';
+import { workOrderRoutes } from './api-workorders.js';
 import { dashboardHtml } from './dashboard.js';
 import { metricsText } from './metrics.js';
 
@@ -25,14 +27,18 @@ export interface ApiDeps {
   book: AlarmBook;
   alarmStore: AlarmStore;
   outbox: Outbox;
+  /** CMMS status per order (inbound endpoint, polling) and its history. */
+  orderStatus: OrderStatusBook;
+  /** Shared secret for `POST /api/work-orders/status`; none = unsigned reports accepted. */
+  statusSecret: string | undefined;
+  /** Operator retry: deliver now rather than at the dispatcher's next idle poll. */
+  wakeDispatcher: () => void;
   rules: () => LoadedRules;
   ingest: () => IngestStats;
   dispatcher: () => DispatcherStats;
   timeseries: () => TimeSeriesStats | undefined;
   sources: () => SourceStatus[];
 }
-
-const DELIVERY_STATES = new Set<DeliveryState>(['pending', 'delivered', 'failed', 'cancelled']);
 
 function activeAlarms(d: ApiDeps, assetId: string) {
   const rules = d.rules();
@@ -110,25 +116,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
   app.get('/api/assets', async () => [...d.catalog.assets.keys()].map((id) => assetView(d, id)));
   app.get<{ Params: { id: string } }>('/api/assets/:id', async (req) => assetView(d, req.params.id));
 
-  app.get<{ Querystring: { asset?: string; state?: string; limit?: string } }>('/api/work-orders', async (req) => {
-    const { asset, state } = req.query;
-    if (state !== undefined && !DELIVERY_STATES.has(state as DeliveryState)) {
-      throw new CbmError('CBM_ERR_BAD_REQUEST', `state must be one of ${[...DELIVERY_STATES].join(', ')}`);
-    }
-    const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
-    return d.outbox.list({ assetId: asset, state: state as DeliveryState | undefined, limit }).map((r) => ({
-      ...r.order,
-      deliveries: r.deliveries.map((x) => ({
-        target: x.targetId,
-        state: x.state,
-        attempts: x.attempts,
-        lastError: x.lastError,
-        externalId: x.externalId,
-        nextAttemptAt: x.state === 'pending' ? new Date(x.nextAt).toISOString() : null,
-        deliveredAt: x.deliveredAt ? new Date(x.deliveredAt).toISOString() : null,
-      })),
-    }));
-  });
+  void app.register(workOrderRoutes({ clock: d.clock, outbox: d.outbox, status: d.orderStatus, statusSecret: d.statusSecret, wakeDispatcher: d.wakeDispatcher }));
 
   app.get<{ Querystring: { asset?: string; limit?: string } }>('/api/alarms', async (req) => {
     const active = [...d.catalog.assets.keys()].filter((id) => !req.query.asset || id === req.query.asset).flatMap((id) => activeAlarms(d, id).map((a) => ({ asset: id, ...a })));
@@ -138,7 +126,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
   });
 
   app.get('/metrics', async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4').send(metricsText({ ingest: d.ingest(), outbox: d.outbox.counts(), dispatcher: d.dispatcher(), timeseries: d.timeseries(), sources: d.sources() })),
+    reply.type('text/plain; version=0.0.4').send(metricsText({ now: d.clock.now(), ingest: d.ingest(), outbox: d.outbox.counts(), pending: d.outbox.pending(), dispatcher: d.dispatcher(), timeseries: d.timeseries(), sources: d.sources() })),
   );
 
   return app;

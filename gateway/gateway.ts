@@ -14,10 +14,13 @@ import { openStore, type Db } from '../src/store/db.js';
 import { Catalog } from '../src/tags/catalog.js';
 import { LatestValues } from '../src/tags/latest.js';
 import { InfluxWriter } from '../src/timeseries/influx.js';
+import { SpillStore } from '../src/timeseries/spill.js';
 import type { TimeSeriesWriter } from '../src/timeseries/writer.js';
 import { Dispatcher } from '../src/workorders/dispatcher.js';
 import { buildWorkOrder } from '../src/workorders/model.js';
 import { Outbox } from '../src/workorders/outbox.js';
+import { OrderStatusBook, type OrderStatusListener } from '../src/workorders/status.js';
+import { StatusPoller } from '../src/workorders/status-poller.js';
 import { createTarget } from '../src/workorders/targets/registry.js';
 import type { WorkOrderTarget } from '../src/workorders/target.js';
 import { buildApi, type ApiDeps } from './api.js';
@@ -54,6 +57,8 @@ export class Gateway {
   engine!: RuleEngine;
   pipeline!: Pipeline;
   dispatcher!: Dispatcher;
+  orderStatus!: OrderStatusBook;
+  statusPoller: StatusPoller | undefined;
   rules!: LoadedRules;
   writer: TimeSeriesWriter | undefined;
   api: FastifyInstance | undefined;
@@ -63,6 +68,7 @@ export class Gateway {
   readonly targets = new Map<string, WorkOrderTarget>();
   private readonly stopCtl = new AbortController();
   private stopped = false;
+  private readonly statusListeners = new Set<OrderStatusListener>();
 
   constructor(
     readonly loaded: LoadedConfig,
@@ -73,6 +79,15 @@ export class Gateway {
     this.catalog = new Catalog(loaded.config);
     this.latest = new LatestValues(this.catalog.tags.length);
     this.startedAt = this.clock.now();
+  }
+
+  /**
+   * The one hook for work-order status from the CMMS (inbound endpoint or polling): called after
+   * the status is committed, once per change. May be called before `start()`. Returns an unsubscribe.
+   */
+  onOrderStatus(listener: OrderStatusListener): () => void {
+    this.statusListeners.add(listener);
+    return () => void this.statusListeners.delete(listener);
   }
 
   get config() {
@@ -91,6 +106,10 @@ export class Gateway {
         run: () => {
           this.db = openStore(resolveFrom(this.dataDir, 'gateway.db'));
           this.outbox = new Outbox(this.db);
+          this.orderStatus = new OrderStatusBook(this.db, this.clock, this.log.child({ part: 'status' }));
+          this.orderStatus.onStatus((e) => {
+            for (const l of this.statusListeners) l(e);
+          });
           this.alarmStore = new AlarmStore(this.db);
         },
       },
@@ -121,12 +140,22 @@ export class Gateway {
             concurrency: cfg.workOrders.concurrency,
           });
           this.dispatcher.start();
+          this.statusPoller = new StatusPoller({
+            book: this.orderStatus,
+            targets: this.targets,
+            clock: this.clock,
+            log: this.log.child({ part: 'status-poll' }),
+            interval: cfg.workOrders.status.pollInterval,
+          });
+          this.statusPoller.start();
         },
       },
       {
         name: 'start time-series writer',
         run: () => {
-          if (cfg.influx?.enabled) this.writer = new InfluxWriter(cfg.influx, this.log.child({ part: 'influx' }));
+          if (!cfg.influx?.enabled) return;
+          const spill = cfg.influx.spill.enabled ? new SpillStore(resolveFrom(this.dataDir, 'spill.db'), cfg.influx.spill.maxBytes) : undefined;
+          this.writer = new InfluxWriter(cfg.influx, { log: this.log.child({ part: 'influx' }), spill });
         },
       },
       {
@@ -198,6 +227,9 @@ export class Gateway {
       book: this.book,
       alarmStore: this.alarmStore,
       outbox: this.outbox,
+      orderStatus: this.orderStatus,
+      statusSecret: this.config.workOrders.status.secret,
+      wakeDispatcher: () => this.dispatcher.wake(),
       rules: () => this.rules,
       ingest: () => this.pipeline.stats,
       dispatcher: () => this.dispatcher.stats,
@@ -232,6 +264,7 @@ export class Gateway {
       { name: 'stop API', run: async () => void (await this.api?.close()) },
       { name: 'stop sources', run: async () => void (await Promise.all(this.sources.map((s) => s.stop()))) },
       { name: 'flush time-series writer', run: async () => void (await this.writer?.close()) },
+      { name: 'stop status polling', run: async () => void (await this.statusPoller?.stop()) },
       { name: 'stop dispatcher', run: async () => void (await this.dispatcher?.stop()) },
       { name: 'close targets', run: async () => void (await Promise.all([...this.targets.values()].map((t) => t.close()))) },
       { name: 'close store', run: () => void this.db?.close() },

@@ -6,8 +6,11 @@ import type { DeliveryState } from '../src/workorders/outbox.js';
 
 /** Prometheus text exposition (https://prometheus.io/docs/instrumenting/exposition_formats/). */
 export function metricsText(m: {
+  /** Gateway clock (ms), for ages. */
+  now: number;
   ingest: IngestStats;
   outbox: Record<DeliveryState, number>;
+  pending: { count: number; oldestCreatedAt: number | undefined };
   dispatcher: DispatcherStats;
   timeseries: TimeSeriesStats | undefined;
   sources: SourceStatus[];
@@ -24,9 +27,20 @@ export function metricsText(m: {
   counter('cbm_work_orders_total', 'Work orders written to the outbox', m.ingest.workOrders);
   counter('cbm_deliveries_sent_total', 'Deliveries accepted by a target', m.dispatcher.sent);
   counter('cbm_deliveries_retried_total', 'Delivery attempts that will be retried', m.dispatcher.retried);
-  counter('cbm_deliveries_failed_total', 'Deliveries failed permanently', m.dispatcher.failed);
+  counter('cbm_deliveries_failed_total', 'Deliveries refused permanently by a target', m.dispatcher.failed);
+  counter('cbm_deliveries_dead_total', 'Deliveries dead-lettered after maxAttempts or deadLetterAfter', m.dispatcher.dead);
+  const gauge = (name: string, help: string, v: number) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${v}`);
+  const byTarget = Object.entries(m.dispatcher.byTarget);
+  lines.push('# HELP cbm_target_deliveries_total Delivery outcomes per target', '# TYPE cbm_target_deliveries_total counter');
+  for (const [t, s] of byTarget) {
+    for (const k of ['sent', 'retried', 'failed', 'dead'] as const) lines.push(`cbm_target_deliveries_total{target="${t}",outcome="${k}"} ${s[k]}`);
+  }
+  lines.push('# HELP cbm_delivery_latency_seconds Work order enqueued → accepted by the target', '# TYPE cbm_delivery_latency_seconds histogram');
+  for (const [t, s] of byTarget) lines.push(...s.latency.lines('cbm_delivery_latency_seconds', `target="${t}"`));
   lines.push('# HELP cbm_outbox_deliveries Deliveries in the outbox by state', '# TYPE cbm_outbox_deliveries gauge');
   for (const [s, n] of Object.entries(m.outbox)) lines.push(`cbm_outbox_deliveries{state="${s}"} ${n}`);
+  gauge('cbm_outbox_pending', 'Deliveries waiting to be sent (the outbox size)', m.pending.count);
+  gauge('cbm_outbox_oldest_pending_age_seconds', 'Age of the oldest pending delivery; 0 when none', m.pending.oldestCreatedAt === undefined ? 0 : Math.max(0, (m.now - m.pending.oldestCreatedAt) / 1000));
   lines.push('# HELP cbm_source_connected 1 when the source is connected', '# TYPE cbm_source_connected gauge');
   for (const s of m.sources) lines.push(`cbm_source_connected{source="${s.id}",type="${s.type}"} ${s.state === 'connected' ? 1 : 0}`);
   lines.push('# HELP cbm_source_messages_total Counters reported by each source', '# TYPE cbm_source_messages_total counter');
@@ -34,6 +48,17 @@ export function metricsText(m: {
   if (m.timeseries) {
     counter('cbm_timeseries_written_total', 'Lines accepted by InfluxDB', m.timeseries.written);
     lines.push('# TYPE cbm_timeseries_connected gauge', `cbm_timeseries_connected ${m.timeseries.connected ? 1 : 0}`);
+    counter('cbm_timeseries_rejected_total', 'Lines the server refused for good (4xx)', m.timeseries.rejected ?? 0);
+    counter('cbm_timeseries_memory_dropped_total', 'Lines dropped from the memory buffer (no spill)', m.timeseries.droppedMemory ?? 0);
+    const sp = m.timeseries.spill;
+    if (sp) {
+      gauge('cbm_spill_lines', 'Lines waiting in the SQLite spill', sp.lines);
+      gauge('cbm_spill_bytes', 'Bytes of line protocol waiting in the SQLite spill', sp.bytes);
+      gauge('cbm_spill_oldest_age_seconds', 'Age of the oldest spilled chunk; 0 when empty', sp.oldestSpilledAt === undefined ? 0 : Math.max(0, (Date.now() - sp.oldestSpilledAt) / 1000));
+      counter('cbm_spill_spilled_total', 'Lines ever spilled', sp.spilledTotal);
+      counter('cbm_spill_replayed_total', 'Spilled lines replayed into the server', sp.replayedTotal);
+      counter('cbm_spill_dropped_total', 'Spilled lines dropped by the overflow policy (oldest first)', sp.droppedTotal);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

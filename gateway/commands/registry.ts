@@ -1,4 +1,5 @@
 import type { Command } from './command.js';
+import { outboxCommands } from './outbox.js';
 import { modbusProbeCommand } from './modbus-probe.js';
 import { opcuaBrowseCommand } from './opcua-browse.js';
 import { opcuaTrustCommand } from './opcua-trust.js';
@@ -6,4 +7,4 @@ import { startCommand } from './start.js';
 import { validateCommand } from './validate.js';
 
 /** Every `cbm-gateway` command, in one place. */
-export const commands: Command[] = [startCommand, validateCommand, opcuaBrowseCommand, opcuaTrustCommand, modbusProbeCommand];
+export const commands: Command[] = [startCommand, validateCommand, opcuaBrowseCommand, opcuaTrustCommand, modbusProbeCommand, ...outboxCommands];

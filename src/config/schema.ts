@@ -115,6 +115,17 @@ const influx = z
     flushInterval: duration.default(1000),
     maxRetries: z.number().int().min(0).default(5),
     maxBufferLines: z.number().int().positive().default(100_000),
+    /** While InfluxDB is unreachable, lines spill to SQLite (`<dataDir>/spill.db`) and replay in order later. */
+    spill: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Size cap of the spilled lines (bytes of line protocol); beyond it the oldest are dropped and counted. */
+        maxBytes: z.number().int().positive().default(512 * 1024 * 1024),
+        /** Lines per replayed request. */
+        replayBatch: z.number().int().positive().default(20_000),
+      })
+      .strict()
+      .default({ enabled: true, maxBytes: 512 * 1024 * 1024, replayBatch: 20_000 }),
   })
   .strict();
 
@@ -145,14 +156,26 @@ export const siteConfigSchema = z
             factor: z.number().min(1).default(2),
             /** 0 = retry forever (until the dead-letter age). */
             maxAttempts: z.number().int().min(0).default(0),
+            /** A delivery still failing this long after its order was made goes to `dead`; 0 = never. */
+            deadLetterAfter: duration.default(7 * 86_400_000),
           })
           .strict()
-          .default({ initialDelay: 1000, maxDelay: 300_000, factor: 2, maxAttempts: 0 }),
+          .default({ initialDelay: 1000, maxDelay: 300_000, factor: 2, maxAttempts: 0, deadLetterAfter: 7 * 86_400_000 }),
+        /** Status back from the CMMS: the inbound endpoint's shared secret and the polling interval. */
+        status: z
+          .object({
+            /** With a secret, `POST /api/work-orders/status` needs `X-CBM-Signature: sha256=<HMAC of the body>`. */
+            secret: z.string().optional(),
+            /** How often targets that can be read back (`pollStatus`) are asked; 0 = never. */
+            pollInterval: duration.default(60_000),
+          })
+          .strict()
+          .default({ pollInterval: 60_000 }),
         /** Orders delivered in parallel across assets; one asset's orders go in order. */
         concurrency: z.number().int().positive().default(4),
       })
       .strict()
-      .default({ targets: [], retry: { initialDelay: 1000, maxDelay: 300_000, factor: 2, maxAttempts: 0 }, concurrency: 4 }),
+      .default({ targets: [], retry: { initialDelay: 1000, maxDelay: 300_000, factor: 2, maxAttempts: 0, deadLetterAfter: 7 * 86_400_000 }, status: { pollInterval: 60_000 }, concurrency: 4 }),
     api: z
       .object({
         enabled: z.boolean().default(true),
@@ -196,3 +219,5 @@ export type TargetConfig = SiteConfig['workOrders']['targets'][number];
 export type WebhookTargetConfig = Extract<TargetConfig, { type: 'webhook' }>;
 export type InfluxConfig = NonNullable<SiteConfig['influx']>;
 export type RetryConfig = SiteConfig['workOrders']['retry'];
+export type StatusConfig = SiteConfig['workOrders']['status'];
+export type SpillConfig = InfluxConfig['spill'];

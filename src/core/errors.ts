@@ -14,6 +14,8 @@ export const errorCodes = {
   CBM_ERR_TARGET_TIMEOUT: { status: 504, retryable: true, message: 'The work-order target did not answer in time' },
   CBM_ERR_NOT_FOUND: { status: 404, retryable: false, message: 'No such resource' },
   CBM_ERR_BAD_REQUEST: { status: 400, retryable: false, message: 'The request is invalid' },
+  CBM_ERR_UNAUTHORIZED: { status: 401, retryable: false, message: 'The request is not signed with the shared secret' },
+  CBM_ERR_STATE_CONFLICT: { status: 409, retryable: false, message: 'The work order is not in a state that allows this command' },
   CBM_ERR_STORE: { status: 500, retryable: false, message: 'The local SQLite store failed' },
   CBM_ERR_OPCUA_UNREACHABLE: { status: 503, retryable: true, message: 'The OPC UA server cannot be reached or the connection failed' },
   CBM_ERR_OPCUA_CERT_UNTRUSTED: { status: 502, retryable: false, message: 'The OPC UA server certificate is not trusted; trust it explicitly' },

@@ -1,48 +1,82 @@
-import { InfluxDB, type WriteApi } from '@influxdata/influxdb-client';
-import type { Logger } from '../core/logger.js';
+import { InfluxDB } from '@influxdata/influxdb-client';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import type { Sample } from '../core/sample.js';
 import type { InfluxConfig } from '../config/schema.js';
 import { escapeMeasurement, escapeTag, fieldValue } from './line-protocol.js';
+import type { SpillStore } from './spill.js';
 import type { TimeSeriesStats, TimeSeriesWriter } from './writer.js';
 
+/** Posts one body of line protocol; rejects with the server's status where there is one. */
+export type LineSender = (body: string, signal: AbortSignal) => Promise<void>;
+
+/** The v2 write endpoint through @influxdata/influxdb-client's transport (auth, timeout, TLS). */
+export function influxSender(cfg: Pick<InfluxConfig, 'url' | 'token' | 'org' | 'bucket'>): LineSender {
+  const influx = new InfluxDB({ url: cfg.url, token: cfg.token, timeout: 10_000 });
+  const path = `/api/v2/write?org=${encodeURIComponent(cfg.org)}&bucket=${encodeURIComponent(cfg.bucket)}&precision=ms`;
+  return async (body, signal) => {
+    await influx.transport.request(path, body, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, signal });
+  };
+}
+
+/** A 4xx other than 408/429 means the server will never take these lines: retrying cannot help. */
+function permanent(e: unknown): boolean {
+  const s = (e as { statusCode?: number }).statusCode;
+  return s !== undefined && s >= 400 && s < 500 && s !== 408 && s !== 429;
+}
+
+export interface InfluxWriterOptions {
+  log: Logger;
+  clock?: Clock;
+  /** Where failed batches wait; without one they wait in memory up to `maxBufferLines`. */
+  spill?: SpillStore;
+  send?: LineSender;
+}
+
 /**
- * Writes samples through @influxdata/influxdb-client's batching write API (the v2 `/api/v2/write`
- * endpoint, which InfluxDB 1.8+, 2.x, 3.x, Cloud and VictoriaMetrics accept). Each sample is one
- * line: `<measurement>,asset=<id>,tag=<id> value=<v> <ms>`. Lines are built here (no Point
- * objects) to keep the hot path cheap. While the server is down the client retries with backoff
- * and buffers up to `maxBufferLines`; the gateway keeps running either way.
+ * Writes samples to InfluxDB's v2 write API (InfluxDB 1.8+, 2.x, 3.x, Cloud, VictoriaMetrics).
+ * Each sample is one line `<measurement>,asset=<id>,tag=<id> value=<v> <ms>`, built here (no
+ * Point objects) to keep the hot path cheap, and batched by `batchSize` / `flushInterval`.
+ *
+ * Store and forward: a batch the server does not take goes to the {@link SpillStore} with its
+ * original timestamps, and while the server is down new batches go straight there. A replay loop
+ * probes with backoff and, once the server answers, sends the spill oldest first in
+ * `replayBatch`-line requests while live batches go directly again (live data keeps flowing).
  */
 export class InfluxWriter implements TimeSeriesWriter {
-  private readonly api: WriteApi;
+  private readonly send: LineSender;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly spill: SpillStore | undefined;
+  private buf: string[] = [];
+  /** Batches waiting for the live sender (memory only when there is no spill). */
+  private readonly queue: string[][] = [];
+  private queuedLines = 0;
+  private sending: Promise<void> | undefined;
+  private replaying: Promise<void> | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private readonly stopCtl = new AbortController();
   private written = 0;
   private failedBatches = 0;
+  private droppedMemory = 0;
+  private rejected = 0;
   private lastError: string | undefined;
   private connected = true;
   private readonly measCache = new Map<string, string>();
 
-  constructor(cfg: InfluxConfig, private readonly log: Logger) {
-    const influx = new InfluxDB({ url: cfg.url, token: cfg.token, timeout: 10_000 });
-    this.api = influx.getWriteApi(cfg.org, cfg.bucket, 'ms', {
-      batchSize: cfg.batchSize,
-      flushInterval: cfg.flushInterval,
-      maxRetries: cfg.maxRetries,
-      maxBufferLines: cfg.maxBufferLines,
-      maxRetryDelay: 30_000,
-      minRetryDelay: 500,
-      writeSuccess: (lines) => {
-        this.written += lines.length;
-        if (!this.connected) this.log.info({ url: cfg.url }, 'InfluxDB writes succeed again');
-        this.connected = true;
-      },
-      writeFailed: (error, lines, attempt, expires) => {
-        this.lastError = errorMessage(error);
-        if (this.connected) this.log.warn({ url: cfg.url, err: this.lastError, lines: lines.length, attempt }, 'InfluxDB write failed; retrying with backoff');
-        this.connected = false;
-        if (Date.now() >= expires || attempt > cfg.maxRetries) this.failedBatches++;
-        return undefined; // let the client retry per its policy
-      },
-    });
+  constructor(
+    private readonly cfg: InfluxConfig,
+    o: InfluxWriterOptions,
+  ) {
+    this.log = o.log;
+    this.clock = o.clock ?? systemClock;
+    this.spill = o.spill;
+    this.send = o.send ?? influxSender(cfg);
+    this.timer = setInterval(() => this.cut(), Math.max(10, cfg.flushInterval));
+    this.timer.unref();
+    if (this.spill && this.spill.size > 0) this.kickReplay(); // left over from the last run
   }
 
   write(s: Sample, measurement: string, assetId: string, tagId: string): void {
@@ -55,26 +89,145 @@ export class InfluxWriter implements TimeSeriesWriter {
       head = `${escapeMeasurement(measurement)},asset=${escapeTag(assetId)},tag=${escapeTag(tagId)} value=`;
       if (this.measCache.size < 1_000_000) this.measCache.set(key, head);
     }
-    this.api.writeRecord(`${head}${fv} ${Math.round(s.ts)}`);
+    this.buf.push(`${head}${fv} ${Math.round(s.ts)}`);
+    if (this.buf.length >= this.cfg.batchSize) this.cut();
   }
 
+  /** Ends the current batch and hands it to the live sender. */
+  private cut(): void {
+    if (this.buf.length === 0) return;
+    const batch = this.buf;
+    this.buf = [];
+    if (!this.connected && this.spill) {
+      // Down: do not queue requests against a dead server; the replay loop is the probe.
+      this.spill.append(batch, this.clock.now());
+      this.kickReplay();
+      return;
+    }
+    this.queue.push(batch);
+    this.queuedLines += batch.length;
+    while (this.queuedLines > this.cfg.maxBufferLines && this.queue.length > 1) {
+      const old = this.queue.shift()!;
+      this.queuedLines -= old.length;
+      this.droppedMemory += old.length;
+    }
+    this.sending ??= this.drain().finally(() => (this.sending = undefined));
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue[0]!;
+      if (!this.connected && this.spill) {
+        this.queue.shift();
+        this.queuedLines -= batch.length;
+        this.spill.append(batch, this.clock.now());
+        this.kickReplay();
+        continue;
+      }
+      try {
+        await this.send(batch.join('\n'), this.stopCtl.signal);
+        this.written += batch.length;
+        this.markUp();
+      } catch (e) {
+        if (permanent(e)) {
+          this.rejected += batch.length;
+          this.log.error({ err: errorMessage(e), lines: batch.length }, 'InfluxDB refused a batch; dropped');
+        } else {
+          this.markDown(e);
+          if (!this.spill) {
+            // No spill: keep it in memory (capped by maxBufferLines) and retry after a pause.
+            await this.pause(1_000);
+            if (this.stopCtl.signal.aborted) return;
+            continue;
+          }
+          this.spill.append(batch, this.clock.now());
+          this.kickReplay();
+        }
+      }
+      this.queue.shift();
+      this.queuedLines -= batch.length;
+    }
+  }
+
+  private kickReplay(): void {
+    if (!this.spill || this.stopCtl.signal.aborted) return;
+    this.replaying ??= this.replay().finally(() => (this.replaying = undefined));
+  }
+
+  /** Sends the spill oldest first; backs off (0.25 s doubling to 10 s) while the server is down. */
+  private async replay(): Promise<void> {
+    const spill = this.spill!;
+    let delay = 250;
+    while (!this.stopCtl.signal.aborted) {
+      const chunk = spill.peek(this.cfg.spill.replayBatch);
+      if (!chunk) return;
+      try {
+        await this.send(chunk.body, this.stopCtl.signal);
+        spill.remove(chunk.upTo);
+        this.written += chunk.lines;
+        this.markUp();
+        delay = 250;
+      } catch (e) {
+        if (permanent(e)) {
+          this.rejected += chunk.lines;
+          spill.remove(chunk.upTo, false);
+          this.log.error({ err: errorMessage(e), lines: chunk.lines }, 'InfluxDB refused spilled lines; dropped');
+          continue;
+        }
+        spill.release();
+        this.markDown(e);
+        await this.pause(delay);
+        delay = Math.min(10_000, delay * 2);
+      }
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return this.clock.sleep(ms, this.stopCtl.signal).catch(() => undefined);
+  }
+
+  private markUp(): void {
+    if (!this.connected) this.log.info({ url: this.cfg.url, spilled: this.spill?.size ?? 0 }, 'InfluxDB writes succeed again; replaying the spill');
+    this.connected = true;
+  }
+
+  private markDown(e: unknown): void {
+    this.lastError = errorMessage(e);
+    this.failedBatches++;
+    if (this.connected) this.log.warn({ url: this.cfg.url, err: this.lastError }, this.spill ? 'InfluxDB unreachable; spilling to SQLite' : 'InfluxDB unreachable; buffering in memory');
+    this.connected = false;
+  }
+
+  /** Sends what is buffered and waits for it (spilled if the server does not take it). */
   async flush(): Promise<void> {
-    try {
-      await this.api.flush();
-    } catch (e) {
-      this.lastError = errorMessage(e);
-    }
+    this.cut();
+    await this.sending;
   }
 
+  /** Flushes, then stops the replay loop; whatever is spilled stays for the next start. */
   async close(): Promise<void> {
-    try {
-      await this.api.close();
-    } catch (e) {
-      this.log.warn({ err: errorMessage(e) }, 'InfluxDB close: unsent lines dropped');
-    }
+    clearInterval(this.timer);
+    // Give the last batch a few seconds; a hanging server is then aborted and the batch spilled.
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([this.flush().catch(() => undefined), new Promise<void>((r) => (t = setTimeout(r, 5_000)))]);
+    clearTimeout(t);
+    this.stopCtl.abort();
+    await this.sending;
+    await this.replaying;
+    if (this.queuedLines > 0) this.log.warn({ lines: this.queuedLines }, 'InfluxDB close: unsent in-memory lines dropped');
+    this.spill?.close();
   }
 
   stats(): TimeSeriesStats {
-    return { written: this.written, failedBatches: this.failedBatches, lastError: this.lastError, connected: this.connected };
+    return {
+      written: this.written,
+      failedBatches: this.failedBatches,
+      lastError: this.lastError,
+      connected: this.connected,
+      buffered: this.buf.length + this.queuedLines,
+      droppedMemory: this.droppedMemory,
+      rejected: this.rejected,
+      spill: this.spill?.stats(),
+    };
   }
 }

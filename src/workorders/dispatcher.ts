@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { Histogram, LATENCY_BUCKETS_S } from '../core/histogram.js';
 import { errorMessage, isCbmError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { RetryConfig } from '../config/schema.js';
@@ -18,23 +19,37 @@ export interface DispatcherOptions {
   idlePoll?: number;
 }
 
+export interface TargetStats {
+  sent: number;
+  retried: number;
+  /** Refused for good by the target (4xx). */
+  failed: number;
+  /** Retries ran out (`maxAttempts` / `deadLetterAfter`). */
+  dead: number;
+  /** Order created → target accepted (s), successes only. */
+  latency: Histogram;
+}
+
 export interface DispatcherStats {
   sent: number;
   retried: number;
   failed: number;
+  dead: number;
   lastError: string | undefined;
   /** Delivery latency of the last success: order created → target answered (ms). */
   lastLatencyMs: number | undefined;
+  byTarget: Record<string, TargetStats>;
 }
 
 /**
  * Delivers the outbox. Picks the due head of each (target, asset) queue, sends up to
  * `concurrency` at once, and records the result in SQLite before looking at the next one:
- * delivered, retry later (exponential backoff with jitter), or failed for good. Survives any
- * target error; `wake()` after an enqueue skips the idle wait.
+ * delivered, retry later (exponential backoff with jitter), failed for good (the target refused
+ * it), or dead once `maxAttempts` or `deadLetterAfter` (age since enqueue) runs out. Survives any
+ * target error; `wake()` after an enqueue or an operator's retry skips the idle wait.
  */
 export class Dispatcher {
-  readonly stats: DispatcherStats = { sent: 0, retried: 0, failed: 0, lastError: undefined, lastLatencyMs: undefined };
+  readonly stats: DispatcherStats = { sent: 0, retried: 0, failed: 0, dead: 0, lastError: undefined, lastLatencyMs: undefined, byTarget: {} };
   private readonly stopCtl = new AbortController();
   private waitCtl: AbortController | undefined;
   private woken = false;
@@ -81,8 +96,13 @@ export class Dispatcher {
     }
   }
 
+  private target(id: string): TargetStats {
+    return (this.stats.byTarget[id] ??= { sent: 0, retried: 0, failed: 0, dead: 0, latency: new Histogram(LATENCY_BUCKETS_S) });
+  }
+
   private async deliver(d: Delivery): Promise<void> {
     const { outbox, clock, log } = this.o;
+    const ts = this.target(d.targetId);
     const target = this.o.targets.get(d.targetId);
     const order = outbox.order(d.orderId);
     if (!target || !order) {
@@ -95,7 +115,10 @@ export class Dispatcher {
       const now = clock.now();
       outbox.markDelivered(d.seq, externalId, now);
       this.stats.sent++;
-      this.stats.lastLatencyMs = now - Date.parse(order.createdAt);
+      ts.sent++;
+      // From enqueue (gateway clock, as the row says) to the target's answer.
+      this.stats.lastLatencyMs = now - d.createdAt;
+      ts.latency.observe(Math.max(0, now - d.createdAt) / 1000);
       log.info({ target: d.targetId, key: order.idempotencyKey, externalId, attempt: d.attempts + 1 }, 'work order delivered');
     } catch (e) {
       const now = clock.now();
@@ -105,15 +128,25 @@ export class Dispatcher {
       const attempt = d.attempts + 1;
       const retryable = isCbmError(e) ? e.retryable : true;
       const max = this.o.retry.maxAttempts;
-      if (!retryable || (max > 0 && attempt >= max)) {
+      if (!retryable) {
         outbox.markFailed(d.seq, msg, now);
         this.stats.failed++;
-        log.error({ target: d.targetId, key: order.idempotencyKey, attempt, err: msg }, 'work order delivery failed permanently; kept for inspection');
+        ts.failed++;
+        log.error({ target: d.targetId, key: order.idempotencyKey, attempt, err: msg }, 'work order refused by the target; kept as failed for inspection');
+        return;
+      }
+      const age = this.o.retry.deadLetterAfter;
+      if ((max > 0 && attempt >= max) || (age > 0 && now - d.createdAt >= age)) {
+        outbox.markDead(d.seq, msg, now);
+        this.stats.dead++;
+        ts.dead++;
+        log.error({ target: d.targetId, key: order.idempotencyKey, attempt, ageMs: now - d.createdAt, err: msg }, 'work order dead-lettered: retries ran out; retry or cancel it by hand');
         return;
       }
       const delay = backoffDelay(attempt, this.o.retry, this.o.random);
       outbox.markRetry(d.seq, now + delay, msg, now);
       this.stats.retried++;
+      ts.retried++;
       log.warn({ target: d.targetId, key: order.idempotencyKey, attempt, retryInMs: delay, err: msg }, 'work order delivery failed; will retry');
     }
   }

@@ -1,7 +1,13 @@
 import type { Db } from '../store/db.js';
 import type { WorkOrder } from './model.js';
 
-export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'cancelled';
+/**
+ * `pending` waits for (re)delivery; `delivered` the target accepted it; `failed` the target refused
+ * it for good (a 4xx); `dead` retries ran out (`maxAttempts` or `deadLetterAfter`); `cancelled` by
+ * an operator. `failed` and `dead` keep the last error and can be retried by hand.
+ */
+export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'dead' | 'cancelled';
+export const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'delivered', 'failed', 'dead', 'cancelled'];
 
 export interface Delivery {
   seq: number;
@@ -50,7 +56,16 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
 
 export interface WorkOrderRecord {
   order: WorkOrder;
+  /** The status the CMMS last reported (`open` until it reports one). */
+  status: string;
+  statusAt: number | null;
   deliveries: Delivery[];
+}
+
+/** What an operator command changed: the order it resolved to and how many deliveries moved. */
+export interface CommandResult {
+  orderId: string;
+  changed: number;
 }
 
 /**
@@ -64,10 +79,15 @@ export class Outbox {
   private readonly dueStmt;
   private readonly nextDueStmt;
   private readonly delivered;
-  private readonly retry;
+  private readonly backoffStmt;
   private readonly failed;
+  private readonly dead;
   private readonly getOrder;
   private readonly countsStmt;
+  private readonly resolveStmt;
+  private readonly retryStmt;
+  private readonly cancelStmt;
+  private readonly pendingStmt;
 
   constructor(private readonly db: Db) {
     this.insOrder = db.prepare(
@@ -94,10 +114,23 @@ export class Outbox {
     this.delivered = db.prepare(
       `UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, external_id = ?, last_error = NULL, delivered_at = ?, updated_at = ? WHERE seq = ? AND state = 'pending'`,
     );
-    this.retry = db.prepare(`UPDATE deliveries SET attempts = attempts + 1, next_at = ?, last_error = ?, updated_at = ? WHERE seq = ? AND state = 'pending'`);
+    this.backoffStmt = db.prepare(`UPDATE deliveries SET attempts = attempts + 1, next_at = ?, last_error = ?, updated_at = ? WHERE seq = ? AND state = 'pending'`);
     this.failed = db.prepare(`UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE seq = ? AND state = 'pending'`);
+    this.dead = db.prepare(`UPDATE deliveries SET state = 'dead', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE seq = ? AND state = 'pending'`);
     this.getOrder = db.prepare(`SELECT payload FROM work_orders WHERE id = ?`);
     this.countsStmt = db.prepare(`SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state`);
+    this.resolveStmt = db.prepare(
+      `SELECT id FROM work_orders WHERE id = @ref OR idem_key = @ref
+       UNION ALL SELECT order_id AS id FROM deliveries WHERE external_id = @ref LIMIT 1`,
+    );
+    // A retry starts the attempt count afresh, so `maxAttempts` applies again; a pending one is
+    // simply made due now (skips the backoff wait).
+    this.retryStmt = db.prepare(
+      `UPDATE deliveries SET state = 'pending', attempts = CASE WHEN state = 'pending' THEN attempts ELSE 0 END, next_at = ?, updated_at = ?
+       WHERE order_id = ? AND state IN ('pending', 'failed', 'dead')`,
+    );
+    this.cancelStmt = db.prepare(`UPDATE deliveries SET state = 'cancelled', updated_at = ? WHERE order_id = ? AND state IN ('pending', 'failed', 'dead')`);
+    this.pendingStmt = db.prepare(`SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM deliveries WHERE state = 'pending'`);
   }
 
   /**
@@ -131,23 +164,55 @@ export class Outbox {
   }
 
   markRetry(seq: number, nextAt: number, error: string, now: number): void {
-    this.retry.run(nextAt, error, now, seq);
+    this.backoffStmt.run(nextAt, error, now, seq);
   }
 
   markFailed(seq: number, error: string, now: number): void {
     this.failed.run(error, now, seq);
   }
 
+  /** Retries ran out: parked as `dead` with the last error, until an operator retries or cancels it. */
+  markDead(seq: number, error: string, now: number): void {
+    this.dead.run(error, now, seq);
+  }
+
+  /** The order an operator or a CMMS means: by order id, idempotency key or a target's external id. */
+  resolve(ref: string): string | undefined {
+    return (this.resolveStmt.get({ ref }) as { id: string } | undefined)?.id;
+  }
+
+  /** Failed or dead deliveries of the order go back to pending, due now; pending ones become due now. */
+  retry(ref: string, now: number): CommandResult | undefined {
+    const id = this.resolve(ref);
+    return id === undefined ? undefined : { orderId: id, changed: this.retryStmt.run(now, now, id).changes };
+  }
+
+  /** Stops every undelivered delivery of the order (pending, failed or dead); delivered ones stay. */
+  cancel(ref: string, now: number): CommandResult | undefined {
+    const id = this.resolve(ref);
+    return id === undefined ? undefined : { orderId: id, changed: this.cancelStmt.run(now, id).changes };
+  }
+
+  /** Pending deliveries and the creation time of the oldest (for the backlog-age metric). */
+  pending(): { count: number; oldestCreatedAt: number | undefined } {
+    const r = this.pendingStmt.get() as { n: number; oldest: number | null };
+    return { count: r.n, oldestCreatedAt: r.oldest ?? undefined };
+  }
+
   counts(): Record<DeliveryState, number> {
-    const out: Record<DeliveryState, number> = { pending: 0, delivered: 0, failed: 0, cancelled: 0 };
+    const out: Record<DeliveryState, number> = { pending: 0, delivered: 0, failed: 0, dead: 0, cancelled: 0 };
     for (const r of this.countsStmt.all() as { state: DeliveryState; n: number }[]) out[r.state] = r.n;
     return out;
   }
 
   /** Newest first, with their deliveries; filters by asset and delivery state. */
-  list(opts: { assetId?: string; state?: DeliveryState; limit?: number } = {}): WorkOrderRecord[] {
+  list(opts: { assetId?: string; state?: DeliveryState; orderId?: string; limit?: number } = {}): WorkOrderRecord[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
+    if (opts.orderId) {
+      where.push('o.id = ?');
+      args.push(opts.orderId);
+    }
     if (opts.assetId) {
       where.push('o.asset_id = ?');
       args.push(opts.assetId);
@@ -157,9 +222,14 @@ export class Outbox {
       args.push(opts.state);
     }
     const rows = this.db
-      .prepare(`SELECT o.id, o.payload FROM work_orders o ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?`)
-      .all(...args, opts.limit ?? 100) as { id: string; payload: string }[];
+      .prepare(`SELECT o.id, o.payload, o.status, o.status_at FROM work_orders o ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?`)
+      .all(...args, opts.limit ?? 100) as { id: string; payload: string; status: string; status_at: number | null }[];
     const dStmt = this.db.prepare(`SELECT * FROM deliveries WHERE order_id = ? ORDER BY target_id`);
-    return rows.map((r) => ({ order: JSON.parse(r.payload) as WorkOrder, deliveries: (dStmt.all(r.id) as DeliveryRow[]).map(toDelivery) }));
+    return rows.map((r) => ({
+      order: JSON.parse(r.payload) as WorkOrder,
+      status: r.status,
+      statusAt: r.status_at,
+      deliveries: (dStmt.all(r.id) as DeliveryRow[]).map(toDelivery),
+    }));
   }
 }

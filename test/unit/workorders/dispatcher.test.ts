@@ -46,7 +46,7 @@ class ScriptedTarget implements WorkOrderTarget {
   async close() {}
 }
 
-const retry = { initialDelay: 1000, maxDelay: 60_000, factor: 2, maxAttempts: 0 };
+const retry = { initialDelay: 1000, maxDelay: 60_000, factor: 2, maxAttempts: 0, deadLetterAfter: 0 };
 let db: Db;
 afterEach(() => db?.close());
 
