@@ -35,7 +35,7 @@ export class SapSim extends HttpSim {
   private next = 10000001;
   csrfFetches = 0;
   csrfRejections = 0;
-  private expireOnCreate = false;
+  private expireOnCreate = 0;
 
   constructor(private readonly o: { username: string; password: string }) {
     super();
@@ -50,9 +50,9 @@ export class SapSim extends HttpSim {
     this.sessions.clear();
   }
 
-  /** The next create finds its session gone (it timed out between the token GET and the POST). */
-  expireBeforeNextCreate(): void {
-    this.expireOnCreate = true;
+  /** The next n creates find their session gone (it timed out between the token GET and the POST). */
+  expireBeforeNextCreate(n = 1): void {
+    this.expireOnCreate = n;
   }
 
   /** Phase 3 in process, 4 completed, 5 deletion flag; `text` is appended to the long text. */
@@ -114,8 +114,8 @@ export class SapSim extends HttpSim {
   }
 
   private create(req: SimRequest): SimReply | 'lost' {
-    if (this.expireOnCreate) {
-      this.expireOnCreate = false;
+    if (this.expireOnCreate > 0) {
+      this.expireOnCreate--;
       this.sessions.clear();
     }
     const sid = this.session(req);

@@ -65,6 +65,12 @@ describe('sap target: CSRF, session cookies and the notification it creates', ()
     expect(externalId).toBe(sim.notifications.at(-1)!.MaintenanceNotification);
   });
 
+  it('a token refused twice in a row is rejected, naming the likely cause', async () => {
+    const t = new SapTarget(config(sim.url));
+    sim.expireBeforeNextCreate(2);
+    await expect(t.send(sampleOrder(), AbortSignal.timeout(5000))).rejects.toMatchObject({ code: 'CBM_ERR_TARGET_REJECTED', retryable: false, message: expect.stringContaining('sticky sessions') });
+  });
+
   it('a POST without a token is refused by the simulator as SAP Gateway does', async () => {
     const res = await fetch(`${sim.url}/sap/opu/odata/sap/API_MAINTNOTIFICATION/MaintenanceNotification`, {
       method: 'POST',

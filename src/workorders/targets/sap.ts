@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TargetConfig } from '../../config/schema.js';
+import { CbmError } from '../../core/errors.js';
 import type { WorkOrder } from '../model.js';
 import type { OpenOrderRef, StatusUpdate, WorkOrderStatus, WorkOrderTarget } from '../target.js';
 import { failOn, longText, parseJson, request, truncate, type HttpResult } from './http.js';
@@ -145,6 +146,13 @@ export class SapTarget implements WorkOrderTarget {
       const again = await this.find(`MaintNotifExtReferenceNumber eq '${ref}'`, signal);
       if (again[0]?.MaintenanceNotification) return { externalId: again[0].MaintenanceNotification };
       r = await post();
+      if (r.status === 403 && r.headers.get('x-csrf-token')?.toLowerCase() === 'required') {
+        throw new CbmError(
+          'CBM_ERR_TARGET_REJECTED',
+          `${label}: HTTP 403 CSRF token validation failed again with a fresh token: does a load balancer send the GET and the POST to different servers without sticky sessions?`,
+          { details: { status: 403 } },
+        );
+      }
     }
     this.keep(r);
     failOn(label, r, odataMessage);
