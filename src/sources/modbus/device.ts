@@ -70,7 +70,7 @@ export class DevicePoller {
       try {
         if (!this.link.isOpen) {
           this.c.connects++;
-          await this.link.connect(this.cfg.connectTimeout);
+          await untilAborted(this.link.connect(this.cfg.connectTimeout), signal);
         }
         const g = this.groups.reduce((a, b) => (b.due < a.due ? b : a));
         const wait = g.due - clock.now();
@@ -164,6 +164,17 @@ export class DevicePoller {
     }
     if (!out && batch.length) this.ctx.ingest(batch);
   }
+}
+
+/** Stops waiting for `p` when the gateway stops (a connect to a silent host can take `connectTimeout`). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([p, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 function readPoint(p: PlanPoint, b: Block, res: { registers?: Buffer; bits?: boolean[] }): number | boolean | string {

@@ -29,6 +29,7 @@ export class ModbusLink {
   private connecting: Promise<void> | undefined;
   private tail: Promise<unknown> = Promise.resolve();
   private failPending: ((e: CbmError) => void) | undefined;
+  private closed = false;
 
   constructor(readonly target: LinkTarget) {}
 
@@ -65,6 +66,10 @@ export class ModbusLink {
       throw err.code === 'CBM_ERR_MODBUS_CONNECTION' ? err : new CbmError('CBM_ERR_MODBUS_CONNECTION', `connect to ${describeTarget(t)}: ${err.message}`);
     } finally {
       clearTimeout(timer);
+    }
+    if (this.closed) {
+      destroy(client);
+      throw new CbmError('CBM_ERR_MODBUS_CONNECTION', `link to ${describeTarget(t)} closed`);
     }
     client.on('close', () => {
       if (this.client !== client) return;
@@ -107,10 +112,17 @@ export class ModbusLink {
     }
   }
 
+  /** Closes for good: a connection still being opened is discarded when it completes. */
+  close(): void {
+    this.closed = true;
+    this.drop();
+  }
+
   /** Closes the connection (after a timeout the device's TCP stack may be wedged; a fresh socket is the cure). */
   drop(): void {
     const c = this.client;
     this.client = undefined;
+    this.failPending?.(new CbmError('CBM_ERR_MODBUS_CONNECTION', `connection to ${describeTarget(this.target)} closed`));
     if (c) destroy(c);
   }
 }
