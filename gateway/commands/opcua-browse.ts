@@ -1,9 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CbmError } from '../../src/core/errors.js';
-import { browseTree, type BrowseRow } from '../../src/sources/opcua/browse.js';
-import { createClient, userIdentity } from '../../src/sources/opcua/client.js';
-import { describeFailure } from '../../src/sources/opcua/failure.js';
-import { openPki } from '../../src/sources/opcua/pki.js';
+import type { BrowseRow } from '../../src/sources/opcua/browse.js';
+import { loadRuntime } from '../../src/sources/opcua/load.js';
 import type { Command } from './command.js';
 import { endpointArgs, endpointOptions } from './opcua-endpoint.js';
 
@@ -26,6 +24,7 @@ export const opcuaBrowseCommand: Command = {
     const isEndpoint = first?.startsWith('opc.tcp://');
     const { cfg, pki, dataDir } = endpointArgs(values, isEndpoint ? first : undefined);
     const start = isEndpoint ? second : first;
+    const { browseTree, createClient, describeFailure, openPki, userIdentity } = await loadRuntime();
     const cm = await openPki(pki);
     const client = createClient({ ...cfg, reconnect: { initialDelay: 500, maxDelay: 1000 } }, cm);
     try {

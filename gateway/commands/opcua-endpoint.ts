@@ -1,6 +1,6 @@
 import { resolveFrom, loadConfig } from '../../src/config/load.js';
 import { opcuaSource, type OpcuaSourceConfig } from '../../src/config/sources/opcua.js';
-import { pkiRoot } from '../../src/sources/opcua/pki.js';
+import { pkiRoot } from '../../src/sources/opcua/paths.js';
 import { UsageError } from './command.js';
 
 /** Connection settings for the `opcua` commands: from a site config's source, or from flags. */

@@ -1,8 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { CbmError } from '../../src/core/errors.js';
-import { fetchServerCertificate } from '../../src/sources/opcua/client.js';
-import { certificateInfo, normaliseThumbprint, openPki } from '../../src/sources/opcua/pki.js';
+import { loadRuntime } from '../../src/sources/opcua/load.js';
 import { UsageError, type Command } from './command.js';
 import { endpointArgs, endpointOptions } from './opcua-endpoint.js';
 
@@ -30,6 +29,7 @@ export const opcuaTrustCommand: Command = {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...endpointOptions, thumbprint: { type: 'string' } } });
     const { cfg, pki } = endpointArgs(values, positionals[0]);
     const secured = cfg.securityMode === 'None' ? { ...cfg, securityMode: 'SignAndEncrypt' as const, securityPolicy: 'Basic256Sha256' as const } : cfg;
+    const { certificateInfo, fetchServerCertificate, normaliseThumbprint, openPki } = await loadRuntime();
     const cm = await openPki(pki);
     let der: Buffer | undefined;
     try {

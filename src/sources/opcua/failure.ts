@@ -2,7 +2,8 @@ import type { ErrorCode } from '../../core/errors.js';
 import { errorMessage } from '../../core/errors.js';
 import type { OpcuaSourceConfig } from '../../config/sources/opcua.js';
 import { fetchServerCertificate } from './client.js';
-import { certificateInfo, openPki, pkiRoot } from './pki.js';
+import { pkiRoot } from './paths.js';
+import { certificateInfo, openPki } from './pki.js';
 
 export interface Failure {
   code: ErrorCode;

@@ -48,9 +48,7 @@ export function readCertificateFile(file: string): Buffer {
   return pem ? Buffer.from(pem[1]!.replace(/\s+/g, ''), 'base64') : raw;
 }
 
-export function pkiRoot(dataDir: string, pkiDir: string): string {
-  return isAbsolute(pkiDir) ? pkiDir : resolve(dataDir, pkiDir);
-}
+export { pkiRoot } from './paths.js';
 
 const managers = new Map<string, OPCUACertificateManager>();
 

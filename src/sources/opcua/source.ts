@@ -1,16 +1,13 @@
-import { type ClientSession, type DataValue, type OPCUAClient } from 'node-opcua';
+import type { ClientSession, DataValue, OPCUAClient } from 'node-opcua';
 import { errorMessage } from '../../core/errors.js';
 import { OnceLogger } from '../../core/logger.js';
 import type { Sample } from '../../core/sample.js';
 import type { OpcuaSourceConfig } from '../../config/sources/opcua.js';
 import type { ConnectionState, DeviceStatus, Source, SourceContext } from '../source.js';
-import { createClient, userIdentity } from './client.js';
-import { toSample } from './datavalue.js';
-import { describeFailure } from './failure.js';
+import { pkiRoot } from './paths.js';
 import { planSubscriptions, type PlannedItem, type SubscriptionPlan } from './plan.js';
-import { applyTrustList, openPki, pkiRoot } from './pki.js';
-import { resolveItems } from './resolve.js';
-import { createSubscription, type LiveSubscription } from './subscriptions.js';
+import { loadRuntime, type Runtime } from './load.js';
+import type { LiveSubscription } from './subscriptions.js';
 
 /** How long teardown waits for a server that may be gone (CloseSession, disconnect). */
 const TEARDOWN_TIMEOUT_MS = 3000;
@@ -33,6 +30,7 @@ export class OpcuaSource implements Source {
   readonly id: string;
   readonly plans: SubscriptionPlan[];
   private ctx: SourceContext | undefined;
+  private rt: Runtime | undefined;
   private once: OnceLogger | undefined;
   private conn: Connection | undefined;
   private loop: Promise<void> | undefined;
@@ -75,7 +73,7 @@ export class OpcuaSource implements Source {
         delay = this.cfg.reconnect.initialDelay; // it worked for a while: start the backoff afresh
         this.c.rebuilds++;
       } catch (e) {
-        const f = await describeFailure(e, this.cfg, this.ctx!.dataDir);
+        const f = this.rt ? await this.rt.describeFailure(e, this.cfg, this.ctx!.dataDir) : { code: 'CBM_ERR_OPCUA_UNREACHABLE' as const, detail: errorMessage(e) };
         why = f.detail;
         this.once!.warn(`connect:${f.code}`, { source: this.id, endpoint: this.cfg.endpoint, code: f.code, err: errorMessage(e) }, f.detail);
         if (signal.aborted) break;
@@ -92,10 +90,11 @@ export class OpcuaSource implements Source {
   /** One connection's life. Resolves with the reason it ended; throws if it never got going. */
   private async connectAndRun(): Promise<string> {
     const ctx = this.ctx!;
+    const rt = (this.rt ??= await loadRuntime());
     const root = pkiRoot(ctx.dataDir, this.cfg.pkiDir);
-    const cm = await openPki(root);
-    if (this.cfg.securityMode !== 'None') await applyTrustList(cm, root, this.cfg.trustedServerCertificates, ctx.dataDir);
-    const client = createClient(this.cfg, cm);
+    const cm = await rt.openPki(root);
+    if (this.cfg.securityMode !== 'None') await rt.applyTrustList(cm, root, this.cfg.trustedServerCertificates, ctx.dataDir);
+    const client = rt.createClient(this.cfg, cm);
     const conn: Connection = { client, session: undefined, subs: [] };
     this.conn = conn;
     const ended = new Promise<string>((resolve) => (this.broken = resolve));
@@ -111,7 +110,7 @@ export class OpcuaSource implements Source {
 
     await client.connect(this.cfg.endpoint);
     this.c.connects++;
-    const session = await client.createSession(userIdentity(this.cfg));
+    const session = await client.createSession(rt.userIdentity(this.cfg));
     conn.session = session;
     session.on('session_closed', () => this.broken?.('session closed by the server'));
     // A failed keep-alive while the channel is up means the server no longer knows the session;
@@ -125,10 +124,10 @@ export class OpcuaSource implements Source {
     });
 
     const items = this.plans.flatMap((p) => p.batches.flatMap((b) => b.items));
-    const resolved = await resolveItems(session, items);
+    const resolved = await rt.resolveItems(session, items);
     for (const plan of this.plans) {
       conn.subs.push(
-        await createSubscription(session, plan, resolved, this.cfg.maxKeepAliveCount, {
+        await rt.createSubscription(session, plan, resolved, this.cfg.maxKeepAliveCount, {
           now: () => ctx.clock.now(),
           value: (it, dv) => this.onValue(it, dv),
           refused: (it, reason) => this.onRefused(it, reason),
@@ -167,7 +166,7 @@ export class OpcuaSource implements Source {
 
   private onValue(it: PlannedItem, dv: DataValue): void {
     this.c.dataChanges++;
-    const s = toSample(it.tag, dv, this.ctx!.clock.now());
+    const s = this.rt!.toSample(it.tag, dv, this.ctx!.clock.now());
     if (s.quality !== 'Good') this.c.bad++;
     this.push(s);
   }
