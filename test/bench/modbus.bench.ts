@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../src/core/clock.js';
@@ -16,6 +17,7 @@ import { quick, report, type BenchRow } from './report.js';
  * produced ÷ wall time, after a warm-up. Coalescing on: 125 registers per request; off: one
  * request per point. ServerTCP answers each request after a setTimeout(0) (≥ 1 ms), so the
  * request rate, not decoding, bounds throughput; several devices overlap their round trips.
+ * The same single-device cases run against pymodbus (Python, asyncio) as an independent device.
  */
 const here = import.meta.dirname;
 const warmMs = quick ? 500 : 1500;
@@ -24,6 +26,14 @@ const runMs = quick ? 2000 : 6000;
 async function startSimulator(ports: number[]): Promise<() => void> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(here, '../../simulators/modbus/main.ts'), '--port', ports.join(','), '--update', '1000'], { stdio: 'ignore' });
   for (const p of ports) await waitFor(`simulator on ${p}`, () => canConnect(p), 20_000, 50);
+  return () => child.kill('SIGTERM');
+}
+
+async function startPymodbus(port: number): Promise<() => void> {
+  const spec = `${tempDir('bench-pymodbus')}/spec.json`;
+  writeFileSync(spec, JSON.stringify({ registers: Array.from({ length: 2000 }, (_, i) => ({ table: 'hr', address: 1000 + i, type: 'uint16', value: 1000 + i })) }));
+  const child = spawn('/usr/bin/python3', [join(here, '../integration/fixtures/pymodbus-device.py'), String(port), spec], { stdio: 'ignore' });
+  await waitFor('pymodbus', () => canConnect(port), 20_000, 50);
   return () => child.kill('SIGTERM');
 }
 
@@ -75,6 +85,16 @@ try {
   }
 } finally {
   stop();
+}
+const pyPort = await freePort();
+const stopPy = await startPymodbus(pyPort);
+try {
+  for (const coalesce of [true, false]) {
+    const r = await measure([pyPort], coalesce ? 2000 : 200, 'uint16', coalesce);
+    rows.push({ metric: `points/s ${coalesce ? 'coalesced' : 'not coalesced'}, 1 device × ${coalesce ? 2000 : 200} uint16 (pymodbus)`, value: r.pps, unit: 'points/s', note: `${Math.round(r.rps).toLocaleString('en-US')} requests/s` });
+  }
+} finally {
+  stopPy();
 }
 rows.push({ metric: 'cores', value: cpus().length, unit: 'cores', note: 'master and simulator in separate processes on this machine' });
 report('modbus', rows);
