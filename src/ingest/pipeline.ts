@@ -35,6 +35,8 @@ export interface PipelineDeps {
   log: Logger;
   /** Called after a commit that enqueued work orders (wakes the dispatcher). */
   onOrders?: (n: number) => void;
+  /** Called after every commit with the transitions it made durable (backtests, tests). */
+  onCommitted?: (transitions: readonly AlarmTransition[]) => void;
   /** Influx measurement per asset: its class or its id. */
   measurement: 'class' | 'asset';
 }
@@ -135,6 +137,7 @@ export class Pipeline {
       else this.d.log.info(fields, `alarm ${t.change}`);
     }
     this.stats.workOrders += orders;
+    this.d.onCommitted?.(transitions);
     if (orders > 0) this.d.onOrders?.(orders);
   }
 }

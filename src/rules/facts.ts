@@ -32,7 +32,7 @@ export interface FactSources {
 
 export const STATS = ['latest', 'avg', 'min', 'max', 'stddev', 'count', 'rate', 'slope', 'ewma', 'cusum', 'timeToLimit', 'age'] as const;
 type Stat = (typeof STATS)[number];
-const PARAMS = new Set(['asset', 'stat', 'window', 'per', 'alpha', 'target', 'k', 'side', 'limit', 'bound', 'since', 'unit']);
+const PARAMS = new Set(['asset', 'stat', 'window', 'per', 'alpha', 'target', 'k', 'side', 'limit', 'bound', 'since', 'unit', 'minSamples']);
 const PER: Record<string, number> = { s: 1 / 3600, min: 1 / 60, h: 1, d: 24 };
 
 function num(params: Record<string, unknown>, key: string, dflt?: number): number | string {
@@ -46,9 +46,10 @@ function num(params: Record<string, unknown>, key: string, dflt?: number): numbe
  * - `params.stat` over `params.window`: avg, min, max, stddev, count, rate and slope (per
  *   `params.per`: s, min, h, d; default h), from bucketed summaries;
  * - `stat: ewma` (`alpha`), `stat: cusum` (`target`, `k`, `side`);
- * - `stat: timeToLimit` (`limit`, `window`, `bound`: expected | earliest | latest): hours until the
- *   least-squares trend reaches the limit, ±2 standard errors of the slope for the bounds;
- *   Infinity when the trend does not approach the limit;
+ * - `stat: timeToLimit` (`limit`, `window`, `bound`: expected | earliest | latest, `minSamples`
+ *   default 10): hours until the least-squares trend reaches the limit, ±2 standard errors of the
+ *   slope for the bounds; Infinity when the trend does not approach the limit; unknown (no
+ *   comparison holds) until the window holds `minSamples`;
  * - `stat: age`: seconds since the last good sample (stale sensor);
  * - a meter of the asset (`fact: run_hours`), with `params.since: service` counting from the
  *   last completed work order of this rule;
@@ -140,7 +141,18 @@ export function siteFacts(src: FactSources): FactResolver {
             const bound = params.bound ?? 'expected';
             if (bound !== 'expected' && bound !== 'earliest' && bound !== 'latest') return 'params.bound: expected expected, earliest or latest';
             const z = bound === 'earliest' ? 2 : bound === 'latest' ? -2 : 0;
-            return { ...timed, read: () => timeToLimit(w.fit(features.now), limit, z), label: `${name}.timeToLimit(${limit}, ${wl})`, unit: 'h' };
+            // A trend through a handful of points is noise: no prediction until the window holds enough.
+            const minN = num(params, 'minSamples', 10);
+            if (typeof minN === 'string') return minN;
+            return {
+              ...timed,
+              read: () => {
+                const fit = w.fit(features.now);
+                return fit.n < minN ? Number.NaN : timeToLimit(fit, limit, z);
+              },
+              label: `${name}.timeToLimit(${limit}, ${wl})`,
+              unit: 'h',
+            };
           }
         }
       }

@@ -56,7 +56,8 @@ function filterSelector(assets: AssetInfo[], r: RuleConfig): AssetInfo[] {
     (a) =>
       (s.class === undefined || a.class === s.class) &&
       (s.criticality === undefined || a.criticality === s.criticality) &&
-      attrs.every(([k, v]) => a.attributes[k] === v),
+      attrs.every(([k, v]) => a.attributes[k] === v) &&
+      (s.tags ?? []).every((t) => a.tags.some((x) => x.id === t) || a.meters.some((m) => m.id === t)),
   );
 }
 

@@ -82,6 +82,8 @@ export const ruleSchema = z
         ids: z.array(id).optional(),
         /** Asset attributes that must all match, e.g. `{ machineGroup: 2, foundation: rigid }`. */
         attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+        /** Tags or meters the asset must have: a library rule applies only where it can be evaluated. */
+        tags: z.array(id).optional(),
       })
       .strict()
       .optional(),

@@ -24,7 +24,8 @@ describe('webhook receiver killed and brought back', () => {
         sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: 0 }, topics: [{ topic: 'p/{asset}/{tag}' }] }],
         workOrders: { targets: [{ id: 'cmms', type: 'webhook', url: `http://127.0.0.1:${rxPort}/wo`, secret: 's', timeout: 2000 }], retry: { initialDelay: 100, maxDelay: 800 } },
       }),
-      [bearingRule],
+      // Raise, clear, raise within seconds would count as chattering (3 a minute) and hold the second order back.
+      [{ ...bearingRule, chatter: { count: 10, window: 60_000 } }],
     );
     gw = await startGateway(file);
     client = await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort(gw, 'mq')}`);

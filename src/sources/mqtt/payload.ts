@@ -1,32 +1,13 @@
 import type { Quality, Sample } from '../../core/sample.js';
+import { parseTimestamp, TimestampError } from '../../core/timestamp.js';
 import type { Route } from './topics.js';
 
+export { parseTimestamp };
+
 /** Why a payload (or part of it) was refused; the source counts and logs these once per topic. */
-export class PayloadError extends Error {}
+export class PayloadError extends TimestampError {}
 
 const QUALITIES = new Set<Quality>(['Good', 'Uncertain', 'Bad']);
-
-/**
- * Converts a timestamp to epoch milliseconds. `auto` reads numbers by magnitude (seconds below
- * 1e11, milliseconds below 1e14, microseconds below 1e17, else nanoseconds) and strings as ISO 8601.
- */
-export function parseTimestamp(v: unknown, unit: 'auto' | 'ms' | 's' | 'iso'): number {
-  if (typeof v === 'number' && Number.isFinite(v)) {
-    if (unit === 'ms') return v;
-    if (unit === 's') return v * 1000;
-    if (unit === 'iso') throw new PayloadError(`timestamp ${v} is a number, expected an ISO 8601 string`);
-    const a = Math.abs(v);
-    if (a < 1e11) return v * 1000;
-    if (a < 1e14) return v;
-    if (a < 1e17) return v / 1000;
-    return v / 1e6;
-  }
-  if (typeof v === 'string' && unit !== 'ms' && unit !== 's') {
-    const t = Date.parse(v);
-    if (!Number.isNaN(t)) return t;
-  }
-  throw new PayloadError(`cannot read timestamp ${JSON.stringify(v)} (${unit})`);
-}
 
 function scalar(v: unknown): v is number | boolean | string {
   return (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || typeof v === 'string';
