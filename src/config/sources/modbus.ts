@@ -142,9 +142,20 @@ export const modbusSource = z
   .strict()
   .superRefine((s, ctx) => {
     const seen = new Set<string>();
+    const tags = new Map<string, string>();
     s.devices.forEach((d, i) => {
       if (seen.has(d.id)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `duplicate device id "${d.id}"` });
       seen.add(d.id);
+      // Two points feeding one tag would interleave two signals into one series.
+      const mark = (asset: string | undefined, tag: string, path: (string | number)[]) => {
+        if (!asset) return;
+        const key = `${asset}/${tag}`;
+        const first = tags.get(key);
+        if (first) ctx.addIssue({ code: 'custom', path, message: `tag "${key}" is already read by ${first}` });
+        else tags.set(key, path.join('.'));
+      };
+      d.points.forEach((p, j) => mark(p.asset ?? d.asset, p.tag, ['devices', i, 'points', j, 'tag']));
+      d.groups.forEach((g, gi) => g.points.forEach((p, j) => mark(p.asset ?? g.asset ?? d.asset, p.tag, ['devices', i, 'groups', gi, 'points', j, 'tag'])));
     });
   });
 

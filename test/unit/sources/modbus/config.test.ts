@@ -51,6 +51,13 @@ describe('modbus source config', () => {
     ]);
   });
 
+  it('refuses two points feeding one tag', () => {
+    const point = { tag: 't', function: 'holding', address: 0 };
+    expect(issues({ id: 'm', type: 'modbus', devices: [{ id: 'd', host: 'h', asset: 'a', points: [point] }, { id: 'e', host: 'h', points: [{ ...point, asset: 'a' }] }] })).toEqual([
+      'devices.1.points.0.tag: tag "a/t" is already read by devices.0.points.0.tag',
+    ]);
+  });
+
   it('plans groups with their own intervals and 1-based addresses', () => {
     const cfg = modbusSource.parse({
       id: 'm',
