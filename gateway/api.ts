@@ -13,6 +13,7 @@ import type { DispatcherStats } from '../src/workorders/dispatcher.js';
 import type { Outbox } from '../src/workorders/outbox.js';
 import type { OrderStatusBook } from '../src/workorders/status.js';
 import { workOrderRoutes } from './api-workorders.js';
+import { alarmsOf, registerAlarmRoutes, type AlarmApiDeps } from './api-alarms.js';
 import { dashboardHtml } from './dashboard.js';
 import { metricsText } from './metrics.js';
 
@@ -26,6 +27,7 @@ export interface ApiDeps {
   latest: LatestValues;
   book: AlarmBook;
   alarmStore: AlarmStore;
+  commands: AlarmApiDeps['commands'];
   outbox: Outbox;
   /** CMMS status per order (inbound endpoint, polling) and its history. */
   orderStatus: OrderStatusBook;
@@ -40,19 +42,11 @@ export interface ApiDeps {
   sources: () => SourceStatus[];
 }
 
-function activeAlarms(d: ApiDeps, assetId: string) {
-  const rules = d.rules();
-  return rules.instances
-    .filter((i) => i.asset.id === assetId)
-    .map((i) => ({ inst: i, s: d.book.peek(i.key) }))
-    .filter((x) => x.s?.state === 'active')
-    .map(({ inst, s }) => ({ rule: inst.rule.id, name: inst.rule.name, priority: inst.rule.priority, episode: s!.episode, since: new Date(s!.since).toISOString() }));
-}
-
 function assetView(d: ApiDeps, id: string) {
   const a = d.catalog.asset(id);
   if (!a) throw new CbmError('CBM_ERR_NOT_FOUND', `no asset "${id}"`);
-  const alarms = activeAlarms(d, id);
+  const all = alarmsOf(d, id);
+  const alarms = all.filter((x) => x.active);
   const worst = alarms.reduce((p, x) => Math.min(p, x.priority), 5);
   return {
     id: a.id,
@@ -66,6 +60,7 @@ function assetView(d: ApiDeps, id: string) {
     location: a.location,
     health: alarms.length === 0 ? 'ok' : worst <= 2 ? 'alarm' : 'warning',
     activeAlarms: alarms,
+    alarms: all,
     tags: a.tags.map((t) => {
       const v = d.latest.get(t.index);
       return {
@@ -118,12 +113,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
 
   void app.register(workOrderRoutes({ clock: d.clock, outbox: d.outbox, status: d.orderStatus, statusSecret: d.statusSecret, wakeDispatcher: d.wakeDispatcher }));
 
-  app.get<{ Querystring: { asset?: string; limit?: string } }>('/api/alarms', async (req) => {
-    const active = [...d.catalog.assets.keys()].filter((id) => !req.query.asset || id === req.query.asset).flatMap((id) => activeAlarms(d, id).map((a) => ({ asset: id, ...a })));
-    const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
-    const history = d.alarmStore.events(req.query.asset, limit).map((e) => ({ rule: e.rule_id, asset: e.asset_id, episode: e.episode, change: e.change, priority: e.priority, ts: new Date(e.ts).toISOString() }));
-    return { active, history };
-  });
+  registerAlarmRoutes(app, d);
 
   app.get('/metrics', async (_req, reply) =>
     reply.type('text/plain; version=0.0.4').send(metricsText({ now: d.clock.now(), ingest: d.ingest(), outbox: d.outbox.counts(), pending: d.outbox.pending(), dispatcher: d.dispatcher(), timeseries: d.timeseries(), sources: d.sources() })),

@@ -1,13 +1,15 @@
-import { AlarmBook } from '../src/alarms/book.js';
+import type { AlarmBook } from '../src/alarms/book.js';
 import { AlarmStore } from '../src/alarms/store.js';
 import { systemClock, type Clock } from '../src/core/clock.js';
 import { errorMessage } from '../src/core/errors.js';
+import { formatProblem, ProblemsError } from '../src/config/problems.js';
+import { watchRules } from './rule-watcher.js';
 import type { Logger } from '../src/core/logger.js';
 import { resolveFrom, type LoadedConfig } from '../src/config/load.js';
 import { Pipeline } from '../src/ingest/pipeline.js';
-import { RuleEngine } from '../src/rules/engine.js';
-import { tagFacts } from '../src/rules/facts.js';
-import { loadRules, ruleFiles, type LoadedRules } from '../src/rules/load.js';
+import { RuleRuntime } from '../src/rules/runtime.js';
+import { MeterStore } from '../src/tags/meter-store.js';
+import { ruleFiles, type LoadedRules } from '../src/rules/load.js';
 import { createSource } from '../src/sources/registry.js';
 import type { ConnectionState, Source, SourceStatus } from '../src/sources/source.js';
 import { openStore, type Db } from '../src/store/db.js';
@@ -17,7 +19,6 @@ import { InfluxWriter } from '../src/timeseries/influx.js';
 import { SpillStore } from '../src/timeseries/spill.js';
 import type { TimeSeriesWriter } from '../src/timeseries/writer.js';
 import { Dispatcher } from '../src/workorders/dispatcher.js';
-import { buildWorkOrder } from '../src/workorders/model.js';
 import { Outbox } from '../src/workorders/outbox.js';
 import { OrderStatusBook, type OrderStatusListener } from '../src/workorders/status.js';
 import { StatusPoller } from '../src/workorders/status-poller.js';
@@ -53,13 +54,12 @@ export class Gateway {
   db!: Db;
   outbox!: Outbox;
   alarmStore!: AlarmStore;
-  book!: AlarmBook;
-  engine!: RuleEngine;
+  runtime!: RuleRuntime;
+  meterStore!: MeterStore;
   pipeline!: Pipeline;
   dispatcher!: Dispatcher;
   orderStatus!: OrderStatusBook;
   statusPoller: StatusPoller | undefined;
-  rules!: LoadedRules;
   writer: TimeSeriesWriter | undefined;
   api: FastifyInstance | undefined;
   apiAddress: string | undefined;
@@ -67,6 +67,8 @@ export class Gateway {
   readonly sourceStatus = new Map<string, SourceStatus>();
   readonly targets = new Map<string, WorkOrderTarget>();
   private readonly stopCtl = new AbortController();
+  private ticking: Promise<void> | undefined;
+  private watcher: { close(): void } | undefined;
   private stopped = false;
   private readonly statusListeners = new Set<OrderStatusListener>();
 
@@ -94,6 +96,18 @@ export class Gateway {
     return this.loaded.config;
   }
 
+  get book(): AlarmBook {
+    return this.runtime.book;
+  }
+
+  get rules(): LoadedRules {
+    return this.runtime.rules;
+  }
+
+  get ruleFiles(): string[] {
+    return ruleFiles(this.config.rules.map((r) => resolveFrom(this.loaded.baseDir, r)));
+  }
+
   get dataDir(): string {
     return resolveFrom(this.loaded.baseDir, this.config.gateway.dataDir);
   }
@@ -116,15 +130,20 @@ export class Gateway {
       {
         name: 'load rules',
         run: () => {
-          this.book = new AlarmBook((inst, episode, ts) =>
-            buildWorkOrder(inst, episode, ts, { gatewayId: cfg.gateway.id, site: cfg.site, now: this.clock.now(), tagValue: (i) => this.latest.num[i]! }),
-          );
-          this.book.restore(this.alarmStore.loadAll());
-          this.engine = new RuleEngine(this.catalog.tags.length, this.book);
-          const files = ruleFiles(cfg.rules.map((r) => resolveFrom(this.loaded.baseDir, r)));
-          this.rules = loadRules(files, this.catalog, tagFacts(this.catalog, this.latest), this.opts.env);
-          this.engine.load(this.rules.instances);
-          this.log.info({ files: files.length, rules: this.rules.rules.length, instances: this.rules.instances.length }, 'rules loaded');
+          this.runtime = new RuleRuntime({ catalog: this.catalog, latest: this.latest, clock: this.clock, gatewayId: cfg.gateway.id, site: cfg.site, startedAt: this.startedAt });
+          for (const a of this.alarmStore.loadAll()) this.runtime.book.restore(a.key, a.state);
+          this.meterStore = new MeterStore(this.db);
+          this.meterStore.restore(this.runtime.meters, this.runtime.baselines);
+          const files = this.ruleFiles;
+          const r = this.runtime.load(files, this.opts.env);
+          this.log.info({ files: files.length, rules: r.rules.length, instances: r.instances.length }, 'rules loaded');
+          // Completion in the CMMS re-arms the rule and restarts its "since service" meters.
+          this.onOrderStatus((e) => {
+            if (e.update.status !== 'completed' && e.update.status !== 'cancelled') return;
+            const reset = this.runtime.orderClosed(e.order.ruleId, e.order.assetId, e.update.status === 'completed', `cmms:${e.source}`);
+            for (const b of reset) this.meterStore.saveBaseline(`${e.order.ruleId}@${e.order.assetId}`, b.meterId, b.value);
+            this.pipeline?.flush();
+          });
         },
       },
       {
@@ -164,7 +183,7 @@ export class Gateway {
           this.pipeline = new Pipeline({
             catalog: this.catalog,
             latest: this.latest,
-            rules: this.engine,
+            rules: this.runtime,
             book: this.book,
             db: this.db,
             alarms: this.alarmStore,
@@ -199,6 +218,13 @@ export class Gateway {
         },
       },
       {
+        name: 'start ticker and rule watcher',
+        run: () => {
+          this.ticking = this.tickLoop();
+          if (cfg.gateway.watchRules) this.watcher = watchRules(this.ruleFiles, cfg.rules.map((r) => resolveFrom(this.loaded.baseDir, r)), () => this.reloadRules(), this.log);
+        },
+      },
+      {
         name: 'start API',
         run: async () => {
           if (!cfg.api.enabled) return;
@@ -208,6 +234,44 @@ export class Gateway {
         },
       },
     ];
+  }
+
+  /**
+   * Once a second: time-driven rule evaluation (windows, staleness, delays, shelve expiry);
+   * every 10 s: usage meters to SQLite.
+   */
+  private async tickLoop(): Promise<void> {
+    let n = 0;
+    const signal = this.stopCtl.signal;
+    while (!signal.aborted) {
+      try {
+        await this.clock.sleep(1000, signal);
+      } catch {
+        break;
+      }
+      try {
+        this.pipeline.tick(this.clock.now());
+        if (++n % 10 === 0) this.meterStore.saveMeters(this.runtime.meters, this.clock.now());
+      } catch (e) {
+        this.log.error({ err: errorMessage(e) }, 'tick failed');
+      }
+    }
+  }
+
+  /**
+   * Reloads the rule files. A broken file is reported (file, line, path, expectation) and the
+   * rules that were running keep running. Alarm states of rules that remain are kept.
+   */
+  reloadRules(): { ok: boolean; problems: string[] } {
+    try {
+      const r = this.runtime.load(this.ruleFiles, this.opts.env);
+      this.log.info({ rules: r.rules.length, instances: r.instances.length }, 'rules reloaded');
+      return { ok: true, problems: [] };
+    } catch (e) {
+      const problems = e instanceof ProblemsError ? e.problems.map(formatProblem) : [errorMessage(e)];
+      this.log.error({ problems }, 'rule reload failed; the previous rules keep running');
+      return { ok: false, problems };
+    }
   }
 
   private setStatus(src: Source, state: ConnectionState, detail: string | undefined, log: Logger): void {
@@ -225,6 +289,13 @@ export class Gateway {
       catalog: this.catalog,
       latest: this.latest,
       book: this.book,
+      commands: {
+        acknowledge: (r, a, by) => this.runtime.acknowledge(r, a, by),
+        shelve: (r, a, ms, by) => this.runtime.shelve(r, a, ms, by),
+        unshelve: (r, a, by) => this.runtime.unshelve(r, a, by),
+        setOutOfService: (a, on, by) => this.runtime.setOutOfService(a, on, by),
+        commit: () => this.pipeline.flush(),
+      },
       alarmStore: this.alarmStore,
       outbox: this.outbox,
       orderStatus: this.orderStatus,
@@ -262,11 +333,13 @@ export class Gateway {
     this.stopCtl.abort();
     const steps: Step[] = [
       { name: 'stop API', run: async () => void (await this.api?.close()) },
+      { name: 'stop ticker and watcher', run: async () => void (this.watcher?.close(), await this.ticking) },
       { name: 'stop sources', run: async () => void (await Promise.all(this.sources.map((s) => s.stop()))) },
       { name: 'flush time-series writer', run: async () => void (await this.writer?.close()) },
       { name: 'stop status polling', run: async () => void (await this.statusPoller?.stop()) },
       { name: 'stop dispatcher', run: async () => void (await this.dispatcher?.stop()) },
       { name: 'close targets', run: async () => void (await Promise.all([...this.targets.values()].map((t) => t.close()))) },
+      { name: 'save meters', run: () => void (this.meterStore && this.runtime && this.meterStore.saveMeters(this.runtime.meters, this.clock.now())) },
       { name: 'close store', run: () => void this.db?.close() },
     ];
     for (const step of steps) {

@@ -3,8 +3,9 @@ import { outboxCommands } from './outbox.js';
 import { modbusProbeCommand } from './modbus-probe.js';
 import { opcuaBrowseCommand } from './opcua-browse.js';
 import { opcuaTrustCommand } from './opcua-trust.js';
+import { rulesCheckCommand, rulesTestCommand } from './rules.js';
 import { startCommand } from './start.js';
 import { validateCommand } from './validate.js';
 
 /** Every `cbm-gateway` command, in one place. */
-export const commands: Command[] = [startCommand, validateCommand, opcuaBrowseCommand, opcuaTrustCommand, modbusProbeCommand, ...outboxCommands];
+export const commands: Command[] = [startCommand, validateCommand, rulesCheckCommand, rulesTestCommand, opcuaBrowseCommand, opcuaTrustCommand, modbusProbeCommand, ...outboxCommands];

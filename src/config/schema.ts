@@ -77,6 +77,24 @@ const tag = z
   })
   .strict();
 
+/**
+ * A usage meter derived from a tag: `runHours` accumulates time while the tag says running
+ * (non-zero, or above `above` for an analogue such as motor current); `starts` counts
+ * not-running → running transitions. Persisted across restarts.
+ */
+const meter = z
+  .object({
+    id,
+    type: z.enum(['runHours', 'starts']),
+    /** Tag of the same asset that says whether the machine runs. */
+    tag: id,
+    /** Running when the value is above this (e.g. 5 A of motor current); default: any non-zero value. */
+    above: z.number().optional(),
+    /** A gap between samples longer than this is not counted as run time (data outage). */
+    maxGap: duration.default(600_000),
+  })
+  .strict();
+
 const asset = z
   .object({
     id,
@@ -89,7 +107,10 @@ const asset = z
     model: z.string().optional(),
     /** ABC criticality as used in RCM: A = production or safety critical. */
     criticality: z.enum(['A', 'B', 'C']).default('B'),
+    /** Free attributes rule selectors can match, e.g. ISO 10816-3 `machineGroup: 2`, `foundation: rigid`. */
+    attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
     tags: z.array(tag).default([]),
+    meters: z.array(meter).default([]),
   })
   .strict();
 
@@ -137,6 +158,8 @@ export const siteConfigSchema = z
         /** Folder for SQLite, certificates and state. Relative to the config file. */
         dataDir: z.string().default('./data'),
         logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+        /** Reload rule files when they change (a broken file keeps the previous rules running). */
+        watchRules: z.boolean().default(true),
       })
       .strict(),
     site: z.object({ id, name: z.string().min(1) }).strict(),
@@ -200,6 +223,10 @@ export const siteConfigSchema = z
         if (tags.has(t.id)) ctx.addIssue({ code: 'custom', path: ['assets', i, 'tags', j, 'id'], message: `duplicate tag id "${t.id}" on asset "${a.id}"` });
         tags.add(t.id);
       });
+      a.meters.forEach((m, j) => {
+        if (!tags.has(m.tag)) ctx.addIssue({ code: 'custom', path: ['assets', i, 'meters', j, 'tag'], message: `expected a tag of asset "${a.id}" (tags: ${[...tags].join(', ') || 'none'})` });
+        if (tags.has(m.id)) ctx.addIssue({ code: 'custom', path: ['assets', i, 'meters', j, 'id'], message: `meter id "${m.id}" is also a tag id; rules could not tell them apart` });
+      });
     });
     const ids = new Set<string>();
     cfg.sources.forEach((s, i) => {
@@ -212,6 +239,7 @@ export type SiteConfig = z.output<typeof siteConfigSchema>;
 export type SiteConfigInput = z.input<typeof siteConfigSchema>;
 export type AssetConfig = SiteConfig['assets'][number];
 export type TagConfig = AssetConfig['tags'][number];
+export type MeterConfig = AssetConfig['meters'][number];
 export type SourceConfig = SiteConfig['sources'][number];
 export type MqttSourceConfig = Extract<SourceConfig, { type: 'mqtt' }>;
 export type TopicMapping = MqttSourceConfig['topics'][number];
