@@ -58,6 +58,8 @@ export class InfluxWriter implements TimeSeriesWriter {
   private replaying: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
   private readonly stopCtl = new AbortController();
+  /** One controller per request (the client leaves a listener on the signal it gets): close aborts them. */
+  private readonly inflight = new Set<AbortController>();
   private written = 0;
   private failedBatches = 0;
   private droppedMemory = 0;
@@ -125,7 +127,7 @@ export class InfluxWriter implements TimeSeriesWriter {
         continue;
       }
       try {
-        await this.send(batch.join('\n'), this.stopCtl.signal);
+        await this.post(batch.join('\n'));
         this.written += batch.length;
         this.markUp();
       } catch (e) {
@@ -149,6 +151,16 @@ export class InfluxWriter implements TimeSeriesWriter {
     }
   }
 
+  private async post(body: string): Promise<void> {
+    const ctl = new AbortController();
+    this.inflight.add(ctl);
+    try {
+      await this.send(body, ctl.signal);
+    } finally {
+      this.inflight.delete(ctl);
+    }
+  }
+
   private kickReplay(): void {
     if (!this.spill || this.stopCtl.signal.aborted) return;
     this.replaying ??= this.replay().finally(() => (this.replaying = undefined));
@@ -162,7 +174,7 @@ export class InfluxWriter implements TimeSeriesWriter {
       const chunk = spill.peek(this.cfg.spill.replayBatch);
       if (!chunk) return;
       try {
-        await this.send(chunk.body, this.stopCtl.signal);
+        await this.post(chunk.body);
         spill.remove(chunk.upTo);
         this.written += chunk.lines;
         this.markUp();
@@ -212,6 +224,7 @@ export class InfluxWriter implements TimeSeriesWriter {
     await Promise.race([this.flush().catch(() => undefined), new Promise<void>((r) => (t = setTimeout(r, 5_000)))]);
     clearTimeout(t);
     this.stopCtl.abort();
+    for (const c of this.inflight) c.abort();
     await this.sending;
     await this.replaying;
     if (this.queuedLines > 0) this.log.warn({ lines: this.queuedLines }, 'InfluxDB close: unsent in-memory lines dropped');
