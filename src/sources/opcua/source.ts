@@ -16,6 +16,8 @@ interface Connection {
   client: OPCUAClient;
   session: ClientSession | undefined;
   subs: LiveSubscription[];
+  /** Set when teardown starts: late events of this connection are ignored from then on. */
+  closing: boolean;
 }
 
 /**
@@ -56,6 +58,8 @@ export class OpcuaSource implements Source {
   }
 
   private setState(state: ConnectionState, detail?: string): void {
+    // After stop(), late events of a client being torn down must not revive the status.
+    if (this.state.state === 'stopped') return;
     const now = this.ctx?.clock.now() ?? Date.now();
     if (state !== this.state.state) this.state = { state, detail, since: now };
     else this.state.detail = detail;
@@ -95,33 +99,48 @@ export class OpcuaSource implements Source {
     const cm = await rt.openPki(root);
     if (this.cfg.securityMode !== 'None') await rt.applyTrustList(cm, root, this.cfg.trustedServerCertificates, ctx.dataDir);
     const client = rt.createClient(this.cfg, cm);
-    const conn: Connection = { client, session: undefined, subs: [] };
+    const conn: Connection = { client, session: undefined, subs: [], closing: false };
     this.conn = conn;
     const ended = new Promise<string>((resolve) => (this.broken = resolve));
-    client.on('connection_lost', () => {
-      this.c.connectionLost++;
-      this.setState('reconnecting', `connection to ${this.cfg.endpoint} lost; repairing`);
-    });
-    client.on('connection_reestablished', () => this.setState('connected', `${this.cfg.endpoint} (channel repaired)`));
-    client.on('backoff', (n: number, ms: number) => this.setState('reconnecting', `${this.cfg.endpoint} unreachable; attempt ${n}, next in ${ms} ms`));
-    client.on('close', (err?: Error | null) => {
-      if (err) this.broken?.(`channel closed: ${err.message}`);
-    });
+    const live = <A extends unknown[]>(fn: (...a: A) => void) => (...a: A) => {
+      if (!conn.closing) fn(...a);
+    };
+    client.on(
+      'connection_lost',
+      live(() => {
+        this.c.connectionLost++;
+        this.setState('reconnecting', `connection to ${this.cfg.endpoint} lost; repairing`);
+      }),
+    );
+    client.on('connection_reestablished', live(() => this.setState('connected', `${this.cfg.endpoint} (channel repaired)`)));
+    client.on('backoff', live((n: number, ms: number) => this.setState('reconnecting', `${this.cfg.endpoint} unreachable; attempt ${n}, next in ${ms} ms`)));
+    client.on(
+      'close',
+      live((err?: Error | null) => {
+        if (err) this.broken?.(`channel closed: ${err.message}`);
+      }),
+    );
 
     await client.connect(this.cfg.endpoint);
     this.c.connects++;
     const session = await client.createSession(rt.userIdentity(this.cfg));
     conn.session = session;
-    session.on('session_closed', () => this.broken?.('session closed by the server'));
+    session.on('session_closed', live(() => this.broken?.('session closed by the server')));
     // A failed keep-alive while the channel is up means the server no longer knows the session;
     // while node-opcua is repairing the channel, the repair owns the session.
-    session.on('keepalive_failure', () => {
-      if (!client.isReconnecting) this.broken?.('session keep-alive failed');
-    });
-    session.on('session_restored', () => {
-      this.c.repairs++;
-      this.setState('connected', `${this.cfg.endpoint} (session restored)`);
-    });
+    session.on(
+      'keepalive_failure',
+      live(() => {
+        if (!client.isReconnecting) this.broken?.('session keep-alive failed');
+      }),
+    );
+    session.on(
+      'session_restored',
+      live(() => {
+        this.c.repairs++;
+        this.setState('connected', `${this.cfg.endpoint} (session restored)`);
+      }),
+    );
 
     const items = this.plans.flatMap((p) => p.batches.flatMap((b) => b.items));
     const resolved = await rt.resolveItems(session, items);
@@ -131,7 +150,7 @@ export class OpcuaSource implements Source {
           now: () => ctx.clock.now(),
           value: (it, dv) => this.onValue(it, dv),
           refused: (it, reason) => this.onRefused(it, reason),
-          gone: (_live, why) => this.broken?.(`subscription ended: ${why}`),
+          gone: live((_live: LiveSubscription, why: string) => this.broken?.(`subscription ended: ${why}`)),
         }),
       );
     }
@@ -198,11 +217,12 @@ export class OpcuaSource implements Source {
     this.conn = undefined;
     this.broken = undefined;
     if (!conn) return;
+    // Events from a connection we are closing are noise (a "connection lost" after we hung up).
+    conn.closing = true;
     const bounded = (p: Promise<unknown>) => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, TEARDOWN_TIMEOUT_MS).unref())]);
     // Deleting subscriptions frees the server's resources now instead of after their lifetime.
     if (conn.session) await bounded(conn.session.close(true));
     await bounded(conn.client.disconnect());
-    conn.client.removeAllListeners();
   }
 
   counters(): Record<string, number> {
