@@ -68,8 +68,8 @@ function render(target: string, unit: number, fn: ModbusFunction, address: numbe
 
 export const modbusProbeCommand: Command = {
   words: ['modbus', 'probe'],
-  usage: 'modbus probe --host H [--port 502] [--unit 1] --function holding|input|coil|discrete --address A [--count 10] [--serial PATH --baud 9600 --parity even] [--json]',
-  summary: 'read registers once and print them raw and decoded as every numeric type in every byte order',
+  usage: 'modbus probe --host H [--port P] [--unit U] --function F --address A [--count N] [--json]',
+  summary: 'read once; print raw registers and every type × byte order (F: holding|input|coil|discrete; RTU: --serial PATH --baud B --parity P)',
   async run(args) {
     const { values: v } = parseArgs({
       args,
