@@ -33,6 +33,8 @@ export class DevicePoller {
   private detail: string | undefined;
   private since: number;
   private failures = 0;
+  /** Exceptions seen in each group's last cycle, so one group's clean cycle does not hide another's. */
+  private readonly problems = new Map<string, string[]>();
 
   constructor(
     readonly cfg: ModbusDeviceConfig,
@@ -104,6 +106,18 @@ export class DevicePoller {
     this.c.polls++;
     const out: Sample[] = [];
     const problems: string[] = [];
+    try {
+      await this.readBlocks(g, signal, out, problems);
+    } finally {
+      // Values read before a later request failed are still fresh: hand them over either way.
+      if (out.length) this.ctx.ingest(out);
+    }
+    this.problems.set(g.id, problems);
+    const all = [...this.problems.values()].flat();
+    this.setState('connected', all.length ? all.join('; ') : undefined);
+  }
+
+  private async readBlocks(g: PollGroup, signal: AbortSignal, out: Sample[], problems: string[]): Promise<void> {
     for (let i = 0; i < g.blocks.length; i++) {
       if (signal.aborted) return;
       const b = g.blocks[i]!;
@@ -132,8 +146,6 @@ export class DevicePoller {
       }
       this.c.samples += b.points.length;
     }
-    this.setState('connected', problems.length ? problems.join('; ') : undefined);
-    if (out.length) this.ctx.ingest(out);
   }
 
   /** One request with up to `retries` more attempts after a timeout or a busy/gateway exception. */
