@@ -35,7 +35,7 @@ const cfg = opcuaSource.parse({
   id: 'bench',
   type: 'opcua',
   endpoint: `opc.tcp://127.0.0.1:${port}`,
-  pkiDir: opcuaPki('client'),
+  pkiDir: opcuaPki('client-bench'),
   defaults: { samplingInterval: INTERVAL, publishingInterval: INTERVAL, queueSize: 1 },
   items: Array.from({ length: ITEMS }, (_, i) => ({ asset: 'bench', tag: `i${i}`, nodeId: `ns=2;s=Bench.Item${String(i).padStart(4, '0')}` })),
 });

@@ -10,7 +10,9 @@ import { tempDir } from './servers.js';
 /**
  * PKI folders reused across test runs: node-opcua makes an RSA key and a certificate the first
  * time a folder is used, which takes seconds. Each simulated server gets a folder (so a test can
- * give one server a certificate the client has never trusted); clients share one.
+ * give one server a certificate the client has never trusted), and so does each test file's
+ * client: files run in parallel processes, and two processes making the first certificate of
+ * one folder at once could leave a key and a certificate that do not match.
  */
 export function opcuaPki(name: string): string {
   return join(tmpdir(), `cbm-opcua-pki-${userInfo().uid}`, name);

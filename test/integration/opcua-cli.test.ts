@@ -21,11 +21,11 @@ describe('cbm-gateway opcua browse / trust', () => {
   afterAll(async () => sim?.stop());
 
   it('lists NodeIds, browse names, data types and current values', async () => {
-    const r = await cli('opcua', 'browse', sim.endpoint, 'ns=2;s=DemoPlant.Utilities.CoolingTower', '--pki', opcuaPki('client'));
+    const r = await cli('opcua', 'browse', sim.endpoint, 'ns=2;s=DemoPlant.Utilities.CoolingTower', '--pki', opcuaPki('client-cli'));
     expect(r.stdout).toMatch(/2:F-301\s+ns=2;s=DemoPlant\.Utilities\.CoolingTower\.F-301\s+Object/);
     expect(r.stdout).toMatch(/2:speed\s+ns=2;s=DemoPlant\.Utilities\.CoolingTower\.F-301\.speed\s+Double\s+1[45]\d\d/);
     expect(r.stdout).toMatch(/2:running\s+\S+\s+Boolean\s+true/);
-    const j = await cli('opcua', 'browse', sim.endpoint, 'ns=2;s=DemoPlant', '--json', '--pki', opcuaPki('client'));
+    const j = await cli('opcua', 'browse', sim.endpoint, 'ns=2;s=DemoPlant', '--json', '--pki', opcuaPki('client-cli'));
     const rows = JSON.parse(j.stdout) as { path: string; nodeId: string }[];
     // The path column pastes straight into an item's `browsePath`.
     expect(rows.find((x) => x.nodeId.endsWith('P-101.vibration'))?.path).toBe('2:Utilities/2:CoolingWater/2:P-101/2:vibration');

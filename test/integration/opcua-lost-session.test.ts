@@ -23,7 +23,7 @@ describe('OPC UA server drops the session and subscriptions', () => {
         id: 'plc',
         type: 'opcua',
         endpoint: sim.endpoint,
-        pkiDir: opcuaPki('client'),
+        pkiDir: opcuaPki('client-lost-session'),
         reconnect: { initialDelay: '250ms', maxDelay: '2s' },
         maxKeepAliveCount: 3,
         defaults: { samplingInterval: '100ms', publishingInterval: '200ms' },

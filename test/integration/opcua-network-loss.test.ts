@@ -56,7 +56,7 @@ describe('OPC UA network loss', () => {
         id: 'plc',
         type: 'opcua',
         endpoint: `opc.tcp://127.0.0.1:${net.port}`,
-        pkiDir: opcuaPki('client'),
+        pkiDir: opcuaPki('client-network-loss'),
         reconnect: { initialDelay: '250ms', maxDelay: '2s' },
         defaults: { samplingInterval: '100ms', publishingInterval: '200ms', queueSize: 50 },
         items: [{ asset: 'f-301', tag: 'speed', nodeId: 'ns=2;s=DemoPlant.Utilities.CoolingTower.F-301.speed' }],

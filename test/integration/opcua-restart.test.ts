@@ -36,7 +36,7 @@ describe('OPC UA server restart', () => {
             id: 'plc',
             type: 'opcua',
             endpoint: sim.endpoint,
-            pkiDir: opcuaPki('client'),
+            pkiDir: opcuaPki('client-restart'),
             reconnect: { initialDelay: '250ms', maxDelay: '2s' },
             maxKeepAliveCount: 5,
             defaults: { samplingInterval: '100ms', publishingInterval: '200ms' },

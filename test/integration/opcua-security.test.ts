@@ -54,7 +54,7 @@ describe('OPC UA security', () => {
             auth: { type: 'username', username: 'operator', password: '${OPCUA_PASSWORD}' },
             // UaExpert shows thumbprints with colons and upper case; both forms are accepted.
             trustedServerCertificates: [thumbprint.toUpperCase().match(/../g)!.join(':')],
-            pkiDir: opcuaPki('client'),
+            pkiDir: opcuaPki('client-security'),
             defaults: { samplingInterval: '100ms', publishingInterval: '200ms' },
             items: [{ asset: 'p-101', tag: 'vibration', nodeId: VIB }],
           },
@@ -81,7 +81,7 @@ describe('OPC UA security', () => {
         securityPolicy: 'Basic256Sha256',
         auth: { type: 'username', username: 'operator', password: 'wrong' },
         trustedServerCertificates: [certificateInfo(readCertificateFile(secure.certificateFile)).thumbprint],
-        pkiDir: opcuaPki('client'),
+        pkiDir: opcuaPki('client-security'),
         reconnect: { initialDelay: '5s', maxDelay: '5s' },
         items: [{ asset: 'p-101', tag: 'vibration', nodeId: VIB }],
       }),

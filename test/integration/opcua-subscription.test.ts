@@ -24,7 +24,7 @@ describe('OPC UA source ← plant simulator', () => {
         id: 'plc',
         type: 'opcua',
         endpoint: sim.endpoint,
-        pkiDir: opcuaPki('client'),
+        pkiDir: opcuaPki('client-subscription'),
         defaults: { samplingInterval: '50ms', publishingInterval: '100ms', queueSize: 10 },
         items: [
           { asset: 'p-101', tag: 'vibration', nodeId: `${PUMP}.vibration` },
