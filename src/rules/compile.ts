@@ -24,6 +24,21 @@ export interface Compiled {
   tags: Set<number>;
   /** Reads a fact that changes with time alone: evaluate on ticks too. */
   timed: boolean;
+  /**
+   * Set when the whole condition is one comparison of a tag's latest value with a constant
+   * (most threshold rules): the engine tests it inline on typed arrays, without the closures.
+   */
+  simple: { tag: number; op: SimpleOp; limit: number } | undefined;
+}
+
+/** Inline comparison codes: 1 >, 2 >=, 3 <, 4 <=. */
+export type SimpleOp = 1 | 2 | 3 | 4;
+const SIMPLE_OPS: Partial<Record<Operator, SimpleOp>> = { greaterThan: 1, greaterThanInclusive: 2, lessThan: 3, lessThanInclusive: 4 };
+
+function unwrap(c: Condition): Condition {
+  if ('all' in c && c.all.length === 1) return unwrap(c.all[0]!);
+  if ('any' in c && c.any.length === 1) return unwrap(c.any[0]!);
+  return c;
 }
 
 export class CompileError extends Error {
@@ -135,5 +150,12 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
 
   const test = build(cond, [], 0);
   const hold = deadband > 0 ? build(cond, [], deadband) : test;
-  return { test, hold, leaves, tags, timed };
+  let simple: Compiled['simple'];
+  const single = unwrap(cond);
+  if ('fact' in single && leaves.length === 1) {
+    const l = leaves[0]!;
+    const op = SIMPLE_OPS[l.operator];
+    if (op !== undefined && typeof l.limit === 'number' && l.binding.plainTag !== undefined) simple = { tag: l.binding.plainTag, op, limit: l.limit };
+  }
+  return { test, hold, leaves, tags, timed, simple };
 }

@@ -15,6 +15,8 @@ export interface FactBinding {
   unit: string | undefined;
   /** True when the value changes with time alone (windows, age): re-evaluated on every tick. */
   timed: boolean;
+  /** Set when the fact is just a tag's latest value: lets the engine test simple thresholds inline. */
+  plainTag?: number;
 }
 
 /** Resolves a fact name (+ params) on an asset for one rule instance, or returns why it cannot. */
@@ -91,7 +93,7 @@ export function siteFacts(src: FactSources): FactResolver {
     };
     switch (stat) {
       case 'latest':
-        return { ...base, read: () => latest.num[t]!, label: name, timed: false };
+        return { ...base, read: () => latest.num[t]!, label: name, timed: false, plainTag: t };
       case 'age':
         return { ...base, read: () => (features.now - Math.max(Number.isNaN(latest.lastGoodTs[t]!) ? -Infinity : latest.lastGoodTs[t]!, src.startedAt())) / 1000, label: `${name}.age`, unit: 's', timed: true };
       case 'ewma': {

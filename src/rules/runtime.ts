@@ -42,7 +42,7 @@ export class RuleRuntime {
     this.book = new AlarmBook((inst, episode, ts) =>
       buildWorkOrder(inst, episode, ts, { gatewayId: d.gatewayId, site: d.site, now: d.clock.now(), tagValue: (i) => d.latest.num[i]! }),
     );
-    this.engine = new RuleEngine(d.catalog.tags.length, this.book);
+    this.engine = new RuleEngine(d.catalog.tags.length, this.book, d.latest.num);
     this.facts = siteFacts({ catalog: d.catalog, latest: d.latest, features: this.features, meters: this.meters, baselines: this.baselines, startedAt: () => d.startedAt });
   }
 

@@ -39,10 +39,13 @@ interface Updater {
 export class Features {
   now = 0;
   private readonly byTag: Updater[][];
+  /** 1 where a tag has any feature: the common case (none) costs one byte read. */
+  private readonly has: Uint8Array;
   private readonly shared = new Map<string, unknown>();
 
   constructor(tagCount: number) {
     this.byTag = Array.from({ length: tagCount }, () => []);
+    this.has = new Uint8Array(tagCount);
   }
 
   private getOrMake<T extends object>(key: string, tag: number, make: () => T, add: (x: T) => Updater): T {
@@ -51,6 +54,7 @@ export class Features {
       x = make();
       this.shared.set(key, x);
       this.byTag[tag]!.push(add(x));
+      this.has[tag] = 1;
     }
     return x;
   }
@@ -69,8 +73,8 @@ export class Features {
 
   /** Feeds one good sample to its tag's features. */
   update(tag: number, ts: number, v: number): void {
-    const us = this.byTag[tag];
-    if (!us || us.length === 0) return;
+    if (this.has[tag] !== 1) return;
+    const us = this.byTag[tag]!;
     for (let i = 0; i < us.length; i++) us[i]!.add(ts, v);
   }
 

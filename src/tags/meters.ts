@@ -17,6 +17,7 @@ export class Meters {
   private readonly running: Uint8Array;
   private readonly lastTs: Float64Array;
   private readonly byTag: MeterInfo[][];
+  private readonly has: Uint8Array;
   dirty = false;
 
   constructor(
@@ -27,13 +28,17 @@ export class Meters {
     this.running = new Uint8Array(meters.length);
     this.lastTs = new Float64Array(meters.length).fill(Number.NaN);
     this.byTag = Array.from({ length: tagCount }, () => []);
-    for (const m of meters) this.byTag[m.tagIndex]!.push(m);
+    this.has = new Uint8Array(tagCount);
+    for (const m of meters) {
+      this.byTag[m.tagIndex]!.push(m);
+      this.has[m.tagIndex] = 1;
+    }
   }
 
   /** Feeds a good sample of a tag; updates the meters it drives. */
   update(tag: number, ts: number, v: number): void {
-    const ms = this.byTag[tag];
-    if (!ms || ms.length === 0) return;
+    if (this.has[tag] !== 1) return;
+    const ms = this.byTag[tag]!;
     for (const m of ms) {
       const i = m.index;
       const on = m.above === undefined ? v !== 0 && !Number.isNaN(v) : v > m.above;

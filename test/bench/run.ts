@@ -34,7 +34,7 @@ const rows: Row[] = [];
 for (const f of benches) {
   const name = f.replace(/\.bench\.ts$/, '');
   process.stdout.write(`\n== ${name} ==\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, f), ...(quick ? ['--quick'] : [])], { stdio: 'inherit', env: process.env });
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, f), ...(quick ? ['--quick'] : [])], { stdio: 'inherit', env: process.env });
   const out = join(results, `${name}.json`);
   if (r.status !== 0 || !existsSync(out)) {
     rows.push({ bench: name, metric: 'FAILED', value: Number.NaN, unit: '', note: `exit ${r.status}` });
