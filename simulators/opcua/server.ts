@@ -70,7 +70,8 @@ export async function startOpcuaSimulator(opts: OpcuaSimOptions): Promise<OpcuaS
   const users = opts.users ?? {};
   const server = new OPCUAServer({
     port: opts.port,
-    resourcePath: '/',
+    // Advertise the loopback address too, so clients of opc.tcp://127.0.0.1 find their endpoint.
+    alternateHostname: ['127.0.0.1'],
     buildInfo: { productName: 'cbm-gateway plant simulator', manufacturerName: 'cbm-gateway' },
     serverCertificateManager: cm,
     // A simulator: it accepts every client certificate. A real server would not (Part 2 §4.10).

@@ -52,7 +52,7 @@ export async function resolveItems(session: ClientSession, items: readonly Plann
       const res = results[r++];
       const target = res?.targets?.[0];
       if (!res || res.statusCode.isNotGood() || !target) out.set(it.index, { ok: false, reason: res?.statusCode.name ?? 'BadNoMatch' });
-      else out.set(it.index, { ok: true, nodeId: target.targetId as unknown as NodeId });
+      else out.set(it.index, { ok: true, nodeId: target.targetId });
     });
   }
   return out;

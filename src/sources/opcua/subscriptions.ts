@@ -7,6 +7,7 @@ import {
   type ClientSession,
   type ClientSubscription,
   type DataValue,
+  type NodeId,
   type StatusCode,
 } from 'node-opcua';
 import type { DeadbandConfig } from '../../config/sources/opcua.js';
@@ -77,16 +78,21 @@ export async function createSubscription(
   sub.on('terminated', () => ev.gone(live, 'subscription terminated'));
 
   for (const batch of plan.batches) {
-    const items = batch.items.filter((it) => {
+    const items: PlannedItem[] = [];
+    const nodeIds: NodeId[] = [];
+    for (const it of batch.items) {
       const r = resolved.get(it.index);
-      if (r?.ok) return true;
-      live.failed++;
-      ev.refused(it, r?.reason ?? 'BadNodeIdUnknown');
-      return false;
-    });
+      if (r?.ok) {
+        items.push(it);
+        nodeIds.push(r.nodeId);
+      } else {
+        live.failed++;
+        ev.refused(it, r?.reason ?? 'BadNodeIdUnknown');
+      }
+    }
     if (items.length === 0) continue;
     const group = await sub.monitorItems(
-      items.map((it) => ({ nodeId: (resolved.get(it.index) as { nodeId: import('node-opcua').NodeId }).nodeId, attributeId: AttributeIds.Value })),
+      nodeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value })),
       { samplingInterval: batch.samplingInterval, queueSize: batch.queueSize, discardOldest: true, filter: filterOf(batch.deadband) },
       TimestampsToReturn.Both,
     );
