@@ -75,7 +75,7 @@ export class OpcuaSource implements Source {
       try {
         why = await this.connectAndRun();
         delay = this.cfg.reconnect.initialDelay; // it worked for a while: start the backoff afresh
-        this.c.rebuilds++;
+        if (!signal.aborted) this.c.rebuilds++;
       } catch (e) {
         const f = this.rt ? await this.rt.describeFailure(e, this.cfg, this.ctx!.dataDir) : { code: 'CBM_ERR_OPCUA_UNREACHABLE' as const, detail: errorMessage(e) };
         why = f.detail;
@@ -97,7 +97,15 @@ export class OpcuaSource implements Source {
     const rt = (this.rt ??= await loadRuntime());
     const root = pkiRoot(ctx.dataDir, this.cfg.pkiDir);
     const cm = await rt.openPki(root);
-    if (this.cfg.securityMode !== 'None') await rt.applyTrustList(cm, root, this.cfg.trustedServerCertificates, ctx.dataDir);
+    if (this.cfg.securityMode !== 'None') {
+      const unmatched = await rt.applyTrustList(cm, root, this.cfg.trustedServerCertificates, ctx.dataDir);
+      // A configured thumbprint of a certificate not seen yet: fetch what the server presents
+      // and trust it only if it is exactly that certificate.
+      if (unmatched.length > 0) {
+        const der = await rt.fetchServerCertificate(this.cfg.endpoint, this.cfg, cm).catch(() => undefined);
+        if (der) await rt.applyTrustList(cm, root, unmatched, ctx.dataDir, [der]);
+      }
+    }
     const client = rt.createClient(this.cfg, cm);
     const conn: Connection = { client, session: undefined, subs: [], closing: false };
     this.conn = conn;
@@ -155,7 +163,7 @@ export class OpcuaSource implements Source {
       );
     }
     this.setState('connected', `${this.cfg.endpoint} (${items.length} items in ${conn.subs.length} subscriptions, ${this.cfg.securityMode}/${this.cfg.securityPolicy})`);
-    this.once!.reset('connect:CBM_ERR_OPCUA_UNREACHABLE');
+    for (const code of ['UNREACHABLE', 'CERT_UNTRUSTED', 'AUTH', 'SECURITY']) this.once!.reset(`connect:CBM_ERR_OPCUA_${code}`);
     const watchdog = setInterval(() => this.checkSilence(conn), 1000);
     const onAbort = () => this.broken?.('stopping');
     this.stopCtl.signal.addEventListener('abort', onAbort, { once: true });
