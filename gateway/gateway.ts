@@ -137,6 +137,7 @@ export class Gateway {
           const files = this.ruleFiles;
           const r = this.runtime.load(files, this.opts.env);
           this.log.info({ files: files.length, rules: r.rules.length, instances: r.instances.length }, 'rules loaded');
+          for (const w of r.warnings) this.log.warn({ where: formatProblem(w) }, 'rule warning');
           // Completion in the CMMS re-arms the rule and restarts its "since service" meters.
           this.onOrderStatus((e) => {
             if (e.update.status !== 'completed' && e.update.status !== 'cancelled') return;

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config/load.js';
+import { formatProblem } from '../../src/config/problems.js';
 import { ruleFiles } from '../../src/rules/load.js';
 import { readSamples } from '../../src/rules/samples-file.js';
 import { backtest, formatEvent } from '../../src/replay/backtest.js';
@@ -29,7 +30,8 @@ export const rulesCheckCommand: Command = {
       const loaded = loadConfig(file);
       const files = values.rules ? ruleFiles(values.rules.map((r) => resolve(r))) : undefined;
       const r = validateRules(loaded, files);
-      for (const x of r.rules) process.stdout.write(`${x.rule.id}: P${x.rule.priority} on ${x.assets.join(', ')}  (${x.file})\n`);
+      for (const x of r.rules) if (x.assets.length) process.stdout.write(`${x.rule.id}: P${x.rule.priority} on ${x.assets.join(', ')}  (${x.file})\n`);
+      for (const w of r.warnings) process.stdout.write(`warning: ${formatProblem(w)}\n`);
       process.stdout.write(`OK: ${r.rules.length} rules on ${r.instances.length} asset instances\n`);
       return 0;
     } catch (e) {

@@ -64,6 +64,8 @@ function filterSelector(assets: AssetInfo[], r: RuleConfig): AssetInfo[] {
 export interface LoadedRules {
   instances: RuleInstance[];
   rules: { file: string; rule: RuleConfig; assets: string[] }[];
+  /** Not errors: a library rule whose selector matches no asset of this site, say. */
+  warnings: Problem[];
 }
 
 /**
@@ -72,6 +74,7 @@ export interface LoadedRules {
  */
 export function loadRules(files: readonly string[], catalog: Catalog, facts: FactResolver, env: NodeJS.ProcessEnv = process.env): LoadedRules {
   const problems: Problem[] = [];
+  const warnings: Problem[] = [];
   const instances: RuleInstance[] = [];
   const rules: LoadedRules['rules'] = [];
   const ruleIds = new Map<string, string>();
@@ -104,14 +107,18 @@ export function loadRules(files: readonly string[], catalog: Catalog, facts: Fac
       if (!rule.enabled) return;
       const { assets, missing } = selectAssets(rule, catalog);
       for (const m of missing) at([...base, rule.asset !== undefined ? 'asset' : 'assets'], `unknown asset "${m}"`);
-      if (assets.length === 0 && missing.length === 0) at([...base, 'selector'], 'selects no asset of this site');
+      if (assets.length === 0 && missing.length === 0) {
+        const path = [...base, 'selector'];
+        warnings.push({ file, path: formatPath(path), ...(locate(y.doc, y.lc, path) ?? {}), message: 'selects no asset of this site; the rule is inactive' });
+      }
       rules.push({ file, rule, assets: assets.map((a) => a.id) });
       for (const asset of assets) {
         try {
-          const compiled = compileCondition(rule.conditions, asset.id, facts, rule.deadband);
+          const key = `${rule.id}@${asset.id}`;
+          const compiled = compileCondition(rule.conditions, asset.id, facts, rule.deadband, key);
           let clear: Compiled | undefined;
           try {
-            clear = rule.clear ? compileCondition(rule.clear, asset.id, facts) : undefined;
+            clear = rule.clear ? compileCondition(rule.clear, asset.id, facts, 0, key) : undefined;
           } catch (e) {
             if (e instanceof CompileError) throw new CompileError(['clear', ...e.path], e.message);
             throw e;
@@ -120,7 +127,7 @@ export function loadRules(files: readonly string[], catalog: Catalog, facts: Fac
           for (const field of ['title', 'description'] as const) {
             for (const msg of checkTemplate(rule.workOrder[field], templateRoots(tagIds))) at([...base, 'workOrder', field], `${msg} (asset ${asset.id})`);
           }
-          instances.push({ key: `${rule.id}@${asset.id}`, rule, file, asset, compiled, clear });
+          instances.push({ key, rule, file, asset, compiled, clear });
         } catch (e) {
           if (!(e instanceof CompileError)) throw e;
           const path = e.path[0] === 'clear' ? [...base, ...e.path] : [...base, 'conditions', ...e.path];
@@ -130,7 +137,7 @@ export function loadRules(files: readonly string[], catalog: Catalog, facts: Fac
     });
   }
   if (problems.length) throw new ProblemsError('CBM_ERR_RULE_INVALID', dedupe(problems));
-  return { instances, rules };
+  return { instances, rules, warnings };
 }
 
 function templateRoots(tags: ReadonlySet<string>): Record<string, ReadonlySet<string> | null> {

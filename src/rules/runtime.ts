@@ -34,7 +34,7 @@ export class RuleRuntime {
   readonly book: AlarmBook;
   readonly engine: RuleEngine;
   readonly facts: FactResolver;
-  rules: LoadedRules = { instances: [], rules: [] };
+  rules: LoadedRules = { instances: [], rules: [], warnings: [] };
 
   constructor(private readonly d: RuntimeDeps) {
     this.features = new Features(d.catalog.tags.length);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bearingRule, pumpSite, writeSite } from '../helpers/gateway.js';
@@ -47,6 +47,26 @@ describe('cbm-gateway CLI', () => {
     await p.stop('SIGTERM');
     expect(p.proc.exitCode).toBe(0);
     expect(p.output()).toContain('gateway stopped');
+  });
+
+  it('rules test: replays a samples file and prints the same timeline as the golden replay', () => {
+    const g = join(import.meta.dirname, '../golden');
+    const r = spawnSync(process.execPath, [...CLI, 'rules', 'test', '--config', join(g, 'site.yaml'), '--rules', join(g, 'on-delay-spike/rules.yaml'), '--samples', join(g, 'on-delay-spike/samples.csv'), '--json'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(readFileSync(join(g, 'on-delay-spike/expected.ndjson'), 'utf8'));
+    const text = spawnSync(process.execPath, [...CLI, 'rules', 'test', '--config', join(g, 'site.yaml'), '--rules', join(g, 'on-delay-spike/rules.yaml'), '--samples', join(g, 'on-delay-spike/samples.csv')], { encoding: 'utf8' });
+    expect(text.stdout).toMatch(/WORK ORDER {2}P2 {2}p-1 {2}bearing-hot/);
+    expect(text.stdout).toMatch(/300 samples, 2 alarm changes, 1 work orders/);
+  });
+
+  it('rules check: the shipped rule library compiles against the golden site', () => {
+    const g = join(import.meta.dirname, '../golden');
+    const r = spawnSync(process.execPath, [...CLI, 'rules', 'check', '--config', join(g, 'site.yaml'), '--rules', join(import.meta.dirname, '../../rules/library')], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/iso10816-g2-rigid-zone-d: P1 on p-1/);
+    expect(r.stdout).toMatch(/pm-2000-run-hours: P4 on p-1/);
+    expect(r.status).toBe(0);
   });
 
   it('unknown command: exit 2 with usage', () => {
