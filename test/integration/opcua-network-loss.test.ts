@@ -85,6 +85,6 @@ describe('OPC UA network loss', () => {
     const during = rec.of('f-301/speed').filter((s) => s.ts > down + 200 && s.ts < up - 200);
     process.stdout.write(`OPC UA network loss: ${during.length} values stamped inside the outage were delivered afterwards\n`);
     expect(during.length).toBeGreaterThan(0);
-    expect(rec.lastState()?.state).toBe('connected');
+    await waitFor('connected again', () => rec.lastState()?.state === 'connected');
   });
 });

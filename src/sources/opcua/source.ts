@@ -193,6 +193,8 @@ export class OpcuaSource implements Source {
 
   private onValue(it: PlannedItem, dv: DataValue): void {
     this.c.dataChanges++;
+    // node-opcua may deliver the republished values before it reports the repair: data is proof.
+    if (this.state.state === 'reconnecting') this.setState('connected', `${this.cfg.endpoint} (data flowing again)`);
     const s = this.rt!.toSample(it.tag, dv, this.ctx!.clock.now());
     if (s.quality !== 'Good') this.c.bad++;
     this.push(s);
