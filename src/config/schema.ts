@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, id } from './primitives.js';
+import { sourceTagRefs } from './tag-refs.js';
 import { modbusSource } from './sources/modbus.js';
 import { opcuaSource } from './sources/opcua.js';
 import { webhookTarget } from './targets/webhook.js';
@@ -227,6 +228,14 @@ export const siteConfigSchema = z
         if (!tags.has(m.tag)) ctx.addIssue({ code: 'custom', path: ['assets', i, 'meters', j, 'tag'], message: `expected a tag of asset "${a.id}" (tags: ${[...tags].join(', ') || 'none'})` });
         if (tags.has(m.id)) ctx.addIssue({ code: 'custom', path: ['assets', i, 'meters', j, 'id'], message: `meter id "${m.id}" is also a tag id; rules could not tell them apart` });
       });
+    });
+    const tagsOf = new Map(cfg.assets.map((a) => [a.id, new Set(a.tags.map((t) => t.id))]));
+    cfg.sources.forEach((s, i) => {
+      for (const r of sourceTagRefs(s)) {
+        const tags = tagsOf.get(r.asset);
+        if (!tags) ctx.addIssue({ code: 'custom', path: ['sources', i, ...r.path, 'asset'], message: `unknown asset "${r.asset}"; known: ${[...tagsOf.keys()].join(', ') || 'none'}` });
+        else if (!tags.has(r.tag)) ctx.addIssue({ code: 'custom', path: ['sources', i, ...r.path, 'tag'], message: `asset "${r.asset}" has no tag "${r.tag}"; its tags: ${[...tags].join(', ') || 'none'}` });
+      }
     });
     const ids = new Set<string>();
     cfg.sources.forEach((s, i) => {

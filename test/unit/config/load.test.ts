@@ -77,6 +77,15 @@ describe('site config', () => {
     expect(e.problems.map((p) => p.path)).toContain('assets[1].id');
   });
 
+  it('checks that source maps name tags the assets define', () => {
+    const bad = base.replace('topics: [{ topic: "x/{asset}/{tag}" }]', 'topics: [{ topic: "x/y", asset: p-1, tag: tmp }, { topic: "x/z", asset: p-9, tag: temp }]');
+    const e = problems(bad);
+    expect(e.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'sources[0].topics[0].tag: asset "p-1" has no tag "tmp"; its tags: temp',
+      'sources[0].topics[1].asset: unknown asset "p-9"; known: p-1',
+    ]);
+  });
+
   it('parses durations', () => {
     expect(parseDuration('250ms')).toBe(250);
     expect(parseDuration('5s')).toBe(5000);
