@@ -259,6 +259,13 @@ export class OpcuaSource implements Source {
 
   async stop(): Promise<void> {
     this.stopCtl.abort();
+    // Cut a connect attempt short: node-opcua would otherwise sit out its retry delay first. A
+    // live session is closed properly by teardown instead (deleting its subscriptions on the server).
+    const conn = this.conn;
+    if (conn && !conn.session) {
+      conn.closing = true;
+      void conn.client.disconnect().catch(() => undefined);
+    }
     await this.loop;
     await this.teardown();
     this.setState('stopped');
