@@ -30,6 +30,8 @@ export interface OpcuaSim {
   variables: Map<string, SimVariable>;
   /** Sets a variable as a device would: value, status and source timestamp. */
   set(nodeId: string, value: number | boolean, opts?: { status?: StatusCode; at?: Date }): void;
+  /** Adds a Double `DemoPlant.Simulator.<name>` at run time, as a PLC download adds a tag. */
+  addVariable(name: string): void;
   /**
    * Forgets every session and its subscriptions while the TCP connections stay up, as a server
    * does after a redundancy switch-over or a session timeout it decided on. Returns how many.
@@ -140,6 +142,9 @@ export async function startOpcuaSimulator(opts: OpcuaSimOptions): Promise<OpcuaS
       const v = variables.get(nodeId);
       if (!v) throw new Error(`no simulated variable ${nodeId}`);
       setValue(v, value, o.at ?? new Date(), o.status ?? StatusCodes.Good);
+    },
+    addVariable(name) {
+      add(addVariable(ns, sim, 'DemoPlant.Simulator', { name, range: [0, 100] }));
     },
     dropSessions() {
       const sessions = server.engine.getSessions();

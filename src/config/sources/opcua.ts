@@ -83,6 +83,8 @@ export const opcuaSource = z
       .object({ initialDelay: duration.default(1000), maxDelay: duration.default(30_000) })
       .strict()
       .default({ initialDelay: 1000, maxDelay: 30_000 }),
+    /** How often items the server refused (unknown node, no browse-path match) are tried again. */
+    refusedItemRetry: duration.default(30_000),
     /** Publishing cycles without data before the server sends a keep-alive (Part 4 §5.13.1.1). */
     maxKeepAliveCount: z.number().int().min(1).default(10),
     /** Item settings unless an item sets its own. */

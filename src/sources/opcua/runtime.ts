@@ -9,5 +9,5 @@ export { toSample } from './datavalue.js';
 export { describeFailure } from './failure.js';
 export { applyTrustList, certificateInfo, normaliseThumbprint, openPki } from './pki.js';
 export { resolveItems } from './resolve.js';
-export { createSubscription } from './subscriptions.js';
+export { createSubscription, retryRefused } from './subscriptions.js';
 export { browseTree } from './browse.js';

@@ -7,7 +7,7 @@ import type { ConnectionState, DeviceStatus, Source, SourceContext } from '../so
 import { pkiRoot } from './paths.js';
 import { planSubscriptions, type PlannedItem, type SubscriptionPlan } from './plan.js';
 import { loadRuntime, type Runtime } from './load.js';
-import type { LiveSubscription } from './subscriptions.js';
+import type { LiveSubscription, SubscriptionEvents } from './subscriptions.js';
 
 /** How long teardown waits for a server that may be gone (CloseSession, disconnect). */
 const TEARDOWN_TIMEOUT_MS = 3000;
@@ -152,25 +152,31 @@ export class OpcuaSource implements Source {
 
     const items = this.plans.flatMap((p) => p.batches.flatMap((b) => b.items));
     const resolved = await rt.resolveItems(session, items);
-    for (const plan of this.plans) {
-      conn.subs.push(
-        await rt.createSubscription(session, plan, resolved, this.cfg.maxKeepAliveCount, {
-          now: () => ctx.clock.now(),
-          value: (it, dv) => this.onValue(it, dv),
-          refused: (it, reason) => this.onRefused(it, reason),
-          gone: live((_live: LiveSubscription, why: string) => this.broken?.(`subscription ended: ${why}`)),
-        }),
-      );
-    }
+    const ev: SubscriptionEvents = {
+      now: () => ctx.clock.now(),
+      value: live((it: PlannedItem, dv: DataValue) => this.onValue(it, dv)),
+      refused: (it, reason) => this.onRefused(it, reason),
+      gone: live((_live: LiveSubscription, why: string) => this.broken?.(`subscription ended: ${why}`)),
+    };
+    for (const plan of this.plans) conn.subs.push(await rt.createSubscription(session, plan, resolved, this.cfg.maxKeepAliveCount, ev));
     this.setState('connected', `${this.cfg.endpoint} (${items.length} items in ${conn.subs.length} subscriptions, ${this.cfg.securityMode}/${this.cfg.securityPolicy})`);
     for (const code of ['UNREACHABLE', 'CERT_UNTRUSTED', 'AUTH', 'SECURITY']) this.once!.reset(`connect:CBM_ERR_OPCUA_${code}`);
     const watchdog = setInterval(() => this.checkSilence(conn), 1000);
+    let retrying = false;
+    const retry = setInterval(() => {
+      if (retrying || conn.closing || client.isReconnecting) return;
+      retrying = true;
+      void Promise.all(conn.subs.map((s) => rt.retryRefused(s, (its) => rt.resolveItems(session, its), ev)))
+        .catch((e: unknown) => this.once!.warn('retry', { source: this.id, err: errorMessage(e) }, 'retrying refused OPC UA items failed'))
+        .finally(() => (retrying = false));
+    }, this.cfg.refusedItemRetry);
     const onAbort = () => this.broken?.('stopping');
     this.stopCtl.signal.addEventListener('abort', onAbort, { once: true });
     try {
       return await ended;
     } finally {
       clearInterval(watchdog);
+      clearInterval(retry);
       this.stopCtl.signal.removeEventListener('abort', onAbort);
     }
   }
@@ -252,7 +258,7 @@ export class OpcuaSource implements Source {
         state: up ? 'connected' : this.state.state === 'stopped' ? 'stopped' : 'reconnecting',
         detail: live ? `subscriptionId ${live.sub.subscriptionId}, last publish ${now - live.lastPublish} ms ago` : this.state.detail,
         since: this.state.since,
-        counters: { items: p.itemCount, failed: live?.failed ?? 0, dataChanges: live?.dataChanges ?? 0 },
+        counters: { items: p.itemCount, refused: live?.refused.size ?? 0, dataChanges: live?.dataChanges ?? 0 },
       };
     });
   }

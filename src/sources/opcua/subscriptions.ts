@@ -11,7 +11,7 @@ import {
   type StatusCode,
 } from 'node-opcua';
 import type { DeadbandConfig } from '../../config/sources/opcua.js';
-import type { PlannedItem, SubscriptionPlan } from './plan.js';
+import type { ItemBatch, PlannedItem, SubscriptionPlan } from './plan.js';
 import type { Resolved } from './resolve.js';
 
 /** What the source needs from a live subscription: its health and how to close it. */
@@ -20,8 +20,8 @@ export interface LiveSubscription {
   readonly sub: ClientSubscription;
   /** Receive time (ms) of the last Publish response, data or keep-alive. */
   lastPublish: number;
-  /** Items the server refused (unknown node, filter not allowed…). */
-  failed: number;
+  /** Items not monitored (unknown node, no browse-path match, filter not allowed…), by item index, for retries. */
+  readonly refused: Map<number, { item: PlannedItem; batch: ItemBatch }>;
   dataChanges: number;
 }
 
@@ -67,7 +67,7 @@ export async function createSubscription(
     publishingEnabled: true,
     priority: 1,
   });
-  const live: LiveSubscription = { plan, sub, lastPublish: ev.now(), failed: 0, dataChanges: 0 };
+  const live: LiveSubscription = { plan, sub, lastPublish: ev.now(), refused: new Map(), dataChanges: 0 };
   sub.on('raw_notification', () => {
     live.lastPublish = ev.now();
   });
@@ -77,36 +77,52 @@ export async function createSubscription(
   });
   sub.on('terminated', () => ev.gone(live, 'subscription terminated'));
 
-  for (const batch of plan.batches) {
-    const items: PlannedItem[] = [];
-    const nodeIds: NodeId[] = [];
-    for (const it of batch.items) {
-      const r = resolved.get(it.index);
-      if (r?.ok) {
-        items.push(it);
-        nodeIds.push(r.nodeId);
-      } else {
-        live.failed++;
-        ev.refused(it, r?.reason ?? 'BadNodeIdUnknown');
-      }
-    }
-    if (items.length === 0) continue;
-    const group = await sub.monitorItems(
-      nodeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value })),
-      { samplingInterval: batch.samplingInterval, queueSize: batch.queueSize, discardOldest: true, filter: filterOf(batch.deadband) },
-      TimestampsToReturn.Both,
-    );
-    group.on('changed', (_mi, dv: DataValue, index: number) => {
-      live.dataChanges++;
-      ev.value(items[index]!, dv);
-    });
-    group.monitoredItems.forEach((mi, i) => {
-      const status = mi.result?.statusCode ?? mi.statusCode;
-      if (isBad(status)) {
-        live.failed++;
-        ev.refused(items[i]!, status.name);
-      }
-    });
-  }
+  for (const batch of plan.batches) await monitorBatch(live, batch, batch.items, resolved, ev);
   return live;
+}
+
+/**
+ * Adds `items` of one batch to a live subscription (one CreateMonitoredItems call). Items that
+ * did not resolve or that the server refuses are remembered in `live.refused`, so that
+ * {@link retryRefused} can try them again: a PLC being downloaded or a server still loading its
+ * address space refuses nodes that exist a minute later.
+ */
+async function monitorBatch(live: LiveSubscription, batch: ItemBatch, candidates: readonly PlannedItem[], resolved: Map<number, Resolved>, ev: SubscriptionEvents): Promise<void> {
+  const items: PlannedItem[] = [];
+  const nodeIds: NodeId[] = [];
+  const refuse = (it: PlannedItem, reason: string) => {
+    live.refused.set(it.index, { item: it, batch });
+    ev.refused(it, reason);
+  };
+  for (const it of candidates) {
+    const r = resolved.get(it.index);
+    if (r?.ok) {
+      items.push(it);
+      nodeIds.push(r.nodeId);
+    } else refuse(it, r?.reason ?? 'BadNodeIdUnknown');
+  }
+  if (items.length === 0) return;
+  const group = await live.sub.monitorItems(
+    nodeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value })),
+    { samplingInterval: batch.samplingInterval, queueSize: batch.queueSize, discardOldest: true, filter: filterOf(batch.deadband) },
+    TimestampsToReturn.Both,
+  );
+  group.on('changed', (_mi, dv: DataValue, index: number) => {
+    live.dataChanges++;
+    ev.value(items[index]!, dv);
+  });
+  group.monitoredItems.forEach((mi, i) => {
+    const status = mi.result?.statusCode ?? mi.statusCode;
+    if (isBad(status)) refuse(items[i]!, status.name);
+    else live.refused.delete(items[i]!.index);
+  });
+}
+
+/** Tries the refused items of a live subscription again, resolving their NodeIds afresh. */
+export async function retryRefused(live: LiveSubscription, resolve: (items: PlannedItem[]) => Promise<Map<number, Resolved>>, ev: SubscriptionEvents): Promise<void> {
+  if (live.refused.size === 0) return;
+  const byBatch = new Map<ItemBatch, PlannedItem[]>();
+  for (const { item, batch } of live.refused.values()) byBatch.set(batch, [...(byBatch.get(batch) ?? []), item]);
+  const resolved = await resolve([...live.refused.values()].map((r) => r.item));
+  for (const [batch, items] of byBatch) await monitorBatch(live, batch, items, resolved, ev);
 }
