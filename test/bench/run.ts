@@ -44,6 +44,8 @@ for (const f of benches) {
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-process.stdout.write(`\nmachine: ${machine}${quick ? ' (quick)' : ''}\n\n| bench | metric | value | unit | goal |\n| --- | --- | ---: | --- | --- |\n`);
-for (const r of rows) process.stdout.write(`| ${r.bench} | ${r.metric} | ${Number.isFinite(r.value) ? Math.round(r.value).toLocaleString('en-US') : 'n/a'} | ${r.unit} | ${r.goal ?? ''} |\n`);
+process.stdout.write(`\nmachine: ${machine}${quick ? ' (quick)' : ''}\n\n| bench | metric | value | unit | goal | note |\n| --- | --- | ---: | --- | --- | --- |\n`);
+// Small values (latencies, ratios) keep a decimal; rates are whole numbers.
+const fmt = (v: number) => (!Number.isFinite(v) ? 'n/a' : Math.abs(v) < 100 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US'));
+for (const r of rows) process.stdout.write(`| ${r.bench} | ${r.metric} | ${fmt(r.value)} | ${r.unit} | ${r.goal ?? ''} | ${r.note ?? ''} |\n`);
 writeFileSync(join(results, 'summary.json'), JSON.stringify({ machine, quick, at: new Date().toISOString(), rows }, null, 2));

@@ -1,0 +1,134 @@
+/**
+ * End-to-end ingest and its peer. Method (test/bench/README.md says more):
+ * - Subject: the gateway started through its CLI (`cbm-gateway start`), alone on core 1
+ *   (`taskset -a -c 1`): 1,000 assets × 10 tags, 1,000 threshold rules (t0 of every asset,
+ *   > 90, deadband 2), a webhook target, optionally InfluxDB batches to VictoriaMetrics.
+ * - Load: a raw-TCP MQTT publisher in its own process on core 0 (4 connections, pre-encoded
+ *   packets), random assets/tags, values 20–80 (no rule fires). `1/msg`: `s/a12/t3`
+ *   `{"value":51.2}`; `10/msg`: `s/a12` `{"t0":…,…,"t9":…}`. Brokers (Mosquitto), receivers,
+ *   VictoriaMetrics and this process also on core 0.
+ * - Sustained rate: see `measure.ts` (no loss: samples counted by the subject == samples sent).
+ * - Latency: `latency.ts` (markers at 30/s among the load at 10/50/90 % of the sustained rate).
+ * - Peer: Node-RED 4.1 (`node-red-flow.json`) behind Mosquitto, same load, same placement.
+ */
+import { cpus } from 'node:os';
+import { createServer } from 'node:http';
+import { TimedReceiver, latency } from './ingest/latency.js';
+import { Load, sustained, type Subject, type Sustained } from './ingest/measure.js';
+import { NodeRed } from './ingest/peer.js';
+import { mosquitto, pinSelf, victoria } from './ingest/procs.js';
+import { GatewayProcess, TAGS, ASSETS } from './ingest/subject.js';
+import { quick, report, type BenchRow } from './report.js';
+
+pinSelf();
+const T = quick ? 1.5 : 4; // seconds per load step
+const STEPS = quick ? 2 : 3;
+const LAT_T = quick ? 3 : 8;
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}`;
+const placement = 'subject alone on core 1, the rest on core 0';
+const rows: BenchRow[] = [];
+const log = (t: string) => process.stdout.write(`${t}\n`);
+const started = performance.now();
+
+const rx = new TimedReceiver();
+await rx.start();
+// Node-RED's HTTP requests go to a sink that only counts them.
+let peerPosts = 0;
+const sink = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => (peerPosts++, res.end('{}')));
+}).listen(0, '127.0.0.1');
+await new Promise((r) => sink.once('listening', r));
+const sinkUrl = `http://127.0.0.1:${(sink.address() as { port: number }).port}/wo`;
+
+type Case = { qos: 0 | 1; kind: 1 | 10 };
+const CEILING = { 1: 400_000, 10: 150_000 } as const;
+
+async function run(subject: Subject, port: number, label: string, c: Case, goal?: string): Promise<Sustained> {
+  log(`${label}, QoS ${c.qos}, ${c.kind} sample${c.kind > 1 ? 's' : ''}/msg`);
+  const load = await Load.connect({ port, conns: 4, qos: c.qos, kind: c.kind, assets: ASSETS, tags: c.kind === 10 ? TAGS : TAGS });
+  try {
+    const r = await sustained(subject, load, c.kind, c.qos, CEILING[c.kind], T, STEPS, log);
+    const b = r.best;
+    const note = `${T} s steps; ${b ? `CPU ${Math.round(b.cpuPct)} % of a core, RSS ${Math.round(b.rssMb)} MB` : 'no step passed'}`;
+    rows.push({ metric: `${label} QoS ${c.qos} ${c.kind}/msg: sustained samples/s`, value: r.rate * c.kind, unit: 'samples/s', goal, note });
+    if (b) rows.push({ metric: `${label} QoS ${c.qos} ${c.kind}/msg: CPU / RSS at that rate`, value: b.cpuPct, unit: `% core / ${Math.round(b.rssMb)} MB`, note });
+    return r;
+  } finally {
+    load.close();
+  }
+}
+
+const mosq = await mosquitto();
+const vm = await victoria();
+const results: Record<string, number> = {};
+
+// 1. Embedded broker, no InfluxDB: the full QoS × batching matrix, then latency.
+{
+  const gw = await GatewayProcess.start({ rules: 1000, broker: 'embedded', webhookUrl: rx.url });
+  const cases: Case[] = quick ? [{ qos: 0, kind: 1 }, { qos: 0, kind: 10 }] : [{ qos: 0, kind: 1 }, { qos: 0, kind: 10 }, { qos: 1, kind: 1 }, { qos: 1, kind: 10 }];
+  for (const c of cases) {
+    const goal = c.qos === 0 ? (c.kind === 1 ? '≥ 150,000 msg/s' : '≥ 600,000') : undefined;
+    results[`emb-${c.qos}-${c.kind}`] = (await run(gw, gw.port, 'embedded', c, goal)).rate * c.kind;
+  }
+  const base = results['emb-0-1']!;
+  const load = await Load.connect({ port: gw.port, conns: 4, qos: 0, kind: 1, assets: ASSETS, tags: TAGS });
+  for (const pct of [10, 50, 90]) {
+    const l = await latency(gw, rx, load, 1, 0, Math.max(100, Math.round((base * pct) / 100)), LAT_T, 30);
+    log(`  latency at ${pct} %: ${l.markers} markers, commit p50 ${l.commit.p50.toFixed(2)} p99 ${l.commit.p99.toFixed(2)} max ${l.commit.max.toFixed(2)} ms (missing ${l.commit.missing}); webhook p50 ${l.webhook.p50.toFixed(2)} p99 ${l.webhook.p99.toFixed(2)} max ${l.webhook.max.toFixed(2)} ms (missing ${l.webhook.missing})`);
+    const note = `${Math.round((base * pct) / 100)} msg/s QoS 0 1/msg for ${LAT_T} s, ${l.markers} markers; commit time from the log (1 ms resolution)`;
+    rows.push({ metric: `latency @${pct} %: publish → outbox commit p50 / p99 / max`, value: l.commit.p99, unit: `ms p99 (p50 ${l.commit.p50.toFixed(1)}, max ${l.commit.max.toFixed(1)}, missing ${l.commit.missing})`, goal: pct === 50 ? '≤ 5 ms p99' : undefined, note });
+    rows.push({ metric: `latency @${pct} %: publish → webhook received p50 / p99 / max`, value: l.webhook.p99, unit: `ms p99 (p50 ${l.webhook.p50.toFixed(1)}, max ${l.webhook.max.toFixed(1)}, missing ${l.webhook.missing})`, note });
+  }
+  load.close();
+  await gw.stop();
+}
+
+// 2. Embedded broker with InfluxDB batches to VictoriaMetrics.
+{
+  const gw = await GatewayProcess.start({ rules: 1000, broker: 'embedded', webhookUrl: rx.url, influxUrl: vm.url });
+  const cases: Case[] = quick ? [{ qos: 0, kind: 10 }] : [{ qos: 0, kind: 1 }, { qos: 0, kind: 10 }];
+  for (const c of cases) results[`infl-${c.qos}-${c.kind}`] = (await run(gw, gw.port, 'embedded + InfluxDB', c, c.kind === 10 ? '≥ 250,000' : undefined)).rate * c.kind;
+  await gw.stop();
+}
+
+// 3. Mosquitto as the plant broker, the gateway subscribed (QoS 1 subscription).
+{
+  const gw = await GatewayProcess.start({ rules: 1000, broker: mosq.url, webhookUrl: rx.url });
+  const cases: Case[] = quick ? [{ qos: 0, kind: 1 }] : [{ qos: 0, kind: 1 }, { qos: 0, kind: 10 }, { qos: 1, kind: 1 }];
+  for (const c of cases) results[`mosq-${c.qos}-${c.kind}`] = (await run(gw, mosq.port, 'via Mosquitto', c)).rate * c.kind;
+  await gw.stop();
+}
+
+// 4. The peer: Node-RED behind the same Mosquitto, same load and placement.
+{
+  const red = await NodeRed.start(mosq.port, sinkUrl);
+  const cases: Case[] = quick ? [{ qos: 0, kind: 1 }] : [{ qos: 0, kind: 1 }, { qos: 0, kind: 10 }];
+  for (const c of cases) {
+    const r = (await run(red, mosq.port, 'Node-RED 4.1 via Mosquitto', c)).rate * c.kind;
+    const ours = results[`mosq-${c.qos}-${c.kind}`];
+    const emb = results[`emb-${c.qos}-${c.kind}`];
+    if (ours !== undefined) rows.push({ metric: `ratio gateway / Node-RED, via Mosquitto, QoS ${c.qos} ${c.kind}/msg`, value: r > 0 ? ours / r : Number.NaN, unit: '×', goal: '≥ 5×', note: 'same broker, load and placement' });
+    if (emb !== undefined) rows.push({ metric: `ratio gateway (embedded broker) / Node-RED, QoS ${c.qos} ${c.kind}/msg`, value: r > 0 ? emb / r : Number.NaN, unit: '×', goal: '≥ 5×' });
+  }
+  await red.stop();
+  log(`  Node-RED HTTP requests sent: ${peerPosts}`);
+}
+
+// 5. Memory at 10,000 tags and 10,000 rules, under load.
+{
+  const gw = await GatewayProcess.start({ rules: 10_000, broker: 'embedded', webhookUrl: rx.url });
+  const r = await run(gw, gw.port, 'embedded, 10,000 rules', { qos: 0, kind: 10 });
+  rows.push({ metric: 'RSS with 10,000 tags and 10,000 rules, under load (peak)', value: r.best?.rssMb ?? Number.NaN, unit: 'MB', goal: '≤ 250 MB', note: `peak RSS during a ${T} s step at ${r.rate} msg/s × 10` });
+  await gw.stop();
+}
+
+await vm.stop();
+await mosq.stop();
+await rx.receiver.stop();
+sink.close();
+for (const r of rows) r.note = `${r.note ? `${r.note}; ` : ''}${placement}`;
+log(`machine: ${machine}`);
+report('ingest', rows);
+log(`ingest bench took ${Math.round((performance.now() - started) / 1000)} s`);
+process.exit(0);

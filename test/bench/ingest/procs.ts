@@ -1,0 +1,90 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { canConnect, freePort, spawnLogged, tempDir, waitFor, type Spawned } from '../../helpers/servers.js';
+
+/**
+ * Process placement and measurement for the ingest bench: everything the bench starts runs under
+ * `taskset`, the subject alone on core 1 and the rest (bench, load, brokers, receivers,
+ * VictoriaMetrics) on core 0, and every child is stopped when the bench exits.
+ */
+export const SUBJECT_CORE = '1';
+export const LOAD_CORE = '0';
+
+const children = new Set<Spawned>();
+export function pinned(core: string, cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Spawned {
+  // -a: every thread (VictoriaMetrics is multi-threaded; Node's libuv pool too).
+  const p = spawnLogged('taskset', ['-a', '-c', core, cmd, ...args], opts);
+  children.add(p);
+  p.proc.once('exit', () => children.delete(p));
+  return p;
+}
+
+export function killChildren(): void {
+  for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
+}
+process.once('exit', killChildren);
+for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => process.exit(130));
+
+/** Pins this (the bench) process to the load core, so it never competes with the subject. */
+export function pinSelf(): void {
+  spawn('taskset', ['-a', '-cp', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
+}
+
+/** CPU seconds (user + system) and resident set of a process, from /proc (Linux). */
+export function procStat(pid: number): { cpu: number; rssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 (utime, stime) in clock ticks; after the ")" they are at index 11 and 12.
+  const cpu = (Number(f[11]) + Number(f[12])) / 100;
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpu, rssMb: rss ? Number(rss[1]) / 1024 : Number.NaN };
+}
+
+/** Samples a process's CPU and peak RSS over a stretch of time. */
+export class Meter {
+  private cpu0 = 0;
+  private t0 = 0;
+  peakRss = 0;
+  private timer: NodeJS.Timeout | undefined;
+  constructor(private readonly pid: number) {}
+  start(): void {
+    this.cpu0 = procStat(this.pid).cpu;
+    this.t0 = performance.now();
+    this.peakRss = 0;
+    this.timer = setInterval(() => (this.peakRss = Math.max(this.peakRss, procStat(this.pid).rssMb)), 250);
+  }
+  /** CPU use in % of one core since `start`, and peak RSS (MB). */
+  stop(): { cpuPct: number; rssMb: number } {
+    clearInterval(this.timer);
+    const s = procStat(this.pid);
+    this.peakRss = Math.max(this.peakRss, s.rssMb);
+    return { cpuPct: ((s.cpu - this.cpu0) / ((performance.now() - this.t0) / 1000)) * 100, rssMb: this.peakRss };
+  }
+}
+
+function bin(name: string): string {
+  for (const dir of ['/usr/sbin', '/usr/bin', '/usr/local/bin']) if (existsSync(join(dir, name))) return join(dir, name);
+  return name;
+}
+
+/** Mosquitto as the plant broker on the load core; unlimited queues so any loss is the subscriber's. */
+export async function mosquitto(): Promise<{ port: number; url: string; stop: () => Promise<void> }> {
+  const dir = tempDir('bench-mosq');
+  const port = await freePort();
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 0\nlog_dest none\n`);
+  const p = pinned(LOAD_CORE, bin('mosquitto'), ['-c', conf]);
+  await waitFor('mosquitto to listen', () => canConnect(port), 10_000, 50);
+  return { port, url: `mqtt://127.0.0.1:${port}`, stop: () => p.stop() };
+}
+
+/** VictoriaMetrics (InfluxDB v2 write API) on the load core, own data dir. */
+export async function victoria(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const dir = tempDir('bench-vm');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const p = pinned(LOAD_CORE, bin('victoria-metrics'), [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir}`, '-loggerLevel=ERROR']);
+  await waitFor('victoria-metrics /health', async () => ((await fetch(`${url}/health`)).ok ? true : undefined), 20_000, 100);
+  return { url, stop: () => p.stop() };
+}

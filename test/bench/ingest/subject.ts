@@ -1,0 +1,114 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeSite, type RuleInput } from '../../helpers/gateway.js';
+import { freePort, tempDir, waitFor, type Spawned } from '../../helpers/servers.js';
+import { Meter, pinned, SUBJECT_CORE } from './procs.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+export const ASSETS = 1000;
+export const TAGS = 10;
+
+export interface SubjectOptions {
+  rules: number;
+  /** Embedded broker, or the URL of an external broker to subscribe to. */
+  broker: 'embedded' | string;
+  influxUrl?: string;
+  webhookUrl: string;
+}
+
+/** Rule i watches tag t⌊i/1000⌋ of asset a(i mod 1000): 1,000 rules = every asset's t0. */
+function rules(n: number): RuleInput[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `r${i}`,
+    name: `Rule ${i}`,
+    asset: `a${i % ASSETS}`,
+    priority: 3,
+    conditions: { all: [{ fact: `t${Math.floor(i / ASSETS) % TAGS}`, operator: 'greaterThan', value: 90 }] },
+    deadband: 2,
+    // Markers re-visit an asset every ~30 s; the bench measures speed, not ISA-18.2 chattering suppression.
+    chatter: { count: 1_000_000, window: 1000 },
+    workOrder: { title: 'High value on {{asset.name}}' },
+  }));
+}
+
+/** The gateway, spawned through its CLI as a user would run it, pinned to the subject core. */
+export class GatewayProcess {
+  private p!: Spawned;
+  api = '';
+  port = 0;
+  meter!: Meter;
+  /** asset → times (ms, from the log line written after the commit) of "alarm raised". */
+  readonly raised = new Map<string, number[]>();
+  private buf = '';
+
+  static async start(o: SubjectOptions): Promise<GatewayProcess> {
+    const g = new GatewayProcess();
+    const apiPort = await freePort();
+    const brokerPort = o.broker === 'embedded' ? await freePort() : 0;
+    const topics = [{ topic: 's/{asset}/{tag}', format: 'json' as const }, { topic: 's/{asset}', format: 'json' as const }];
+    const dir = tempDir('bench-gw');
+    const { file } = writeSite(
+      {
+        gateway: { id: 'bench', dataDir: join(dir, 'data'), logLevel: 'info', watchRules: false },
+        site: { id: 'bench', name: 'Bench' },
+        assets: Array.from({ length: ASSETS }, (_, a) => ({
+          id: `a${a}`,
+          name: `Asset ${a}`,
+          class: 'pump',
+          tags: Array.from({ length: TAGS }, (_, t) => ({ id: `t${t}`, unit: 'degC', range: { min: -1000, max: 1000 } })),
+        })),
+        sources: [o.broker === 'embedded' ? { id: 'mqtt', type: 'mqtt', broker: { enabled: true, port: brokerPort }, topics } : { id: 'mqtt', type: 'mqtt', url: o.broker, qos: 1, topics }],
+        ...(o.influxUrl ? { influx: { url: o.influxUrl, bucket: 'bench', org: 'bench' } } : {}),
+        workOrders: { targets: [{ id: 'cmms', type: 'webhook', url: o.webhookUrl }] },
+        api: { port: apiPort },
+      },
+      rules(o.rules),
+      dir,
+    );
+    g.port = brokerPort;
+    g.api = `http://127.0.0.1:${apiPort}`;
+    g.p = pinned(SUBJECT_CORE, process.execPath, ['--import', 'tsx', join(root, 'gateway/cli.ts'), 'start', '--config', file], { cwd: root });
+    g.p.proc.stdout!.on('data', (d: Buffer) => g.onLog(d.toString()));
+    await waitFor(
+      'the gateway API and source',
+      async () => {
+        if (g.p.proc.exitCode !== null) throw new Error(`gateway exited: ${g.p.output().slice(-2000)}`);
+        const h = (await (await fetch(`${g.api}/api/health`)).json()) as { sources: { state: string }[] };
+        return h.sources.every((s) => s.state === 'connected') ? true : undefined;
+      },
+      60_000,
+      200,
+    );
+    g.meter = new Meter(g.p.proc.pid!);
+    return g;
+  }
+
+  private onLog(text: string): void {
+    this.buf += text;
+    let i: number;
+    while ((i = this.buf.indexOf('\n')) >= 0) {
+      const line = this.buf.slice(0, i);
+      this.buf = this.buf.slice(i + 1);
+      if (!line.includes('"alarm raised"')) continue;
+      const j = JSON.parse(line) as { time: string; asset: string };
+      const list = this.raised.get(j.asset) ?? [];
+      list.push(Date.parse(j.time));
+      this.raised.set(j.asset, list);
+    }
+  }
+
+  /** Samples that reached the rules (valid, known tag), as the gateway's API reports them. */
+  async received(): Promise<number> {
+    const h = (await (await fetch(`${this.api}/api/health`)).json()) as { ingest: { accepted: number } };
+    return h.ingest.accepted;
+  }
+
+  get pid(): number {
+    return this.p.proc.pid!;
+  }
+
+  async stop(): Promise<void> {
+    await this.p.stop('SIGTERM');
+  }
+}
