@@ -28,8 +28,13 @@ describe('opcua source config', () => {
   });
 
   it('joins the site config union', () => {
-    const r = siteConfigSchema.safeParse({ gateway: { id: 'g' }, site: { id: 's', name: 'S' }, sources: [base] });
-    expect(r.success).toBe(true);
+    const site = (sources: unknown[]) =>
+      siteConfigSchema.safeParse({ gateway: { id: 'g' }, site: { id: 's', name: 'S' }, assets: [{ id: 'p-1', name: 'P1', tags: [{ id: 'vib' }] }], sources });
+    expect(site([base]).success).toBe(true);
+    // An item naming a tag the asset does not define is a load error with its path.
+    const bad = site([{ ...base, items: [{ asset: 'p-1', tag: 'vibe', nodeId: 'ns=2;s=P1.Vib' }] }]);
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.path).toEqual(['sources', 0, 'items', 0, 'tag']);
   });
 
   it('says what is wrong, all at once', () => {
