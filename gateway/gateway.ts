@@ -208,7 +208,7 @@ export class Gateway {
             this.sourceStatus.set(src.id, { id: src.id, type: src.type, state: 'starting', detail: undefined, since: this.clock.now(), counters: {} });
             const log = this.log.child({ source: src.id });
             await src.start({
-              ingest: (samples) => this.pipeline.ingest(samples),
+              ingest: (samples) => this.pipeline.ingest(samples, true), // group commit per event-loop turn (README: Store and forward)
               status: (state, detail) => this.setStatus(src, state, detail, log),
               clock: this.clock,
               log,

@@ -49,6 +49,7 @@ export interface PipelineDeps {
 export class Pipeline {
   readonly stats: IngestStats = { received: 0, accepted: 0, bad: 0, unknownTag: 0, outOfRange: 0, alarmsRaised: 0, alarmsCleared: 0, workOrders: 0 };
   private readonly once: OnceLogger;
+  private commitQueued = false;
   private readonly commitTx: (ts: AlarmTransition[]) => number;
   private readonly measurements: string[];
   private readonly tagIds: string[];
@@ -74,8 +75,14 @@ export class Pipeline {
     });
   }
 
-  /** Takes a batch of samples from a source. Safe to call with anything; bad samples are counted. */
-  ingest(samples: readonly Sample[]): void {
+  /**
+   * Takes a batch of samples from a source. Safe to call with anything; bad samples are counted.
+   * `groupCommit`: commit what this batch changed at the end of the event-loop turn, together
+   * with every other batch handled in that turn (sources that hand over one message at a time:
+   * an alarm storm then shares one fsync instead of one per message). Without it the commit
+   * happens before `ingest` returns.
+   */
+  ingest(samples: readonly Sample[], groupCommit = false): void {
     const { catalog, latest, rules, writer } = this.d;
     for (let i = 0; i < samples.length; i++) {
       const s = samples[i]!;
@@ -105,7 +112,15 @@ export class Pipeline {
       if (writer) writer.write(quality === s.quality ? s : { ...s, quality }, this.measurements[idx]!, this.assetIds[idx]!, this.tagIds[idx]!);
       rules.onSample(idx, s.ts, num);
     }
-    if (this.d.book.hasPending()) this.commit();
+    if (!this.d.book.hasPending()) return;
+    if (!groupCommit) this.commit();
+    else if (!this.commitQueued) {
+      this.commitQueued = true;
+      setImmediate(() => {
+        this.commitQueued = false;
+        this.flush();
+      });
+    }
   }
 
   /** Time moves on: timed rules, delays, shelve expiry; commits what changed. */
