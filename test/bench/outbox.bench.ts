@@ -1,3 +1,4 @@
+import mqtt from 'mqtt';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/core/logger.js';
@@ -7,6 +8,7 @@ import { InfluxWriter } from '../../src/timeseries/influx.js';
 import { SpillStore } from '../../src/timeseries/spill.js';
 import { Outbox } from '../../src/workorders/outbox.js';
 import { order } from '../unit/workorders/fixtures.js';
+import { bearingRule, brokerPort, pumpSite, startGateway, writeSite } from '../helpers/gateway.js';
 import { canConnect, freePort, startVictoriaMetrics, tempDir, waitFor } from '../helpers/servers.js';
 import { quick, report, type BenchRow } from './report.js';
 
@@ -18,6 +20,9 @@ import { quick, report, type BenchRow } from './report.js';
  * pipeline commits once per ingest batch, so a burst of transitions shares one fsync). Rate =
  * orders committed / wall time. The pipeline also writes the alarm row in the same transaction;
  * that row is smaller than the order.
+ * Storm: a gateway in this process with N pumps; an MQTT client publishes one over-limit bearing
+ * temperature per pump (N messages, QoS 0) to the embedded broker. Rate = N / time until all N
+ * orders are committed (the alarm rows and orders of one event-loop turn share a transaction).
  * Replay: a spill file filled with 5,000-line chunks of real line protocol, then an
  * InfluxWriter started on it (as after a restart) replays it in 20,000-line requests through
  * @influxdata/influxdb-client's transport to (a) a local HTTP sink in its own process that
@@ -48,6 +53,21 @@ for (const [perTx, total] of [
 ] as const) {
   rows.push({ metric: `enqueue, ${perTx} order(s) per commit`, value: enqueueRate(perTx, total), unit: 'orders/s', goal: '≥ 5,000', note: `${total} orders, synchronous=FULL` });
 }
+
+async function stormRate(n: number): Promise<number> {
+  const { file } = writeSite(pumpSite(n, { sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: 0 }, topics: [{ topic: 'p/{asset}/{tag}' }] }] }), [bearingRule]);
+  const gw = await startGateway(file);
+  const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort(gw, 'mq')}`);
+  const t0 = performance.now();
+  for (let i = 1; i <= n; i++) c.publish(`p/p-${i}/bearing_temp`, '95', { qos: 0 });
+  await waitFor('all orders committed', () => (gw.pipeline.stats.workOrders >= n ? true : undefined), 120_000, 2);
+  const s = (performance.now() - t0) / 1000;
+  await c.endAsync();
+  await gw.stop();
+  return n / s;
+}
+const STORM = quick ? 3_000 : 10_000;
+rows.push({ metric: 'alarm storm over MQTT, one message per order', value: await stormRate(STORM), unit: 'orders/s', goal: '≥ 5,000', note: `${STORM} pumps, embedded broker, end to end` });
 
 const LINES = quick ? 200_000 : 1_000_000;
 function fillSpill(file: string): void {
