@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -68,10 +69,27 @@ process.on('SIGTERM', () => shutdown(0));
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
 process.stdout.write(`[demo] dashboard: http://127.0.0.1:8080/   API: http://127.0.0.1:8080/api/assets\n`);
 run('cmms', 'simulators/cmms/receiver-main.js', ['--port', '8081']);
 run('modbus', 'simulators/modbus/main.js', ['--port', '5020']);
 run('opcua', 'simulators/opcua/main.js', ['--port', '4840', '--pki', resolve(root, '.data/opcua-sim-pki')]);
 run('gateway', 'gateway/cli.js', ['start', '--config', resolve(root, 'edge-config/demo.yaml')], prettyLog);
-await wait(1500);
-run('plant', 'simulators/plant/main.js', ['--mqtt', 'mqtt://127.0.0.1:1883']);
+// Start the sensors once the gateway's embedded broker accepts connections (a loaded laptop may take a while).
+const deadline = Date.now() + 60_000;
+while (!(await canConnect(1883))) {
+  if (Date.now() > deadline || stopping) {
+    process.stdout.write('[demo] the gateway did not open its MQTT broker on 1883 within 60 s; stopping\n');
+    shutdown(1);
+    break;
+  }
+  await wait(250);
+}
+if (!stopping) run('plant', 'simulators/plant/main.js', ['--mqtt', 'mqtt://127.0.0.1:1883']);

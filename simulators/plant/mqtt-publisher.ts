@@ -15,7 +15,10 @@ export interface PublisherOptions {
  * PLC's MQTT module would: `{ "ts": <ms>, "bearing_temp": 63.1, "vibration": 2.2, … }`.
  */
 export async function startPublisher(o: PublisherOptions): Promise<{ stop: () => Promise<void> }> {
-  const client = await mqtt.connectAsync(o.url, { clientId: `plant-sim-${process.pid}`, reconnectPeriod: 1000 });
+  // Like a real sensor gateway: keep retrying until the broker is there, and after it restarts.
+  const client = mqtt.connect(o.url, { clientId: `plant-sim-${process.pid}`, reconnectPeriod: 1000 });
+  client.on('error', () => {});
+  await new Promise<void>((resolve) => client.once('connect', () => resolve()));
   const t0 = Date.now();
   const log = o.log ?? (() => {});
   log(`publishing ${o.pumps.length} pumps to ${o.url} every ${o.intervalMs} ms under ${o.prefix}/<pump>/telemetry`);

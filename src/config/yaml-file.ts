@@ -25,10 +25,18 @@ export function readYaml(file: string, env: NodeJS.ProcessEnv = process.env, tex
   }
   const lc = new LineCounter();
   const doc = parseDocument(src, { lineCounter: lc, prettyErrors: true });
-  const problems: Problem[] = doc.errors.map((e) => {
+  const lines = src.split('\n');
+  // One problem per line: a single slip makes the YAML parser report every token after it.
+  const firstPerLine = doc.errors.filter((e, i, all) => all.findIndex((x) => x.linePos?.[0]?.line === e.linePos?.[0]?.line) === i);
+  const problems: Problem[] = firstPerLine.slice(0, 10).map((e) => {
     const pos = e.linePos?.[0];
-    return { file, path: '', ...(pos ? { line: pos.line, column: pos.col } : {}), message: `YAML syntax: ${e.message.split('\n')[0]}` };
+    const text = pos ? lines[pos.line - 1] ?? '' : '';
+    // `{ password: ${SECRET} }` is a YAML flow map inside a flow map: say what to do instead.
+    const hint = /[:\[{,]\s*\$\{/.test(text) ? ' (quote values that use ${ENV}: "${NAME}")' : '';
+    const msg = (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    return { file, path: '', ...(pos ? { line: pos.line, column: pos.col } : {}), message: `YAML syntax: ${msg}${hint}` };
   });
+  if (firstPerLine.length > 10) problems.push({ file, path: '', message: `… and YAML syntax errors on ${firstPerLine.length - 10} more lines` });
   const data = problems.length ? undefined : interpolateEnv(doc.toJS({ maxAliasCount: 1000 }), env, file, problems);
   return { file, doc, lc, data, problems };
 }
