@@ -6,45 +6,7 @@ import { openStore, type Db } from '../../../src/store/db.js';
 import { backoffDelay } from '../../../src/workorders/backoff.js';
 import { Dispatcher } from '../../../src/workorders/dispatcher.js';
 import { Outbox } from '../../../src/workorders/outbox.js';
-import type { WorkOrder } from '../../../src/workorders/model.js';
-import type { WorkOrderTarget } from '../../../src/workorders/target.js';
-
-function order(n: number, asset = 'p-1'): WorkOrder {
-  return {
-    id: `o-${n}`,
-    idempotencyKey: `k-${n}`,
-    gatewayId: 'gw',
-    site: { id: 's', name: 'S' },
-    asset: { id: asset, name: asset, path: `s/${asset}`, location: [], class: 'pump', serialNumber: undefined, manufacturer: undefined, model: undefined, criticality: 'B' },
-    title: `order ${n}`,
-    description: '',
-    priority: 3,
-    type: 'PdM',
-    rule: { id: 'r', name: 'R', episode: n },
-    createdAt: new Date(0).toISOString(),
-    evidence: { ts: new Date(0).toISOString(), values: [], limits: [] },
-    safety: [],
-    parts: [],
-    estimatedHours: undefined,
-  };
-}
-
-/** A target that answers from a script: each call takes the next outcome. */
-class ScriptedTarget implements WorkOrderTarget {
-  readonly type = 'scripted';
-  calls: string[] = [];
-  constructor(
-    readonly id: string,
-    private readonly script: (key: string, n: number) => Error | undefined,
-  ) {}
-  async send(o: WorkOrder) {
-    this.calls.push(o.idempotencyKey);
-    const e = this.script(o.idempotencyKey, this.calls.length);
-    if (e) throw e;
-    return { externalId: `ext-${o.idempotencyKey}` };
-  }
-  async close() {}
-}
+import { order, ScriptedTarget } from './fixtures.js';
 
 const retry = { initialDelay: 1000, maxDelay: 60_000, factor: 2, maxAttempts: 0, deadLetterAfter: 0 };
 let db: Db;
