@@ -115,4 +115,9 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (instance_key, meter_id)
   );
   `,
+  // 3: an operator's retry restarts the dead-letter clock (`deadLetterAfter` counts from here,
+  // not from the order's creation, or an old order retried by hand would die at its first failure).
+  `
+  ALTER TABLE deliveries ADD COLUMN retry_since INTEGER;
+  `,
 ];

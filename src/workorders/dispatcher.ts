@@ -107,7 +107,10 @@ export class Dispatcher {
     const order = outbox.order(d.orderId);
     if (!target || !order) {
       const why = !target ? `target "${d.targetId}" is not configured` : `order ${d.orderId} is missing`;
-      outbox.markRetry(d.seq, clock.now() + this.o.retry.maxDelay, why, clock.now());
+      const now = clock.now();
+      // A target removed from the config: wait for it to come back, but not past the dead-letter age.
+      if (this.o.retry.deadLetterAfter > 0 && now - d.since >= this.o.retry.deadLetterAfter) outbox.markDead(d.seq, why, now);
+      else outbox.markRetry(d.seq, now + this.o.retry.maxDelay, why, now);
       return;
     }
     try {
@@ -136,11 +139,11 @@ export class Dispatcher {
         return;
       }
       const age = this.o.retry.deadLetterAfter;
-      if ((max > 0 && attempt >= max) || (age > 0 && now - d.createdAt >= age)) {
+      if ((max > 0 && attempt >= max) || (age > 0 && now - d.since >= age)) {
         outbox.markDead(d.seq, msg, now);
         this.stats.dead++;
         ts.dead++;
-        log.error({ target: d.targetId, key: order.idempotencyKey, attempt, ageMs: now - d.createdAt, err: msg }, 'work order dead-lettered: retries ran out; retry or cancel it by hand');
+        log.error({ target: d.targetId, key: order.idempotencyKey, attempt, ageMs: now - d.since, err: msg }, 'work order dead-lettered: retries ran out; retry or cancel it by hand');
         return;
       }
       const delay = backoffDelay(attempt, this.o.retry, this.o.random);

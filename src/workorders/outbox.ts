@@ -20,6 +20,8 @@ export interface Delivery {
   lastError: string | null;
   externalId: string | null;
   createdAt: number;
+  /** Where `deadLetterAfter` counts from: enqueue, or the last operator retry. */
+  since: number;
   updatedAt: number;
   deliveredAt: number | null;
 }
@@ -35,6 +37,7 @@ interface DeliveryRow {
   last_error: string | null;
   external_id: string | null;
   created_at: number;
+  retry_since: number | null;
   updated_at: number;
   delivered_at: number | null;
 }
@@ -50,6 +53,7 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
   lastError: r.last_error,
   externalId: r.external_id,
   createdAt: r.created_at,
+  since: r.retry_since ?? r.created_at,
   updatedAt: r.updated_at,
   deliveredAt: r.delivered_at,
 });
@@ -126,8 +130,9 @@ export class Outbox {
     // A retry starts the attempt count afresh, so `maxAttempts` applies again; a pending one is
     // simply made due now (skips the backoff wait).
     this.retryStmt = db.prepare(
-      `UPDATE deliveries SET state = 'pending', attempts = CASE WHEN state = 'pending' THEN attempts ELSE 0 END, next_at = ?, updated_at = ?
-       WHERE order_id = ? AND state IN ('pending', 'failed', 'dead')`,
+      `UPDATE deliveries SET retry_since = CASE WHEN state = 'pending' THEN retry_since ELSE @now END,
+         state = 'pending', attempts = CASE WHEN state = 'pending' THEN attempts ELSE 0 END, next_at = @now, updated_at = @now
+       WHERE order_id = @id AND state IN ('pending', 'failed', 'dead')`,
     );
     this.cancelStmt = db.prepare(`UPDATE deliveries SET state = 'cancelled', updated_at = ? WHERE order_id = ? AND state IN ('pending', 'failed', 'dead')`);
     this.pendingStmt = db.prepare(`SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM deliveries WHERE state = 'pending'`);
@@ -184,7 +189,7 @@ export class Outbox {
   /** Failed or dead deliveries of the order go back to pending, due now; pending ones become due now. */
   retry(ref: string, now: number): CommandResult | undefined {
     const id = this.resolve(ref);
-    return id === undefined ? undefined : { orderId: id, changed: this.retryStmt.run(now, now, id).changes };
+    return id === undefined ? undefined : { orderId: id, changed: this.retryStmt.run({ now, id }).changes };
   }
 
   /** Stops every undelivered delivery of the order (pending, failed or dead); delivered ones stay. */

@@ -53,6 +53,24 @@ describe('dead letters, retry and cancel', () => {
     expect(del.updatedAt).toBeGreaterThanOrEqual(10_000);
   });
 
+  it('an operator retry restarts the dead-letter clock', async () => {
+    let fail = true;
+    const { outbox, clock, target, d } = setup({ maxAttempts: 0, deadLetterAfter: 10_000 }, () => (fail ? down() : undefined));
+    outbox.enqueue(order(1), ['t'], 0);
+    d.start();
+    for (let i = 0; i < 6; i++) await settle(clock, 4000);
+    expect(outbox.counts().dead).toBe(1);
+    await settle(clock, 100_000); // long after: a retry still gets its full 10 s
+    outbox.retry('o-1', clock.now());
+    d.wake();
+    await settle(clock);
+    expect(outbox.list()[0]!.deliveries[0]).toMatchObject({ state: 'pending', attempts: 1, since: 124_000 });
+    fail = false;
+    await settle(clock, 1000);
+    expect(outbox.counts().delivered).toBe(1);
+    expect(target.calls.length).toBeGreaterThan(2);
+  });
+
   it('a 4xx is failed at once (not dead), and retry sends it again with a fresh attempt count', async () => {
     let reject = true;
     const { outbox, clock, target, d } = setup({ maxAttempts: 2, deadLetterAfter: 0 }, () => (reject ? new CbmError('CBM_ERR_TARGET_REJECTED', 'HTTP 422') : undefined));
