@@ -63,6 +63,8 @@ export class InfluxWriter implements TimeSeriesWriter {
   private written = 0;
   private failedBatches = 0;
   private droppedMemory = 0;
+  /** Failed attempts of the batch at the head of the queue (memory-only mode: `maxRetries`). */
+  private headAttempts = 0;
   private rejected = 0;
   private lastError: string | undefined;
   private connected = true;
@@ -120,32 +122,33 @@ export class InfluxWriter implements TimeSeriesWriter {
     while (this.queue.length > 0) {
       const batch = this.queue[0]!;
       if (!this.connected && this.spill) {
-        this.queue.shift();
-        this.queuedLines -= batch.length;
         this.spill.append(batch, this.clock.now());
         this.kickReplay();
-        continue;
-      }
-      try {
-        await this.post(batch.join('\n'));
-        this.written += batch.length;
-        this.markUp();
-      } catch (e) {
-        if (permanent(e)) {
-          this.rejected += batch.length;
-          this.log.error({ err: errorMessage(e), lines: batch.length }, 'InfluxDB refused a batch; dropped');
-        } else {
-          this.markDown(e);
-          if (!this.spill) {
-            // No spill: keep it in memory (capped by maxBufferLines) and retry after a pause.
-            await this.pause(1_000);
-            if (this.stopCtl.signal.aborted) return;
-            continue;
+      } else {
+        try {
+          await this.post(batch.join('\n'));
+          this.written += batch.length;
+          this.markUp();
+        } catch (e) {
+          if (permanent(e)) {
+            this.rejected += batch.length;
+            this.log.error({ err: errorMessage(e), lines: batch.length }, 'InfluxDB refused a batch; dropped');
+          } else {
+            this.markDown(e);
+            if (!this.spill && ++this.headAttempts <= this.cfg.maxRetries) {
+              // No spill: the batch stays at the head (memory capped by maxBufferLines); retry after a pause.
+              await this.pause(Math.min(30_000, 500 * 2 ** (this.headAttempts - 1)));
+              if (this.stopCtl.signal.aborted) return;
+              continue;
+            }
+            if (this.spill) {
+              this.spill.append(batch, this.clock.now());
+              this.kickReplay();
+            } else this.droppedMemory += batch.length; // no spill and maxRetries ran out
           }
-          this.spill.append(batch, this.clock.now());
-          this.kickReplay();
         }
       }
+      this.headAttempts = 0;
       this.queue.shift();
       this.queuedLines -= batch.length;
     }

@@ -83,6 +83,20 @@ describe('InfluxWriter store and forward', () => {
     expect(replayed).toEqual([...replayed].sort((a, b) => a - b)); // the spill in its original order
   });
 
+  it('without a spill, retries a batch in memory maxRetries times, then drops and counts it', async () => {
+    let calls = 0;
+    const send: LineSender = async () => {
+      calls++;
+      throw Object.assign(new Error('ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    };
+    const w = new InfluxWriter(cfg({ maxRetries: 1, spill: { enabled: false, maxBytes: 1, replayBatch: 1 } }), { log: silentLogger, send });
+    for (let t = 0; t < 10; t++) w.write({ tag: 't', ts: t, value: t, quality: 'Good' }, 'pump', 'p-1', 't');
+    await w.flush(); // first attempt, a 0.5 s pause, the retry, then the drop
+    expect(calls).toBe(2);
+    expect(w.stats()).toMatchObject({ droppedMemory: 10, buffered: 0, connected: false });
+    await w.close();
+  });
+
   it('drops a batch the server refuses for good (400) instead of retrying it forever', async () => {
     const send: LineSender = async () => {
       throw Object.assign(new Error('HTTP 400 bad line'), { statusCode: 400 });
