@@ -102,18 +102,20 @@ export class InfluxWriter implements TimeSeriesWriter {
     if (this.buf.length === 0) return;
     const batch = this.buf;
     this.buf = [];
-    if (!this.connected && this.spill) {
-      // Down: do not queue requests against a dead server; the replay loop is the probe.
+    // Down: do not queue requests against a dead server (the replay loop is the probe). Up but
+    // slower than the input: what exceeds the memory cap waits in the spill too.
+    if (this.spill && (!this.connected || this.queuedLines + batch.length > this.cfg.maxBufferLines)) {
       this.spill.append(batch, this.clock.now());
       this.kickReplay();
       return;
     }
     this.queue.push(batch);
     this.queuedLines += batch.length;
-    while (this.queuedLines > this.cfg.maxBufferLines && this.queue.length > 1) {
-      const old = this.queue.shift()!;
-      this.queuedLines -= old.length;
-      this.droppedMemory += old.length;
+    // No spill: drop the oldest waiting batch, never the head, which may be on the wire.
+    while (this.queuedLines > this.cfg.maxBufferLines && this.queue.length > 2) {
+      const [old] = this.queue.splice(1, 1);
+      this.queuedLines -= old!.length;
+      this.droppedMemory += old!.length;
     }
     this.sending ??= this.drain().finally(() => (this.sending = undefined));
   }

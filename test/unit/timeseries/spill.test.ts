@@ -83,6 +83,25 @@ describe('InfluxWriter store and forward', () => {
     expect(replayed).toEqual([...replayed].sort((a, b) => a - b)); // the spill in its original order
   });
 
+  it('a server slower than the input: what exceeds maxBufferLines waits in the spill, nothing is lost or doubled', async () => {
+    const got: number[] = [];
+    const send: LineSender = async (body) => {
+      await new Promise((r) => setTimeout(r, 20));
+      for (const l of body.split('\n')) got.push(Number(l.slice(l.lastIndexOf(' ') + 1)));
+    };
+    const w = new InfluxWriter(cfg({ maxBufferLines: 300 }), { log: silentLogger, spill: new SpillStore(':memory:', 10_000_000), send });
+    for (let t = 0; t < 3000; t++) w.write({ tag: 't', ts: t, value: t, quality: 'Good' }, 'pump', 'p-1', 't');
+    await w.flush();
+    const end = Date.now() + 10_000;
+    while (got.length < 3000 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    const st = w.stats();
+    await w.close();
+    expect(st.spill!.spilledTotal).toBeGreaterThan(0);
+    expect(st.droppedMemory).toBe(0);
+    expect(got.length).toBe(3000);
+    expect(new Set(got).size).toBe(3000);
+  });
+
   it('without a spill, retries a batch in memory maxRetries times, then drops and counts it', async () => {
     let calls = 0;
     const send: LineSender = async () => {
