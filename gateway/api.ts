@@ -91,16 +91,23 @@ export function buildApi(d: ApiDeps): FastifyInstance {
   app.get('/api/health', async () => {
     const sources = d.sources();
     const ts = d.timeseries();
-    const degraded = sources.some((s) => s.state !== 'connected') || (ts !== undefined && !ts.connected);
+    const outbox = d.outbox.counts();
+    // Degraded: a source is down, InfluxDB is unreachable, or work orders need an operator.
+    const reasons = [
+      ...sources.filter((s) => s.state !== 'connected').map((s) => `source ${s.id} ${s.state}`),
+      ...(ts !== undefined && !ts.connected ? ['InfluxDB unreachable'] : []),
+      ...(outbox.failed + outbox.dead > 0 ? [`${outbox.failed + outbox.dead} work-order deliveries failed or dead-lettered (see /api/work-orders?state=failed|dead)`] : []),
+    ];
     return {
-      status: degraded ? 'degraded' : 'ok',
+      status: reasons.length ? 'degraded' : 'ok',
+      reasons,
       gatewayId: d.gatewayId,
       site: d.site,
       uptimeSeconds: Math.round((d.clock.now() - d.startedAt) / 1000),
       sources,
       ingest: d.ingest(),
       rules: { rules: d.rules().rules.length, instances: d.rules().instances.length },
-      outbox: d.outbox.counts(),
+      outbox,
       dispatcher: d.dispatcher(),
       timeseries: ts ?? null,
     };
