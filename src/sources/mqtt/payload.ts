@@ -13,6 +13,19 @@ function scalar(v: unknown): v is number | boolean | string {
   return (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || typeof v === 'string';
 }
 
+/** Bounds each route's key cache: field names come from payloads, which a broken sensor can vary endlessly. */
+const MAX_KEYS_PER_ROUTE = 1024;
+
+/** `<asset>/<tag>`, the same string for every sample of a route's tag (see {@link Route.keys}). */
+function tagKey(route: Route, asset: string, tag: string): string {
+  let k = route.keys.get(tag);
+  if (k === undefined) {
+    k = `${asset}/${tag}`;
+    if (route.keys.size < MAX_KEYS_PER_ROUTE) route.keys.set(tag, k);
+  }
+  return k;
+}
+
 function bareValue(text: string): number | boolean {
   const t = text.trim();
   if (t === 'true') return true;
@@ -37,7 +50,7 @@ export function decodePayload(route: Route, payload: Buffer, now: number, out: S
   const first = firstNonSpace(text);
   if (m.format === 'number' || (m.format === 'auto' && first !== '{' && first !== '[')) {
     if (route.tag === undefined) throw new PayloadError('a bare value needs the tag from the topic ({tag}) or `tag:`');
-    out.push({ tag: `${asset}/${route.tag}`, ts: now, value: bareValue(text), quality: 'Good' });
+    out.push({ tag: tagKey(route, asset, route.tag), ts: now, value: bareValue(text), quality: 'Good' });
     return;
   }
   let data: unknown;
@@ -51,7 +64,7 @@ export function decodePayload(route: Route, payload: Buffer, now: number, out: S
     for (const el of data) decodeObject(route, asset, el, now, out);
   } else if (scalar(data)) {
     if (route.tag === undefined) throw new PayloadError('a bare value needs the tag from the topic ({tag}) or `tag:`');
-    out.push({ tag: `${asset}/${route.tag}`, ts: now, value: data, quality: 'Good' });
+    out.push({ tag: tagKey(route, asset, route.tag), ts: now, value: data, quality: 'Good' });
   } else decodeObject(route, asset, data, now, out);
 }
 
@@ -68,7 +81,7 @@ function decodeObject(route: Route, asset: string, data: unknown, now: number, o
   if (tag !== undefined) {
     const v = o[m.valueField];
     if (!scalar(v)) throw new PayloadError(`field "${m.valueField}" must hold a number, boolean or string`);
-    out.push({ tag: `${asset}/${tag}`, ts, value: v, quality });
+    out.push({ tag: tagKey(route, asset, tag), ts, value: v, quality });
     return;
   }
   const before = out.length;
@@ -76,7 +89,7 @@ function decodeObject(route: Route, asset: string, data: unknown, now: number, o
     if (k === m.timestampField || k === 'quality') continue;
     const v = o[k];
     if (!scalar(v)) continue;
-    out.push({ tag: `${asset}/${m.fields[k] ?? k}`, ts, value: v, quality });
+    out.push({ tag: tagKey(route, asset, m.fields[k] ?? k), ts, value: v, quality });
   }
   if (out.length === before) throw new PayloadError('JSON object has no value fields');
 }

@@ -37,6 +37,12 @@ export interface Route {
   mapping: TopicMapping;
   asset: string | undefined;
   tag: string | undefined;
+  /**
+   * Tag name → `<asset>/<tag>` key, filled by the decoder. The same string object every time lets
+   * the catalog's Map lookup reuse its cached hash instead of hashing a fresh concatenation per
+   * sample (a measurable share of ingest at 10^5–10^6 samples/s).
+   */
+  keys: Map<string, string>;
 }
 
 /**
@@ -63,7 +69,7 @@ export class TopicRouter {
     for (const c of this.compiled) {
       const m = c.match(levels);
       if (m) {
-        r = { mapping: c.mapping, asset: m.asset, tag: m.tag };
+        r = { mapping: c.mapping, asset: m.asset, tag: m.tag, keys: new Map() };
         break;
       }
     }

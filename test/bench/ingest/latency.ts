@@ -26,6 +26,8 @@ export interface Latency {
   commit: { p50: number; p99: number; max: number; missing: number };
   /** Publish → the webhook receiver has the order (ms). */
   webhook: { p50: number; p99: number; max: number; missing: number };
+  /** Publish → commit per marker in publish order (NaN: not seen), to tell a stall from a backlog. */
+  series: number[];
 }
 
 function stats(xs: number[], missing: number) {
@@ -49,14 +51,16 @@ export async function latency(gw: GatewayProcess, rx: TimedReceiver, load: Load,
   const hook: number[] = [];
   let noCommit = 0;
   let noHook = 0;
+  const series: number[] = [];
   for (const m of st.markers) {
     // Log times are truncated to the millisecond: the first raise logged at or after the publish.
     const t = gw.raised.get(m.asset)?.find((x) => x >= Math.floor(m.at));
+    series.push(t === undefined ? Number.NaN : Math.max(0, t + 0.5 - m.at)); // mid-millisecond of the truncated log time
     if (t === undefined) noCommit++;
-    else commit.push(Math.max(0, t + 0.5 - m.at)); // mid-millisecond of the truncated log time
+    else commit.push(series.at(-1)!);
     const a = rx.arrivals.get(key(m));
     if (a === undefined) noHook++;
     else hook.push(a - m.at);
   }
-  return { markers: st.markers.length, commit: stats(commit, noCommit), webhook: stats(hook, noHook) };
+  return { markers: st.markers.length, commit: stats(commit, noCommit), webhook: stats(hook, noHook), series };
 }

@@ -48,7 +48,8 @@ export interface RunResult {
 
 const WINDOW = 30_000;
 const MAX_UNSENT = 4 * 2 ** 20;
-const TICK_MS = 5;
+// Pacing granularity: a tick's messages leave as one burst, so a long tick would show up as queueing in the subject.
+const TICK_MS = 1;
 
 interface Conn {
   sock: Socket;
@@ -148,6 +149,11 @@ async function run(r: RunCmd): Promise<RunResult> {
     const now = performance.now();
     const target = Math.floor(((now - t0) / 1000) * r.rate);
     const n = target - due;
+    // A marker goes ahead of this tick's burst: it waits for what the subject has not yet read, not for the generator.
+    if (now >= nextMarker) {
+      markers.push(marker(conns[0]!));
+      nextMarker += 1000 / r.markersPerSecond;
+    }
     if (n > 0) {
       const per = Math.ceil(n / conns.length);
       let left = n;
@@ -162,10 +168,6 @@ async function run(r: RunCmd): Promise<RunResult> {
       }
       // What could not be written this tick is dropped from the schedule, not sent in a burst later.
       due = target;
-    }
-    if (now >= nextMarker) {
-      markers.push(marker(conns[0]!));
-      nextMarker += 1000 / r.markersPerSecond;
     }
     await new Promise((res) => setTimeout(res, TICK_MS));
   }

@@ -54,6 +54,9 @@ export class Meter {
     this.peakRss = 0;
     this.timer = setInterval(() => (this.peakRss = Math.max(this.peakRss, procStat(this.pid).rssMb)), 250);
   }
+  rss(): number {
+    return procStat(this.pid).rssMb;
+  }
   /** CPU use in % of one core since `start`, and peak RSS (MB). */
   stop(): { cpuPct: number; rssMb: number } {
     clearInterval(this.timer);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeSite, type RuleInput } from '../../helpers/gateway.js';
@@ -15,6 +16,29 @@ export interface SubjectOptions {
   broker: 'embedded' | string;
   influxUrl?: string;
   webhookUrl: string;
+}
+
+/**
+ * The gateway as `npm start` runs it: compiled JavaScript (built by the bench into `.bench/dist`,
+ * ignored by git) — running the TypeScript through tsx adds a loader thread and its memory.
+ * `CBM_BENCH_TSX=1` runs the sources through tsx instead (no build step).
+ */
+function gatewayEntry(): string[] {
+  // CBM_BENCH_NODE_FLAGS: extra Node flags for the subject, e.g. "--cpu-prof" or "--trace-gc" when profiling.
+  const flags = (process.env.CBM_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  if (process.env.CBM_BENCH_TSX === '1') return [...flags, '--import', 'tsx', join(root, 'gateway/cli.ts')];
+  return [...flags, join(distDir(), 'gateway/cli.js')];
+}
+
+/** CBM_BENCH_DIST: run another build of the gateway (e.g. the previous commit's) to compare before/after. */
+function distDir(): string {
+  return process.env.CBM_BENCH_DIST ?? join(root, '.bench/dist');
+}
+
+export function buildGateway(): void {
+  if (process.env.CBM_BENCH_TSX === '1' || process.env.CBM_BENCH_DIST) return;
+  const r = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(root, '.bench/dist')], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('could not build the gateway into .bench/dist');
 }
 
 /** Rule i watches tag t⌊i/1000⌋ of asset a(i mod 1000): 1,000 rules = every asset's t0. */
@@ -68,7 +92,7 @@ export class GatewayProcess {
     );
     g.port = brokerPort;
     g.api = `http://127.0.0.1:${apiPort}`;
-    g.p = pinned(SUBJECT_CORE, process.execPath, ['--import', 'tsx', join(root, 'gateway/cli.ts'), 'start', '--config', file], { cwd: root });
+    g.p = pinned(SUBJECT_CORE, process.execPath, [...gatewayEntry(), 'start', '--config', file], { cwd: root });
     g.p.proc.stdout!.on('data', (d: Buffer) => g.onLog(d.toString()));
     await waitFor(
       'the gateway API and source',
