@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { loadConfig } from '../../src/config/load.js';
 import { Gateway } from '../gateway.js';
 import { createLogger } from '../log.js';
@@ -18,6 +20,7 @@ export const startCommand: Command = {
       const loaded = loadConfig(file);
       gw = new Gateway(loaded, { log: createLogger(loaded.config.gateway.logLevel) });
       await gw.start();
+      releaseStartupGarbage();
     } catch (e) {
       reportError(e);
       return 1;
@@ -38,3 +41,18 @@ export const startCommand: Command = {
     });
   },
 };
+
+/**
+ * Loading a site and its rules (YAML kept with source positions for error messages, zod) leaves
+ * most of what it allocated as garbage in V8's old generation, which V8 collects only under
+ * memory pressure: with 10,000 tags and 10,000 rules the process kept 420 MB of RSS, 66 MB of it
+ * live. Two full collections once start-up is done (the second lets V8 shrink the heap it no
+ * longer needs) bring it to ~185 MB, and later major GCs walk a smaller heap. `gc` is not exposed
+ * without `--expose-gc`; the flag can be set at run time and the function taken from a new context.
+ */
+function releaseStartupGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  gc();
+}
