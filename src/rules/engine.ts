@@ -27,6 +27,9 @@ export class RuleEngine {
   private offsets = new Int32Array(1);
   private list = new Int32Array(0);
   private fast = new Float64Array(0);
+  // The commonest case, one simple threshold on the sample's own tag, in tag order:
+  // [op, limit, slot]; op 0 = take the general path. One cache line per sample, like the values.
+  private single = new Float64Array(0);
   evaluations = 0;
 
   constructor(
@@ -58,6 +61,17 @@ export class RuleEngine {
     for (let t = 0; t < this.tagCount; t++) offsets[t + 1] = offsets[t]! + perTag[t]!.length;
     const list = new Int32Array(offsets[this.tagCount]!);
     for (let t = 0; t < this.tagCount; t++) list.set(perTag[t]!, offsets[t]!);
+    const single = new Float64Array(this.tagCount * 3);
+    for (let t = 0; t < this.tagCount; t++) {
+      if (perTag[t]!.length !== 1) continue;
+      const i = perTag[t]![0]!;
+      if (fast[i * 4] !== 0 && fast[i * 4 + 2] === t) {
+        single[t * 3] = fast[i * 4]!;
+        single[t * 3 + 1] = fast[i * 4 + 1]!;
+        single[t * 3 + 2] = i;
+      }
+    }
+    this.single = single;
     this.fast = fast;
     this.offsets = offsets;
     this.list = list;
@@ -93,6 +107,19 @@ export class RuleEngine {
 
   /** Re-evaluates every rule instance that reads `tagIndex`, at sample time `ts`. */
   evaluate(tagIndex: number, ts: number): void {
+    const sb = tagIndex * 3;
+    const sop = this.single[sb]!;
+    if (sop !== 0) {
+      const s = this.single[sb + 2]!;
+      this.evaluations++;
+      if (this.fast[s * 4 + 3] === 1) {
+        const v = this.values[tagIndex]!;
+        const lim = this.single[sb + 1]!;
+        if (!(sop === 1 ? v > lim : sop === 2 ? v >= lim : sop === 3 ? v < lim : v <= lim)) return;
+      }
+      this.run(this.slots[s]!, ts);
+      return;
+    }
     const from = this.offsets[tagIndex]!;
     const to = this.offsets[tagIndex + 1]!;
     const fast = this.fast;
