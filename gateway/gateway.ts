@@ -24,6 +24,7 @@ import { OrderStatusBook, type OrderStatusListener } from '../src/workorders/sta
 import { StatusPoller } from '../src/workorders/status-poller.js';
 import { createTarget } from '../src/workorders/targets/registry.js';
 import type { WorkOrderTarget } from '../src/workorders/target.js';
+import { apiDepsOf } from './api-deps.js';
 import { buildApi, type ApiDeps } from './api.js';
 import type { FastifyInstance } from 'fastify';
 
@@ -281,38 +282,9 @@ export class Gateway {
     this.sourceStatus.set(src.id, { id: src.id, type: src.type, state, detail, since: prev?.state === state ? prev.since : this.clock.now(), counters: {} });
   }
 
+  /** What the HTTP API reads and the commands it may send (see api-deps.ts). */
   apiDeps(): ApiDeps {
-    return {
-      gatewayId: this.config.gateway.id,
-      site: this.config.site,
-      clock: this.clock,
-      startedAt: this.startedAt,
-      catalog: this.catalog,
-      latest: this.latest,
-      book: this.book,
-      commands: {
-        acknowledge: (r, a, by) => this.runtime.acknowledge(r, a, by),
-        shelve: (r, a, ms, by) => this.runtime.shelve(r, a, ms, by),
-        unshelve: (r, a, by) => this.runtime.unshelve(r, a, by),
-        setOutOfService: (a, on, by) => this.runtime.setOutOfService(a, on, by),
-        commit: () => this.pipeline.flush(),
-      },
-      alarmStore: this.alarmStore,
-      outbox: this.outbox,
-      orderStatus: this.orderStatus,
-      statusSecret: this.config.workOrders.status.secret,
-      wakeDispatcher: () => this.dispatcher.wake(),
-      rules: () => this.rules,
-      ingest: () => this.pipeline.stats,
-      dispatcher: () => this.dispatcher.stats,
-      timeseries: () => this.writer?.stats(),
-      sources: () =>
-        [...this.sourceStatus.values()].map((s) => {
-          const src = this.sources.find((x) => x.id === s.id);
-          const devices = src?.devices?.();
-          return { ...s, counters: src?.counters() ?? {}, ...(devices ? { devices } : {}) };
-        }),
-    };
+    return apiDepsOf(this);
   }
 
   async start(): Promise<void> {
