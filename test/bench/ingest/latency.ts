@@ -22,6 +22,8 @@ export class TimedReceiver {
 
 export interface Latency {
   markers: number;
+  /** % of the subject core that other processes or the hypervisor took meanwhile. */
+  otherPct: number;
   /** Publish → "alarm raised" logged after the outbox commit (ms; log time is whole ms). */
   commit: { p50: number; p99: number; max: number; missing: number };
   /** Publish → the webhook receiver has the order (ms). */
@@ -62,5 +64,5 @@ export async function latency(gw: GatewayProcess, rx: TimedReceiver, load: Load,
     if (a === undefined) noHook++;
     else hook.push(a - m.at);
   }
-  return { markers: st.markers.length, commit: stats(commit, noCommit), webhook: stats(hook, noHook), series };
+  return { markers: st.markers.length, otherPct: st.otherPct, commit: stats(commit, noCommit), webhook: stats(hook, noHook), series };
 }

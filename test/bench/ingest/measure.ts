@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ConnectCmd, Marker, RunResult } from './loadgen.js';
-import { LOAD_CORE, type Meter } from './procs.js';
+import { killOnExit, LOAD_CORE, type Meter } from './procs.js';
 
 /** Something that ingests: the gateway or the peer. */
 export interface Subject {
@@ -18,7 +18,8 @@ export class Load {
   static async connect(c: Omit<ConnectCmd, 'cmd'>): Promise<Load> {
     const file = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
     const child = spawn('taskset', ['-c', LOAD_CORE, process.execPath, '--import', 'tsx', file], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    process.once('exit', () => child.kill('SIGKILL'));
+    // (It also exits by itself when this process's IPC channel closes.)
+    killOnExit(child);
     const l = new Load(child);
     await l.ask({ cmd: 'connect', ...c });
     return l;
@@ -71,6 +72,8 @@ export interface StepResult {
   pass: boolean;
   cpuPct: number;
   rssMb: number;
+  /** % of the subject core other processes (or the hypervisor) took during the step. */
+  otherPct: number;
   markers: Marker[];
 }
 
@@ -100,7 +103,7 @@ export async function step(s: Subject, load: Load, kind: number, qos: number, ra
   const m = s.meter.stop();
   const achieved = res.sent / res.seconds;
   const pass = got === expected && (qos === 0 || res.acked === res.sent) && achieved >= 0.97 * rate && done <= seconds + CATCH_UP;
-  return { offered: rate, achieved, sent: res.sent, acked: res.acked, expected, got, done, pass, cpuPct: m.cpuPct, rssMb: m.rssMb, markers: res.markers };
+  return { offered: rate, achieved, sent: res.sent, acked: res.acked, expected, got, done, pass, cpuPct: m.cpuPct, rssMb: m.rssMb, otherPct: m.otherPct, markers: res.markers };
 }
 
 const round2 = (x: number) => {
@@ -131,7 +134,7 @@ export async function sustained(s: Subject, load: Load, kind: number, qos: numbe
   for (let i = 0; i < maxSteps; i++) {
     const st = await step(s, load, kind, qos, r, seconds);
     steps.push(st);
-    log(`  ${st.pass ? 'pass' : 'FAIL'} offered ${r} msg/s achieved ${Math.round(st.achieved)}, ${st.got}/${st.expected} samples by ${st.done.toFixed(2)} s, CPU ${Math.round(st.cpuPct)} %, RSS ${Math.round(st.rssMb)} MB`);
+    log(`  ${st.pass ? 'pass' : 'FAIL'} offered ${r} msg/s achieved ${Math.round(st.achieved)}, ${st.got}/${st.expected} samples by ${st.done.toFixed(2)} s, CPU ${Math.round(st.cpuPct)} %, RSS ${Math.round(st.rssMb)} MB, others on the core ${Math.round(st.otherPct)} %`);
     if (st.pass) {
       best = st;
       if (raised) break;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { canConnect, freePort, spawnLogged, tempDir, waitFor, type Spawned } from '../../helpers/servers.js';
 
 /**
@@ -20,8 +20,15 @@ export function pinned(core: string, cmd: string, args: string[], opts: { env?: 
   return p;
 }
 
+const others = new Set<ChildProcess>();
+export function killOnExit(child: ChildProcess): void {
+  others.add(child);
+  child.once('exit', () => others.delete(child));
+}
+
 export function killChildren(): void {
   for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
+  for (const c of others) if (c.exitCode === null) c.kill('SIGKILL');
 }
 process.once('exit', killChildren);
 for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => process.exit(130));
@@ -41,15 +48,30 @@ export function procStat(pid: number): { cpu: number; rssMb: number } {
   return { cpu, rssMb: rss ? Number(rss[1]) / 1024 : Number.NaN };
 }
 
-/** Samples a process's CPU and peak RSS over a stretch of time. */
+/** Busy and stolen time of one core (seconds), from /proc/stat. */
+function coreTimes(core: string): { busy: number; steal: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
+  // user nice system idle iowait irq softirq steal …, in clock ticks
+  const f = (line ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const busy = (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0);
+  return { busy: busy / 100, steal: (f[7] ?? 0) / 100 };
+}
+
+/**
+ * Samples a process's CPU and peak RSS over a stretch of time, and what else ran on its core
+ * meanwhile (that core's busy time minus the subject's own, plus time the hypervisor stole): the
+ * machine is shared, and a figure is only as good as the core was quiet.
+ */
 export class Meter {
   private cpu0 = 0;
+  private core0 = { busy: 0, steal: 0 };
   private t0 = 0;
   peakRss = 0;
   private timer: NodeJS.Timeout | undefined;
   constructor(private readonly pid: number) {}
   start(): void {
     this.cpu0 = procStat(this.pid).cpu;
+    this.core0 = coreTimes(SUBJECT_CORE);
     this.t0 = performance.now();
     this.peakRss = 0;
     this.timer = setInterval(() => (this.peakRss = Math.max(this.peakRss, procStat(this.pid).rssMb)), 250);
@@ -57,13 +79,29 @@ export class Meter {
   rss(): number {
     return procStat(this.pid).rssMb;
   }
-  /** CPU use in % of one core since `start`, and peak RSS (MB). */
-  stop(): { cpuPct: number; rssMb: number } {
+  /** CPU use in % of one core since `start`, peak RSS (MB), and % of the core used by others or stolen. */
+  stop(): { cpuPct: number; rssMb: number; otherPct: number } {
     clearInterval(this.timer);
     const s = procStat(this.pid);
+    const c = coreTimes(SUBJECT_CORE);
+    const secs = (performance.now() - this.t0) / 1000;
     this.peakRss = Math.max(this.peakRss, s.rssMb);
-    return { cpuPct: ((s.cpu - this.cpu0) / ((performance.now() - this.t0) / 1000)) * 100, rssMb: this.peakRss };
+    const own = s.cpu - this.cpu0;
+    const other = Math.max(0, c.busy - this.core0.busy - own) + (c.steal - this.core0.steal);
+    return { cpuPct: (own / secs) * 100, rssMb: this.peakRss, otherPct: (other / secs) * 100 };
   }
+}
+
+/**
+ * How busy the machine is where the subject runs: a busy loop pinned to the subject core for
+ * `seconds`, counting the time it did not get (gaps > 1 ms between clock reads: other processes,
+ * the hypervisor). Latency tails below a few tens of ms are only meaningful when this is small.
+ */
+export async function coreNoise(seconds: number): Promise<{ lostPct: number; maxGapMs: number }> {
+  const code = `const end=performance.now()+${seconds * 1000};let last=performance.now(),lost=0,max=0;for(;;){const t=performance.now();if(t>end)break;const g=t-last;if(g>1){lost+=g;if(g>max)max=g}last=t}process.stdout.write(JSON.stringify({lostPct:lost/${seconds * 10},maxGapMs:max}))`;
+  const p = pinned(SUBJECT_CORE, process.execPath, ['-e', code]);
+  await new Promise((r) => p.proc.once('exit', r));
+  return JSON.parse(p.output()) as { lostPct: number; maxGapMs: number };
 }
 
 function bin(name: string): string {
