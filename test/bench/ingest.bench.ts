@@ -22,9 +22,9 @@ import { quick, report, type BenchRow } from './report.js';
 
 pinSelf();
 buildGateway();
-const T = quick ? 2 : 4; // seconds per load step
+const T = quick ? 1.5 : 4; // seconds per load step
 const STEPS = quick ? 2 : 3;
-const LAT_T = quick ? 3 : 6;
+const LAT_T = quick ? 2 : 6;
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}`;
 const placement = 'subject alone on core 1, the rest on core 0';
 const rows: BenchRow[] = [];

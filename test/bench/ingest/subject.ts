@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeSite, type RuleInput } from '../../helpers/gateway.js';
@@ -35,8 +36,21 @@ function distDir(): string {
   return process.env.CBM_BENCH_DIST ?? join(root, '.bench/dist');
 }
 
+/** Newest modification time under a folder (ms). */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Builds the gateway into `.bench/dist` unless that build is newer than every source file. */
 export function buildGateway(): void {
   if (process.env.CBM_BENCH_TSX === '1' || process.env.CBM_BENCH_DIST) return;
+  const cli = join(root, '.bench/dist/gateway/cli.js');
+  if (existsSync(cli) && statSync(cli).mtimeMs > Math.max(...['src', 'gateway', 'simulators'].map((d) => newest(join(root, d))))) return;
   const r = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(root, '.bench/dist')], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error('could not build the gateway into .bench/dist');
 }
