@@ -15,7 +15,7 @@ import { cpus } from 'node:os';
 import { createServer } from 'node:http';
 import { TimedReceiver, latency } from './ingest/latency.js';
 import { Load, step, sustained, type Subject, type Sustained } from './ingest/measure.js';
-import { NodeRed } from './ingest/peer.js';
+import { NodeRed, nodeRedVersion } from './ingest/peer.js';
 import { coreNoise, mosquitto, pinSelf, victoria } from './ingest/procs.js';
 import { buildGateway, GatewayProcess, TAGS, ASSETS } from './ingest/subject.js';
 import { quick, report, type BenchRow } from './report.js';
@@ -105,7 +105,7 @@ const results: Record<string, number> = {};
   const red = await NodeRed.start(mosq.port, sinkUrl);
   const cases: Case[] = quick ? [{ qos: 0, kind: 1 }] : [{ qos: 0, kind: 1 }, { qos: 0, kind: 10 }];
   for (const c of cases) {
-    const r = (await run(red, mosq.port, 'Node-RED 4.1 via Mosquitto', c)).rate * c.kind;
+    const r = (await run(red, mosq.port, `Node-RED ${nodeRedVersion()} via Mosquitto`, c)).rate * c.kind;
     const ours = results[`mosq-${c.qos}-${c.kind}`];
     const emb = results[`emb-${c.qos}-${c.kind}`];
     if (ours !== undefined) rows.push({ metric: `ratio gateway / Node-RED, via Mosquitto, QoS ${c.qos} ${c.kind}/msg`, value: r > 0 ? ours / r : Number.NaN, unit: '×', goal: '≥ 5×', note: 'same broker, load and placement' });

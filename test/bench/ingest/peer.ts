@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, tempDir, waitFor, type Spawned } from '../../helpers/servers.js';
@@ -21,6 +21,12 @@ export function installNodeRed(): void {
   process.stdout.write('installing Node-RED 4.1.x into test/bench/.peer (first run only)…\n');
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--omit=dev'], { cwd: peerDir, stdio: 'inherit' });
   if (r.status !== 0 || !existsSync(redJs)) throw new Error('could not install Node-RED into test/bench/.peer');
+}
+
+/** The installed Node-RED's version, for the table. */
+export function nodeRedVersion(): string {
+  installNodeRed();
+  return (JSON.parse(readFileSync(join(peerDir, 'node_modules', 'node-red', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 export class NodeRed {
