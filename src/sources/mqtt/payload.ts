@@ -26,6 +26,21 @@ function tagKey(route: Route, asset: string, tag: string): string {
   return k;
 }
 
+/**
+ * The key of a JSON field's tag: `fields:` renames it, otherwise the field names the tag. Cached
+ * per field, so the rename table (a keyed lookup with ever-changing keys) is read once per field;
+ * own properties only, so a field called `constructor` names a tag, not Object's prototype.
+ */
+function fieldKey(route: Route, asset: string, field: string): string {
+  let k = route.fieldKeys.get(field);
+  if (k === undefined) {
+    const fields = route.mapping.fields;
+    k = `${asset}/${Object.hasOwn(fields, field) ? fields[field] : field}`;
+    if (route.fieldKeys.size < MAX_KEYS_PER_ROUTE) route.fieldKeys.set(field, k);
+  }
+  return k;
+}
+
 function bareValue(text: string): number | boolean {
   const t = text.trim();
   if (t === 'true') return true;
@@ -89,7 +104,7 @@ function decodeObject(route: Route, asset: string, data: unknown, now: number, o
     if (k === m.timestampField || k === 'quality') continue;
     const v = o[k];
     if (!scalar(v)) continue;
-    out.push({ tag: tagKey(route, asset, m.fields[k] ?? k), ts, value: v, quality });
+    out.push({ tag: fieldKey(route, asset, k), ts, value: v, quality });
   }
   if (out.length === before) throw new PayloadError('JSON object has no value fields');
 }

@@ -43,6 +43,8 @@ export interface Route {
    * sample (a measurable share of ingest at 10^5–10^6 samples/s).
    */
   keys: Map<string, string>;
+  /** JSON field name → `<asset>/<tag>` key (through `fields:`), filled by the decoder. */
+  fieldKeys: Map<string, string>;
 }
 
 /**
@@ -69,7 +71,7 @@ export class TopicRouter {
     for (const c of this.compiled) {
       const m = c.match(levels);
       if (m) {
-        r = { mapping: c.mapping, asset: m.asset, tag: m.tag, keys: new Map() };
+        r = { mapping: c.mapping, asset: m.asset, tag: m.tag, keys: new Map(), fieldKeys: new Map() };
         break;
       }
     }

@@ -59,6 +59,18 @@ describe('payload decoding', () => {
     expect(decode('plant/p-1/temp', '{"value": 3, "quality": "Uncertain"}', maps)).toEqual([{ tag: 'p-1/temp', ts: NOW, value: 3, quality: 'Uncertain' }]);
   });
 
+  it('gives the same keys on every message of a route (cached), and a field named like an Object member names its own tag', () => {
+    const router = new TopicRouter(maps);
+    const keys = () => {
+      const out: Sample[] = [];
+      decodePayload(router.route('plant/p-1/telemetry')!, Buffer.from('{"temp": 1, "constructor": 2}'), NOW, out);
+      decodePayload(router.route('plant/p-1/vibration')!, Buffer.from('3'), NOW, out);
+      return out.map((s) => s.tag);
+    };
+    expect(keys()).toEqual(['p-1/bearing_temp', 'p-1/constructor', 'p-1/vibration']);
+    expect(keys()).toEqual(['p-1/bearing_temp', 'p-1/constructor', 'p-1/vibration']);
+  });
+
   it('refuses malformed payloads with a reason', () => {
     expect(() => decode('plant/p-1/vibration', 'abc', maps)).toThrow(PayloadError);
     expect(() => decode('plant/p-1/telemetry', '{"temp": ', maps)).toThrow(/invalid JSON/);
