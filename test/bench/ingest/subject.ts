@@ -13,6 +13,8 @@ export const TAGS = 10;
 
 export interface SubjectOptions {
   rules: number;
+  /** Each rule also reads a 1-minute average (default); false: plain thresholds only. */
+  windows?: boolean;
   /** Embedded broker, or the URL of an external broker to subscribe to. */
   broker: 'embedded' | string;
   influxUrl?: string;
@@ -55,14 +57,23 @@ export function buildGateway(): void {
   if (r.status !== 0) throw new Error('could not build the gateway into .bench/dist');
 }
 
-/** Rule i watches tag t⌊i/1000⌋ of asset a(i mod 1000): 1,000 rules = every asset's t0. */
-function rules(n: number): RuleInput[] {
+/**
+ * Rule i watches tag t(k) of asset a(i mod 1000), k = ⌊i/1000⌋, above 90 — or the 1-minute average
+ * of t(k+1) above 90, so every rule keeps a window (60 buckets) up to date as well. Load values
+ * stay within 20–80, so only markers (t0 = 95) fire; 1,000 rules = every asset's t0 (+ t1 window).
+ */
+function rules(n: number, windows: boolean): RuleInput[] {
   return Array.from({ length: n }, (_, i) => ({
     id: `r${i}`,
     name: `Rule ${i}`,
     asset: `a${i % ASSETS}`,
     priority: 3,
-    conditions: { all: [{ fact: `t${Math.floor(i / ASSETS) % TAGS}`, operator: 'greaterThan', value: 90 }] },
+    conditions: {
+      any: [
+        { fact: `t${Math.floor(i / ASSETS) % TAGS}`, operator: 'greaterThan', value: 90 },
+        ...(windows ? [{ fact: `t${(Math.floor(i / ASSETS) + 1) % TAGS}`, operator: 'greaterThan' as const, value: 90, params: { stat: 'avg', window: '1m' } }] : []),
+      ],
+    },
     deadband: 2,
     // Markers re-visit an asset every ~30 s; the bench measures speed, not ISA-18.2 chattering suppression.
     chatter: { count: 1_000_000, window: 1000 },
@@ -101,7 +112,7 @@ export class GatewayProcess {
         workOrders: { targets: [{ id: 'cmms', type: 'webhook', url: o.webhookUrl }] },
         api: { port: apiPort },
       },
-      rules(o.rules),
+      rules(o.rules, o.windows ?? true),
       dir,
     );
     g.port = brokerPort;
