@@ -1,5 +1,6 @@
 import { parseDuration } from '../config/duration.js';
 import type { Features } from '../tags/features.js';
+import type { Need } from '../tags/window.js';
 import type { Catalog } from '../tags/catalog.js';
 import type { LatestValues } from '../tags/latest.js';
 import type { Meters } from '../tags/meters.js';
@@ -116,7 +117,8 @@ export function siteFacts(src: FactSources): FactResolver {
       default: {
         const wms = windowOf();
         if (typeof wms === 'string') return wms;
-        const w = features.window(t, wms);
+        const need: Record<string, Need[]> = { stddev: ['moments'], min: ['extremes'], max: ['extremes'], rate: ['endpoints'], slope: ['regression'], timeToLimit: ['regression'] };
+        const w = features.window(t, wms, need[stat] ?? []);
         const wl = String(params.window);
         const per = String(params.per ?? 'h');
         const f = PER[per];

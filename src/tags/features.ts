@@ -1,4 +1,4 @@
-import { Window } from './window.js';
+import { Window, type Need } from './window.js';
 
 /** Exponentially weighted moving average: s ← α·x + (1−α)·s. */
 export class Ewma {
@@ -59,8 +59,11 @@ export class Features {
     return x;
   }
 
-  window(tag: number, windowMs: number): Window {
-    return this.getOrMake(`w:${tag}:${windowMs}`, tag, () => new Window(windowMs), (w) => w);
+  /** The window of `tag` over `windowMs`, storing at least what `needs` say (shared per tag and length). */
+  window(tag: number, windowMs: number, needs: Need[] = []): Window {
+    const w = this.getOrMake(`w:${tag}:${windowMs}`, tag, () => new Window(windowMs, needs), (x) => x);
+    w.ensure(needs);
+    return w;
   }
 
   ewma(tag: number, alpha: number): Ewma {

@@ -20,7 +20,7 @@ function brute(samples: [number, number][], from: number) {
 describe('bucketed window', () => {
   it('matches brute-force statistics at bucket-aligned edges', () => {
     const r = rng(3);
-    const w = new Window(600_000); // 10 min in 60 buckets of 10 s
+    const w = new Window(600_000, ['moments', 'regression', 'extremes', 'endpoints']); // 10 min in 60 buckets of 10 s
     const samples: [number, number][] = [];
     for (let t = 0; t < 1_800_000; t += 1000) {
       const v = 50 + t / 100_000 + (r() - 0.5) * 4;
@@ -28,21 +28,51 @@ describe('bucketed window', () => {
       w.add(t, v);
     }
     const now = 1_799_999;
-    // The window keeps whole buckets: the oldest live bucket starts at 1,200,000 ms.
-    const b = brute(samples, 1_200_000 - 1);
+    // The window keeps whole buckets, including the one the cut (1,199,999 ms) falls in: from 1,190,000 ms.
+    const b = brute(samples, 1_190_000 - 1);
     expect(w.count(now)).toBe(b.n);
     expect(w.avg(now)).toBeCloseTo(b.mean, 9);
     expect(w.stddev(now)).toBeCloseTo(b.sd, 9);
     expect(w.min_(now)).toBe(b.min);
     expect(w.max_(now)).toBe(b.max);
     expect(w.fit(now).slope).toBeCloseTo(b.slopePerHour, 6); // ~36 units/h
-    const inWin = samples.filter(([t]) => t >= 1_200_000);
+    const inWin = samples.filter(([t]) => t >= 1_190_000);
     const [f, l] = [inWin[0]!, inWin[inWin.length - 1]!];
     expect(w.rate(now)).toBeCloseTo(((l[1] - f[1]) / (l[0] - f[0])) * 3_600_000, 9);
   });
 
+  it('running totals match brute force over the live buckets at every read, with gaps and reads between samples', () => {
+    const r = rng(9);
+    const W = 60_000;
+    const w = new Window(W, ['moments', 'regression', 'extremes', 'endpoints']);
+    const samples: [number, number][] = [];
+    let t = 1_000_000;
+    for (let k = 0; k < 20_000; k++) {
+      t += r() < 0.01 ? Math.floor(r() * 200_000) : Math.floor(r() * 500); // sometimes a long gap
+      const v = Math.sin(k / 50) * 10 + r();
+      samples.push([t, v]);
+      w.add(t, v);
+      if (k % 97 !== 0) continue;
+      const now = t + Math.floor(r() * 30_000);
+      const bms = w.bucketMs;
+      const live = samples.filter(([ts]) => {
+        const b = Math.floor(ts / bms);
+        return (b + 1) * bms > now - W && b * bms <= now;
+      });
+      expect(w.count(now)).toBe(live.length);
+      if (live.length < 3) continue;
+      const b = brute(live, -Infinity);
+      expect(w.avg(now)).toBeCloseTo(b.mean, 6);
+      expect(w.stddev(now)).toBeCloseTo(b.sd, 6);
+      expect(w.min_(now)).toBe(b.min);
+      expect(w.max_(now)).toBe(b.max);
+      const f = w.fit(now);
+      if (Number.isFinite(b.slopePerHour)) expect(Math.abs(f.slope - b.slopePerHour), `slope ${f.slope} vs ${b.slopePerHour}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(b.slopePerHour))); // running sums: ~5 significant digits
+    }
+  });
+
   it('forgets data older than the window and holds a fixed size', () => {
-    const w = new Window(60_000);
+    const w = new Window(60_000, ['moments']);
     for (let t = 0; t < 60_000; t += 100) w.add(t, 1);
     expect(w.count(59_999)).toBe(600);
     expect(w.count(200_000)).toBe(0);
