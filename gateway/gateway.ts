@@ -210,6 +210,7 @@ export class Gateway {
             const log = this.log.child({ source: src.id });
             await src.start({
               ingest: (samples) => this.pipeline.ingest(samples, true), // group commit per event-loop turn (README: Store and forward)
+              whenDurable: (cb) => this.pipeline.whenDurable(cb),
               status: (state, detail) => this.setStatus(src, state, detail, log),
               clock: this.clock,
               log,

@@ -50,6 +50,7 @@ export class Pipeline {
   readonly stats: IngestStats = { received: 0, accepted: 0, bad: 0, unknownTag: 0, outOfRange: 0, alarmsRaised: 0, alarmsCleared: 0, workOrders: 0 };
   private readonly once: OnceLogger;
   private commitQueued = false;
+  private durableWaiters: (() => void)[] = [];
   private readonly commitTx: (ts: AlarmTransition[]) => number;
   private readonly measurements: string[];
   private readonly tagIds: string[];
@@ -119,8 +120,21 @@ export class Pipeline {
       setImmediate(() => {
         this.commitQueued = false;
         this.flush();
+        const waiting = this.durableWaiters;
+        this.durableWaiters = [];
+        for (const cb of waiting) cb();
       });
     }
+  }
+
+  /**
+   * Calls `cb` once everything ingested so far is committed: at once when nothing waits for a
+   * group commit, else right after it. The embedded broker acknowledges QoS 1 publishes through
+   * this, so an acknowledged sample's alarm and work order are already on disk.
+   */
+  whenDurable(cb: () => void): void {
+    if (this.commitQueued) this.durableWaiters.push(cb);
+    else cb();
   }
 
   /** Time moves on: timed rules, delays, shelve expiry; commits what changed. */

@@ -27,6 +27,11 @@ export interface DeviceStatus {
 export interface SourceContext {
   /** Hands samples to the pipeline. Synchronous; returns when they are processed. */
   ingest(samples: readonly Sample[]): void;
+  /**
+   * Calls `cb` once what was ingested so far is committed (alarm transitions and work orders
+   * commit in groups at the end of the event-loop turn). Acknowledge a delivery to a peer here.
+   */
+  whenDurable(cb: () => void): void;
   status(state: ConnectionState, detail?: string): void;
   clock: Clock;
   log: Logger;

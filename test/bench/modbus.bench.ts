@@ -55,7 +55,7 @@ async function measure(ports: number[], pointsPerDevice: number, type: 'uint16' 
   };
   const src = new ModbusSource(modbusSource.parse(cfg));
   const ctl = new AbortController();
-  await src.start({ ingest: () => undefined, status: () => undefined, clock: systemClock, log: silentLogger, signal: ctl.signal, dataDir: tempDir('bench') });
+  await src.start({ ingest: () => undefined, whenDurable: (cb) => cb(), status: () => undefined, clock: systemClock, log: silentLogger, signal: ctl.signal, dataDir: tempDir('bench') });
   await new Promise((r) => setTimeout(r, warmMs));
   const c0 = src.counters();
   const t0 = performance.now();

@@ -44,6 +44,7 @@ let good = 0;
 const src = new OpcuaSource(cfg);
 const ctl = new AbortController();
 await src.start({
+  whenDurable: (cb) => cb(),
   ingest: (batch) => {
     received += batch.length;
     for (const s of batch) if (s.quality === 'Good') good++;

@@ -39,6 +39,7 @@ export function recorder(log: Logger = silentLogger): Recorder {
     of: (tag) => samples.filter((s) => s.tag === tag),
     lastState: () => states[states.length - 1],
     ctx: {
+      whenDurable: (cb) => cb(),
       ingest: (batch) => {
         for (const s of batch) samples.push({ ...s });
       },

@@ -3,11 +3,13 @@ import { Aedes } from 'aedes';
 import type { Logger } from '../../core/logger.js';
 
 export type PublishHook = (topic: string, payload: Buffer) => void;
+/** Calls back once what was ingested is committed. */
+export type DurableHook = (cb: () => void) => void;
 
 /**
  * The embedded MQTT 3.1.1 broker (aedes). Sensors publish to it over TCP; every publish from a
- * client reaches `onPublish` in-process, before the broker acknowledges a QoS 1 message, so
- * ingest costs no loopback client and an acknowledged sample has already been processed.
+ * client reaches `onPublish` in-process (no loopback client), and a QoS 1 publish is acknowledged
+ * only after what it caused (alarm, work order) is committed.
  */
 export class EmbeddedBroker {
   private aedes: Aedes | undefined;
@@ -19,18 +21,21 @@ export class EmbeddedBroker {
     private readonly log: Logger,
   ) {}
 
-  async start(onPublish: PublishHook): Promise<number> {
+  async start(onPublish: PublishHook, whenDurable: DurableHook = (cb) => cb()): Promise<number> {
     const aedes = await Aedes.createBroker({
-      published: (packet, client, done) => {
-        // `client` is null for the broker's own $SYS messages; only client publishes are telemetry.
-        if (client && typeof packet.topic === 'string' && !packet.topic.startsWith('$')) {
-          try {
-            onPublish(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
-          } catch (e) {
-            this.log.error({ err: (e as Error).message, topic: packet.topic }, 'ingest failed for a published message');
-          }
+      // aedes writes a QoS 1 PUBACK before it publishes (lib/handlers/publish.js), so the last hook
+      // before the acknowledgement is authorizePublish: ingest there, and let the publish (and its
+      // PUBACK) go on only once what it caused is committed. [MQTT-4.3.2-2]: after the PUBACK the
+      // sensor may forget the message.
+      authorizePublish: (client, packet, done) => {
+        if (!client || typeof packet.topic !== 'string' || packet.topic.startsWith('$')) return done(null);
+        try {
+          onPublish(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+        } catch (e) {
+          this.log.error({ err: (e as Error).message, topic: packet.topic }, 'ingest failed for a published message');
         }
-        done();
+        if (packet.qos > 0) whenDurable(() => done(null));
+        else done(null);
       },
     });
     aedes.on('clientError', (client, err) => this.log.debug({ client: client.id, err: err.message }, 'MQTT client error'));

@@ -36,7 +36,7 @@ export class MqttSource implements Source {
     ctx.status('starting');
     if (this.cfg.broker?.enabled) {
       this.broker = new EmbeddedBroker(this.cfg.broker.host, this.cfg.broker.port, ctx.log);
-      this.brokerPort = await this.broker.start((topic, payload) => this.onMessage(topic, payload));
+      this.brokerPort = await this.broker.start((topic, payload) => this.onMessage(topic, payload), (cb) => ctx.whenDurable(cb));
     }
     if (this.cfg.url) this.connectClient(ctx, this.cfg.url);
     else ctx.status('connected', `embedded broker on ${this.cfg.broker?.host}:${this.brokerPort}`);
@@ -51,7 +51,17 @@ export class MqttSource implements Source {
       connectTimeout: 10_000,
       // A persistent session (clean=false with a fixed client id) lets the broker queue QoS 1 while we are away.
       clean: this.cfg.clientId === undefined,
+      // QoS 1: ingest first, PUBACK only once the alarm and work order it caused are committed, so
+      // the plant broker redelivers what a crash interrupted.
+      customHandleAcks: (topic, message, packet, done) => {
+        if (packet.qos === 1) {
+          acked.add(packet);
+          this.onMessage(topic, message);
+          ctx.whenDurable(() => done(0));
+        } else done(0);
+      },
     });
+    const acked = new WeakSet<object>();
     this.client = client;
     client.on('connect', () => {
       ctx.status('connected', url);
@@ -64,7 +74,9 @@ export class MqttSource implements Source {
     client.on('reconnect', () => ctx.status('reconnecting', url));
     client.on('offline', () => ctx.status('reconnecting', `${url} offline`));
     client.on('error', (err) => this.once?.warn('client-error', { url, err: err.message }, 'MQTT client error'));
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.on('message', (topic, payload, packet) => {
+      if (!acked.has(packet)) this.onMessage(topic, payload);
+    });
   }
 
   private onMessage(topic: string, payload: Buffer): void {

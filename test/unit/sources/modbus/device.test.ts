@@ -63,7 +63,7 @@ function setup(retries = 0) {
   const link = new FakeLink(clock);
   const samples: Sample[] = [];
   const ctl = new AbortController();
-  const poller = new DevicePoller(dev, link as unknown as ModbusLink, { ingest: (s) => samples.push(...s), status: () => undefined, clock, log: silentLogger, signal: ctl.signal, dataDir: '/tmp' }, () => undefined);
+  const poller = new DevicePoller(dev, link as unknown as ModbusLink, { ingest: (s) => samples.push(...s), whenDurable: (cb) => cb(), status: () => undefined, clock, log: silentLogger, signal: ctl.signal, dataDir: '/tmp' }, () => undefined);
   const done = poller.run(ctl.signal);
   return { clock, link, samples, poller, stop: async () => (ctl.abort(), await done) };
 }
