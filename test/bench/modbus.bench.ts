@@ -46,7 +46,7 @@ async function measure(ports: number[], pointsPerDevice: number, type: 'uint16' 
       id: `dev-${d}`,
       host: '127.0.0.1',
       port,
-      asset: 'bench',
+      asset: `bench-${d}`, // one asset per device: two points may not feed one tag
       pollInterval: 1,
       timeout: 2000,
       coalesce: { enabled: coalesce },
