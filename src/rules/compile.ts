@@ -28,7 +28,7 @@ export interface Compiled {
    * Set when the whole condition is one comparison of a tag's latest value with a constant
    * (most threshold rules): the engine tests it inline on typed arrays, without the closures.
    */
-  simple: { tag: number; op: SimpleOp; limit: number } | undefined;
+  simple: { tag: number; op: SimpleOp; limit: number; cell: Float64Array | undefined } | undefined;
 }
 
 /** Inline comparison codes: 1 >, 2 >=, 3 <, 4 <=. */
@@ -155,7 +155,8 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
   if ('fact' in single && leaves.length === 1) {
     const l = leaves[0]!;
     const op = SIMPLE_OPS[l.operator];
-    if (op !== undefined && typeof l.limit === 'number' && l.binding.plainTag !== undefined) simple = { tag: l.binding.plainTag, op, limit: l.limit };
+    const tag = l.binding.plainTag ?? (l.binding.cell ? l.binding.tags[0] : undefined);
+    if (op !== undefined && typeof l.limit === 'number' && tag !== undefined) simple = { tag, op, limit: l.limit, cell: l.binding.cell };
   }
   return { test, hold, leaves, tags, timed, simple };
 }

@@ -30,6 +30,8 @@ export class RuleEngine {
   // The commonest case, one simple threshold on the sample's own tag, in tag order:
   // [op, limit, slot]; op 0 = take the general path. One cache line per sample, like the values.
   private single = new Float64Array(0);
+  // Inline ops 5–8 compare a window's average cell (ops 1–4) instead of the tag's value.
+  private cells: (Float64Array | undefined)[] = [];
   evaluations = 0;
 
   constructor(
@@ -44,6 +46,7 @@ export class RuleEngine {
     const slots: Slot[] = [];
     this.byKey.clear();
     const fast = new Float64Array(instances.length * 4);
+    const cells: (Float64Array | undefined)[] = new Array(instances.length);
     const perTag: number[][] = Array.from({ length: this.tagCount }, () => []);
     instances.forEach((inst, i) => {
       const sc = inst.clear ? undefined : inst.compiled.simple;
@@ -51,7 +54,8 @@ export class RuleEngine {
       slots.push(slot);
       this.byKey.set(inst.key, slot);
       if (sc) {
-        fast[i * 4] = sc.op;
+        fast[i * 4] = sc.cell ? sc.op + 4 : sc.op;
+        cells[i] = sc.cell;
         fast[i * 4 + 1] = sc.limit;
         fast[i * 4 + 2] = sc.tag;
       }
@@ -72,6 +76,7 @@ export class RuleEngine {
       }
     }
     this.single = single;
+    this.cells = cells;
     this.fast = fast;
     this.offsets = offsets;
     this.list = list;
@@ -113,9 +118,10 @@ export class RuleEngine {
       const s = this.single[sb + 2]!;
       this.evaluations++;
       if (this.fast[s * 4 + 3] === 1) {
-        const v = this.values[tagIndex]!;
+        const v = sop > 4 ? this.cells[s]![0]! : this.values[tagIndex]!;
+        const op = sop > 4 ? sop - 4 : sop;
         const lim = this.single[sb + 1]!;
-        if (!(sop === 1 ? v > lim : sop === 2 ? v >= lim : sop === 3 ? v < lim : v <= lim)) return;
+        if (!(op === 1 ? v > lim : op === 2 ? v >= lim : op === 3 ? v < lim : v <= lim)) return;
       }
       this.run(this.slots[s]!, ts);
       return;
@@ -126,10 +132,11 @@ export class RuleEngine {
     for (let k = from; k < to; k++) {
       const s = this.list[k]!;
       const b = s * 4;
-      const op = fast[b]!;
-      if (op !== 0 && fast[b + 3] === 1) {
+      const code = fast[b]!;
+      if (code !== 0 && fast[b + 3] === 1) {
         // Quiet alarm, threshold not met: nothing can change (NaN compares false).
-        const v = this.values[fast[b + 2]!]!;
+        const v = code > 4 ? this.cells[s]![0]! : this.values[fast[b + 2]!]!;
+        const op = code > 4 ? code - 4 : code;
         const lim = fast[b + 1]!;
         if (!(op === 1 ? v > lim : op === 2 ? v >= lim : op === 3 ? v < lim : v <= lim)) continue;
       }

@@ -18,6 +18,8 @@ export interface FactBinding {
   timed: boolean;
   /** Set when the fact is just a tag's latest value: lets the engine test simple thresholds inline. */
   plainTag?: number;
+  /** Set for a window average on the fact's own tag: the value as of that tag's newest sample. */
+  cell?: Float64Array;
 }
 
 /** Resolves a fact name (+ params) on an asset for one rule instance, or returns why it cannot. */
@@ -126,7 +128,7 @@ export function siteFacts(src: FactSources): FactResolver {
         const timed = { ...base, timed: true };
         switch (stat) {
           case 'avg':
-            return { ...timed, read: () => w.avg(features.now), label: `${name}.avg(${wl})` };
+            return { ...timed, read: () => w.avg(features.now), label: `${name}.avg(${wl})`, ...(target === assetId ? { cell: w.avgCell } : {}) };
           case 'min':
             return { ...timed, read: () => w.min_(features.now), label: `${name}.min(${wl})` };
           case 'max':

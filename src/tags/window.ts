@@ -72,6 +72,11 @@ export class Window {
   private evictions = 0;
   private origin = Number.NaN;
   private readonly needs = new Set<Need>();
+  /**
+   * The average as of the newest sample, refreshed by `add`: the rule engine compares it inline
+   * (a threshold on a window average evaluated on a sample is evaluated at that sample's time).
+   */
+  readonly avgCell = new Float64Array(1).fill(Number.NaN);
 
   constructor(
     readonly windowMs: number,
@@ -219,6 +224,7 @@ export class Window {
       if (ts < d[p + l.ft]!) (d[p + l.ft] = ts), (d[p + l.fv] = v);
       if (!(ts < d[p + l.lt]!)) (d[p + l.lt] = ts), (d[p + l.lv] = v);
     }
+    this.avgCell[0] = this.avg(ts);
   }
 
   // Totals as seen at a read time: the running totals less buckets that have ended by then.

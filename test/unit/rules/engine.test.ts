@@ -11,9 +11,11 @@ import { instance, oneAsset } from '../../helpers/rules.js';
  */
 describe('rule engine inline thresholds', () => {
   it.each([
-    ['several rules per tag (CSR path)', 24],
-    ['one rule per tag (single-threshold path)', 3],
-  ])('%s: same alarm transitions as evaluating every rule every time', (_name, ruleCount) => {
+    ['several rules per tag (CSR path)', 24, false],
+    ['one rule per tag (single-threshold path)', 3, false],
+    ['window averages, several per tag', 24, true],
+    ['window averages, one per tag', 3, true],
+  ])('%s: same alarm transitions as evaluating every rule every time', (_name, ruleCount, windowed) => {
     const env = oneAsset(['a', 'b', 'c']);
     const ops = ['greaterThan', 'greaterThanInclusive', 'lessThan', 'lessThanInclusive'] as const;
     const r = rng(5);
@@ -21,7 +23,7 @@ describe('rule engine inline thresholds', () => {
       instance(
         {
           id: `r${i}`,
-          conditions: { all: [{ fact: ['a', 'b', 'c'][i % 3]!, operator: ops[i % 4]!, value: Math.round(r() * 10) }] },
+          conditions: { all: [{ fact: ['a', 'b', 'c'][i % 3]!, operator: ops[i % 4]!, value: Math.round(r() * 10), ...(windowed ? { params: { stat: 'avg', window: '5s' } } : {}) }] },
           deadband: i % 2,
           onDelay: (i % 3) * 1000,
           chatter: { count: 1000, window: 60_000 },
@@ -40,8 +42,11 @@ describe('rule engine inline thresholds', () => {
     for (let k = 0; k < 5000; k++) {
       const tag = ['a', 'b', 'c'][Math.floor(r() * 3)]!;
       const ts = k * 500;
-      env.set(tag, Math.round(r() * 12 * 2) / 2, ts);
+      const v = Math.round(r() * 12 * 2) / 2;
+      env.set(tag, v, ts);
       const idx = env.catalog.tag(`a-1/${tag}`)!.index;
+      env.features.now = ts;
+      env.features.update(idx, ts, v);
       engine.evaluate(idx, ts);
       got.push(...book.drain().map((t) => `${ts} ${t.inst.rule.id} ${t.change}`));
       for (const x of ref) {
