@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Logger } from '../../core/logger.js';
+import { installFastPublish, type PacketParser } from './fast-publish.js';
 
 export type PublishHook = (topic: string, payload: Buffer) => void;
 /** Calls back once what was ingested is committed. */
@@ -40,7 +41,11 @@ export class EmbeddedBroker {
     });
     aedes.on('clientError', (client, err) => this.log.debug({ client: client.id, err: err.message }, 'MQTT client error'));
     this.aedes = aedes;
-    const server = createServer(aedes.handle);
+    const server = createServer((socket) => {
+      // aedes parses with mqtt-packet; PUBLISH packets take the faster path (fast-publish.ts).
+      const client = aedes.handle(socket) as unknown as { _parser?: PacketParser };
+      if (client._parser) installFastPublish(client._parser);
+    });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,0 +1,81 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { installFastPublish, type PacketParser } from '../../../src/sources/mqtt/fast-publish.js';
+
+// mqtt-packet is what aedes parses with (a dependency of aedes and mqtt); typed here for the test.
+interface Parser extends PacketParser {
+  on(event: 'packet', cb: (p: Record<string, unknown>) => void): void;
+  on(event: 'error', cb: (e: Error) => void): void;
+}
+const mqttPacket = createRequire(import.meta.url)('mqtt-packet') as { parser(): Parser; generate(p: object): Buffer };
+
+/** What a parser emitted, as comparable text. */
+function run(stream: Buffer, cuts: number[], fast: boolean): string[] {
+  const p = mqttPacket.parser();
+  if (fast) installFastPublish(p);
+  const out: string[] = [];
+  p.on('packet', (pk) => {
+    const o: Record<string, unknown> = {};
+    for (const k of ['cmd', 'retain', 'qos', 'dup', 'length', 'topic', 'messageId', 'subscriptions', 'clientId', 'keepalive']) if (pk[k] !== undefined && pk[k] !== null) o[k] = pk[k];
+    if (Buffer.isBuffer(pk.payload)) o.payload = pk.payload.toString('hex');
+    out.push(JSON.stringify(o));
+  });
+  p.on('error', (e) => out.push(`error: ${e.message}`));
+  let at = 0;
+  for (const c of [...cuts, stream.length]) {
+    if (c > at) p.parse(stream.subarray(at, c));
+    at = Math.max(at, c);
+  }
+  return out;
+}
+
+function rng(seed: number) {
+  return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+}
+
+describe('fast PUBLISH path in front of mqtt-packet', () => {
+  it('emits exactly what mqtt-packet emits, for random packet streams cut at random places', () => {
+    const rnd = rng(7);
+    for (let round = 0; round < 200; round++) {
+      const packets: object[] = [{ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: `c${round}`, clean: true, keepalive: 30 }];
+      const n = 1 + Math.floor(rnd() * 40);
+      for (let i = 0; i < n; i++) {
+        const r = rnd();
+        if (r < 0.75) {
+          const qos = Math.floor(rnd() * 3);
+          // Payload sizes across the 1-, 2- and 3-byte remaining-length boundaries, now and then large.
+          const size = rnd() < 0.05 ? 20_000 + Math.floor(rnd() * 200_000) : Math.floor(rnd() * 300);
+          const topic = rnd() < 0.2 ? `s/ünï/${i}/温度` : `s/a${Math.floor(rnd() * 100)}/t${i}`;
+          packets.push({ cmd: 'publish', topic, payload: Buffer.alloc(size, i % 251), qos, retain: rnd() < 0.1, dup: qos > 0 && rnd() < 0.1, ...(qos > 0 ? { messageId: 1 + Math.floor(rnd() * 65000) } : {}) });
+        } else if (r < 0.85) packets.push({ cmd: 'subscribe', messageId: 1 + i, subscriptions: [{ topic: 'x/#', qos: 1 }] });
+        else if (r < 0.95) packets.push({ cmd: 'puback', messageId: 1 + i });
+        else packets.push({ cmd: 'pingreq' });
+      }
+      const stream = Buffer.concat(packets.map((p) => mqttPacket.generate(p)));
+      const cuts = Array.from({ length: Math.floor(rnd() * 30) }, () => Math.floor(rnd() * stream.length)).sort((a, b) => a - b);
+      if (round % 10 === 0) for (let i = 1; i < Math.min(stream.length, 400); i++) cuts.push(i); // byte by byte at the start
+      cuts.sort((a, b) => a - b);
+      const expected = run(stream, cuts, false);
+      expect(expected.length).toBe(packets.length);
+      expect(run(stream, cuts, true)).toEqual(expected);
+    }
+  });
+
+  it('leaves malformed packets to mqtt-packet, which reports them as before', () => {
+    const good = mqttPacket.generate({ cmd: 'publish', topic: 'a/b', payload: Buffer.from('1'), qos: 0 });
+    const qos3 = Buffer.from(good);
+    qos3[0] = 0x36; // QoS bits 11
+    const shortTopic = Buffer.from([0x30, 0x03, 0x00, 0x09, 0x61]); // topic length 9, 1 byte present
+    const badLength = Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    for (const bad of [qos3, shortTopic, badLength]) {
+      const stream = Buffer.concat([good, bad]);
+      const expected = run(stream, [], false);
+      expect(expected.some((l) => l.startsWith('error:'))).toBe(true);
+      expect(run(stream, [], true)).toEqual(expected);
+    }
+    // A QoS 1 PUBLISH too short for its message id: mqtt-packet emits it with messageId -1 (no
+    // error); the fast path hands it over rather than decide otherwise.
+    const qos1NoId = Buffer.concat([good, Buffer.from([0x32, 0x05, 0x00, 0x03, 0x61, 0x2f, 0x62])]);
+    expect(run(qos1NoId, [], true)).toEqual(run(qos1NoId, [], false));
+  });
+});
