@@ -216,6 +216,7 @@ export class Gateway {
               log,
               signal: this.stopCtl.signal,
               dataDir: this.dataDir,
+              tagIndex: (key) => this.catalog.tag(key)?.index,
             });
           }
         },

@@ -17,6 +17,11 @@ export interface Sample {
   quality: Quality;
   /** Why the quality is not Good: a Modbus exception, an OPC UA status name, `out_of_range`, … */
   reason?: string;
+  /**
+   * The tag's catalog index, when the source resolved `tag` already (see
+   * `SourceContext.tagIndex`; MQTT does once per topic): the pipeline then skips its lookup by key.
+   */
+  index?: number | undefined;
 }
 
 export function tagKey(assetId: string, tagId: string): TagKey {

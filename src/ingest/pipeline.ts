@@ -88,7 +88,7 @@ export class Pipeline {
     for (let i = 0; i < samples.length; i++) {
       const s = samples[i]!;
       this.stats.received++;
-      const info = catalog.tag(s.tag);
+      const info = s.index !== undefined ? catalog.tags[s.index] : catalog.tag(s.tag);
       if (!info) {
         this.stats.unknownTag++;
         this.once.warn(`unknown:${s.tag}`, { tag: s.tag }, 'sample for a tag the site config does not define; dropped');

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { Sample } from '../core/sample.js';
+import type { Sample, TagKey } from '../core/sample.js';
 
 export type ConnectionState = 'starting' | 'connected' | 'reconnecting' | 'disconnected' | 'stopped';
 
@@ -39,6 +39,11 @@ export interface SourceContext {
   signal: AbortSignal;
   /** The gateway's data folder (absolute): certificates, PKI and source state live under it. */
   dataDir: string;
+  /**
+   * The catalog index of a tag key (undefined: not a configured tag). A source that sees the same
+   * keys again and again can resolve each once and pass `Sample.index`.
+   */
+  tagIndex?(key: TagKey): number | undefined;
 }
 
 /**

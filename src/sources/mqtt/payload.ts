@@ -1,6 +1,6 @@
 import type { Quality, Sample } from '../../core/sample.js';
 import { parseTimestamp, TimestampError } from '../../core/timestamp.js';
-import type { Route } from './topics.js';
+import type { Route, TagRef } from './topics.js';
 
 export { parseTimestamp };
 
@@ -16,14 +16,19 @@ function scalar(v: unknown): v is number | boolean | string {
 /** Bounds each route's key cache: field names come from payloads, which a broken sensor can vary endlessly. */
 const MAX_KEYS_PER_ROUTE = 1024;
 
-/** `<asset>/<tag>`, the same string for every sample of a route's tag (see {@link Route.keys}). */
-function tagKey(route: Route, asset: string, tag: string): string {
-  let k = route.keys.get(tag);
-  if (k === undefined) {
-    k = `${asset}/${tag}`;
-    if (route.keys.size < MAX_KEYS_PER_ROUTE) route.keys.set(tag, k);
+function ref(route: Route, key: string): TagRef {
+  return { key, index: route.resolve(key) };
+}
+
+/** The tag `tag` of the route's asset, resolved once per route (see {@link Route.ref}). */
+function tagRef(route: Route, asset: string, tag: string): TagRef {
+  if (tag === route.tag) return (route.ref ??= ref(route, `${asset}/${tag}`));
+  let r = route.keys.get(tag);
+  if (r === undefined) {
+    r = ref(route, `${asset}/${tag}`);
+    if (route.keys.size < MAX_KEYS_PER_ROUTE) route.keys.set(tag, r);
   }
-  return k;
+  return r;
 }
 
 /**
@@ -31,14 +36,18 @@ function tagKey(route: Route, asset: string, tag: string): string {
  * per field, so the rename table (a keyed lookup with ever-changing keys) is read once per field;
  * own properties only, so a field called `constructor` names a tag, not Object's prototype.
  */
-function fieldKey(route: Route, asset: string, field: string): string {
-  let k = route.fieldKeys.get(field);
-  if (k === undefined) {
+function fieldRef(route: Route, asset: string, field: string): TagRef {
+  let r = route.fieldKeys.get(field);
+  if (r === undefined) {
     const fields = route.mapping.fields;
-    k = `${asset}/${Object.hasOwn(fields, field) ? fields[field] : field}`;
-    if (route.fieldKeys.size < MAX_KEYS_PER_ROUTE) route.fieldKeys.set(field, k);
+    r = ref(route, `${asset}/${Object.hasOwn(fields, field) ? fields[field] : field}`);
+    if (route.fieldKeys.size < MAX_KEYS_PER_ROUTE) route.fieldKeys.set(field, r);
   }
-  return k;
+  return r;
+}
+
+function push(out: Sample[], r: TagRef, ts: number, value: number | boolean | string, quality: Quality): void {
+  out.push({ tag: r.key, ts, value, quality, index: r.index });
 }
 
 function bareValue(text: string): number | boolean {
@@ -65,7 +74,7 @@ export function decodePayload(route: Route, payload: Buffer, now: number, out: S
   const first = firstNonSpace(text);
   if (m.format === 'number' || (m.format === 'auto' && first !== '{' && first !== '[')) {
     if (route.tag === undefined) throw new PayloadError('a bare value needs the tag from the topic ({tag}) or `tag:`');
-    out.push({ tag: tagKey(route, asset, route.tag), ts: now, value: bareValue(text), quality: 'Good' });
+    push(out, tagRef(route, asset, route.tag), now, bareValue(text), 'Good');
     return;
   }
   let data: unknown;
@@ -79,7 +88,7 @@ export function decodePayload(route: Route, payload: Buffer, now: number, out: S
     for (const el of data) decodeObject(route, asset, el, now, out);
   } else if (scalar(data)) {
     if (route.tag === undefined) throw new PayloadError('a bare value needs the tag from the topic ({tag}) or `tag:`');
-    out.push({ tag: tagKey(route, asset, route.tag), ts: now, value: data, quality: 'Good' });
+    push(out, tagRef(route, asset, route.tag), now, data, 'Good');
   } else decodeObject(route, asset, data, now, out);
 }
 
@@ -96,7 +105,7 @@ function decodeObject(route: Route, asset: string, data: unknown, now: number, o
   if (tag !== undefined) {
     const v = o[m.valueField];
     if (!scalar(v)) throw new PayloadError(`field "${m.valueField}" must hold a number, boolean or string`);
-    out.push({ tag: tagKey(route, asset, tag), ts, value: v, quality });
+    push(out, tagRef(route, asset, tag), ts, v, quality);
     return;
   }
   const before = out.length;
@@ -104,7 +113,7 @@ function decodeObject(route: Route, asset: string, data: unknown, now: number, o
     if (k === m.timestampField || k === 'quality') continue;
     const v = o[k];
     if (!scalar(v)) continue;
-    out.push({ tag: fieldKey(route, asset, k), ts, value: v, quality });
+    push(out, fieldRef(route, asset, k), ts, v, quality);
   }
   if (out.length === before) throw new PayloadError('JSON object has no value fields');
 }

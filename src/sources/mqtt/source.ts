@@ -32,6 +32,7 @@ export class MqttSource implements Source {
 
   async start(ctx: SourceContext): Promise<void> {
     this.ctx = ctx;
+    if (ctx.tagIndex) this.router.resolve = (key) => ctx.tagIndex!(key);
     this.once = new OnceLogger(ctx.log);
     ctx.status('starting');
     if (this.cfg.broker?.enabled) {
