@@ -71,6 +71,24 @@ describe('payload decoding', () => {
     expect(keys()).toEqual(['p-1/bearing_temp', 'p-1/constructor', 'p-1/vibration']);
   });
 
+  it("resolves each tag's catalog index once, through the router's resolver, and passes it with the sample", () => {
+    const router = new TopicRouter(maps);
+    const asked: string[] = [];
+    const index: Record<string, number> = { 'p-1/bearing_temp': 7, 'p-1/vibration': 3 };
+    router.resolve = (key) => (asked.push(key), index[key]);
+    const out: Sample[] = [];
+    for (let i = 0; i < 3; i++) {
+      decodePayload(router.route('plant/p-1/telemetry')!, Buffer.from('{"temp": 1, "other": 2}'), NOW, out);
+      decodePayload(router.route('plant/p-1/vibration')!, Buffer.from('3'), NOW, out);
+    }
+    expect(out.slice(0, 3).map((s) => [s.tag, s.index])).toEqual([
+      ['p-1/bearing_temp', 7],
+      ['p-1/other', undefined],
+      ['p-1/vibration', 3],
+    ]);
+    expect(asked.sort()).toEqual(['p-1/bearing_temp', 'p-1/other', 'p-1/vibration']);
+  });
+
   it('refuses malformed payloads with a reason', () => {
     expect(() => decode('plant/p-1/vibration', 'abc', maps)).toThrow(PayloadError);
     expect(() => decode('plant/p-1/telemetry', '{"temp": ', maps)).toThrow(/invalid JSON/);
