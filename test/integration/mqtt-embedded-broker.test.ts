@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import mqtt from 'mqtt';
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/core/logger.js';
+import { EmbeddedBroker } from '../../src/sources/mqtt/embedded-broker.js';
+
+/**
+ * The embedded broker is still a broker with its PUBLISH fast path (fast-publish.ts): what
+ * sensors publish reaches the gateway and every subscriber, byte for byte, at QoS 0, 1 and 2,
+ * retained messages are kept, and a Mosquitto client (another MQTT implementation) publishes to it.
+ */
+describe('embedded broker with the PUBLISH fast path', () => {
+  const broker = new EmbeddedBroker('127.0.0.1', 0, silentLogger);
+  const clients: mqtt.MqttClient[] = [];
+  afterAll(async () => {
+    for (const c of clients) await c.endAsync(true);
+    await broker.stop();
+  });
+
+  it('ingests and forwards every publish, keeps retained ones, and serves mosquitto_pub', async () => {
+    const ingested: [string, string][] = [];
+    const port = await broker.start((topic, payload) => ingested.push([topic, payload.toString('utf8')]));
+    const url = `mqtt://127.0.0.1:${port}`;
+    const sub = await mqtt.connectAsync(url, { clientId: 'dashboard' });
+    clients.push(sub);
+    const forwarded: [string, string, number][] = [];
+    sub.on('message', (topic, payload, packet) => forwarded.push([topic, payload.toString('utf8'), packet.qos]));
+    await sub.subscribeAsync('plant/#', { qos: 2 });
+
+    const sensor = await mqtt.connectAsync(url, { clientId: 'sensor' });
+    clients.push(sensor);
+    const big = 'x'.repeat(300_000); // spans many socket reads
+    const sent: [string, string, 0 | 1 | 2][] = [
+      ['plant/p-1/temp', '71.5', 0],
+      ['plant/p-1/temp', '{"value":72,"ts":1764072000}', 1],
+      ['plant/ünï/温度', 'ok', 2],
+      ['plant/p-2/blob', big, 1],
+    ];
+    for (const [t, p, qos] of sent) await sensor.publishAsync(t, p, { qos });
+    await sensor.publishAsync('plant/p-1/state', 'running', { qos: 1, retain: true });
+    // (Not spawnSync: the broker runs in this process.)
+    await promisify(execFile)('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-t', 'plant/p-3/temp', '-m', '55', '-q', '1', '-V', 'mqttv311']);
+
+    const expected = [...sent.map(([t, p]) => [t, p]), ['plant/p-1/state', 'running'], ['plant/p-3/temp', '55']];
+    await waitUntil(() => forwarded.length >= expected.length);
+    expect(ingested).toEqual(expected);
+    // Order to a subscriber holds per QoS level only (MQTT 3.1.1 §4.6): compare sorted.
+    const byTopic = (a: string[], b: string[]) => `${a[0]}${a[1]}`.localeCompare(`${b[0]}${b[1]}`);
+    expect(forwarded.map(([t, p]) => [t, p]).sort(byTopic)).toEqual([...expected].sort(byTopic));
+    expect(forwarded.find(([t]) => t === 'plant/ünï/温度')?.[2]).toBe(2);
+
+    // A client that subscribes later gets the retained message.
+    const late = await mqtt.connectAsync(url, { clientId: 'late' });
+    clients.push(late);
+    const retained: string[] = [];
+    late.on('message', (topic, payload, packet) => packet.retain && retained.push(`${topic}=${payload.toString('utf8')}`));
+    await late.subscribeAsync('plant/+/state');
+    await waitUntil(() => retained.length > 0);
+    expect(retained).toEqual(['plant/p-1/state=running']);
+  });
+});
+
+async function waitUntil(ok: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
