@@ -11,6 +11,7 @@
  * (test/unit/mqtt-fast-publish.test.ts) checks it against mqtt-packet on random streams cut at
  * random places.
  */
+import { createRequire } from 'node:module';
 
 /** The parts of mqtt-packet's Parser this path uses. */
 export interface PacketParser {
@@ -34,12 +35,33 @@ export class PublishPacket {
 }
 
 const PUBLISH = 3;
+const installed = new WeakSet<PacketParser>();
+
+/**
+ * mqtt.js builds its parser inside `connect()` (again on every reconnect) through mqtt-packet's
+ * `parser()`, with no hook to reach it; this wraps that factory, once per process, so every parser
+ * made from then on (the plant-broker client's, aedes') takes the fast path. MQTT 5 parsers
+ * (`protocolVersion: 5`) keep mqtt-packet's path.
+ */
+export function useFastPublishParsers(): void {
+  const mod = createRequire(import.meta.url)('mqtt-packet') as { parser: (opts?: object) => PacketParser; fastPublish?: boolean };
+  if (mod.fastPublish) return;
+  const make = mod.parser;
+  mod.parser = (opts?: object) => {
+    const p = make(opts);
+    installFastPublish(p);
+    return p;
+  };
+  mod.fastPublish = true;
+}
 
 /**
  * Replaces `parser.parse` with the fast path. The parser keeps its listeners, state and
  * errors; only PUBLISH packets it would have parsed are decoded here instead.
  */
 export function installFastPublish(parser: PacketParser): void {
+  if (installed.has(parser)) return;
+  installed.add(parser);
   const original = parser.parse.bind(parser);
   // The tail of the previous read that did not hold a whole packet.
   let parts: Buffer[] = [];

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { installFastPublish, type PacketParser } from '../../../src/sources/mqtt/fast-publish.js';
+import { installFastPublish, useFastPublishParsers, type PacketParser } from '../../../src/sources/mqtt/fast-publish.js';
 
 // mqtt-packet is what aedes parses with (a dependency of aedes and mqtt); typed here for the test.
 interface Parser extends PacketParser {
@@ -77,5 +77,19 @@ describe('fast PUBLISH path in front of mqtt-packet', () => {
     // error); the fast path hands it over rather than decide otherwise.
     const qos1NoId = Buffer.concat([good, Buffer.from([0x32, 0x05, 0x00, 0x03, 0x61, 0x2f, 0x62])]);
     expect(run(qos1NoId, [], true)).toEqual(run(qos1NoId, [], false));
+  });
+
+  it("reaches the parsers mqtt.js and aedes build through mqtt-packet's factory, once", () => {
+    const proto = Object.getPrototypeOf(mqttPacket.parser()) as PacketParser;
+    expect(mqttPacket.parser().parse).toBe(proto.parse);
+    useFastPublishParsers();
+    useFastPublishParsers();
+    const p = mqttPacket.parser();
+    expect(p.parse).not.toBe(proto.parse);
+    const seen: unknown[] = [];
+    p.on('packet', (pk) => seen.push(pk));
+    p.parse(mqttPacket.generate({ cmd: 'publish', topic: 'a/b', payload: Buffer.from('7'), qos: 0 }));
+    expect(seen[0]).toMatchObject({ cmd: 'publish', topic: 'a/b' });
+    expect(seen[0]!.constructor.name).toBe('PublishPacket');
   });
 });
