@@ -31,10 +31,15 @@ interface Row {
 }
 
 const rows: Row[] = [];
+const took: string[] = [];
+const t0 = performance.now();
+const secs = (t: number) => Math.round((performance.now() - t) / 1000);
 for (const f of benches) {
   const name = f.replace(/\.bench\.ts$/, '');
   process.stdout.write(`\n== ${name} ==\n`);
+  const t1 = performance.now();
   const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, f), ...(quick ? ['--quick'] : [])], { stdio: 'inherit', env: process.env });
+  took.push(`${name} ${secs(t1)} s`);
   const out = join(results, `${name}.json`);
   if (r.status !== 0 || !existsSync(out)) {
     rows.push({ bench: name, metric: 'FAILED', value: Number.NaN, unit: '', note: `exit ${r.status}` });
@@ -48,4 +53,6 @@ process.stdout.write(`\nmachine: ${machine}${quick ? ' (quick)' : ''}\n\n| bench
 // Small values (latencies, ratios) keep a decimal; rates are whole numbers.
 const fmt = (v: number) => (!Number.isFinite(v) ? 'n/a' : Math.abs(v) < 100 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US'));
 for (const r of rows) process.stdout.write(`| ${r.bench} | ${r.metric} | ${fmt(r.value)} | ${r.unit} | ${r.goal ?? ''} | ${r.note ?? ''} |\n`);
-writeFileSync(join(results, 'summary.json'), JSON.stringify({ machine, quick, at: new Date().toISOString(), rows }, null, 2));
+const duration = `${secs(t0)} s in all (${took.join(', ')})`;
+process.stdout.write(`\nsuite took ${duration}\n`);
+writeFileSync(join(results, 'summary.json'), JSON.stringify({ machine, quick, at: new Date().toISOString(), duration, rows }, null, 2));

@@ -74,6 +74,8 @@ export interface StepResult {
   rssMb: number;
   /** % of the subject core other processes (or the hypervisor) took during the step. */
   otherPct: number;
+  /** How busy the load core (generator, brokers, receivers) was. */
+  loadCorePct: number;
   markers: Marker[];
 }
 
@@ -103,7 +105,7 @@ export async function step(s: Subject, load: Load, kind: number, qos: number, ra
   const m = s.meter.stop();
   const achieved = res.sent / res.seconds;
   const pass = got === expected && (qos === 0 || res.acked === res.sent) && achieved >= 0.97 * rate && done <= seconds + CATCH_UP;
-  return { offered: rate, achieved, sent: res.sent, acked: res.acked, expected, got, done, pass, cpuPct: m.cpuPct, rssMb: m.rssMb, otherPct: m.otherPct, markers: res.markers };
+  return { offered: rate, achieved, sent: res.sent, acked: res.acked, expected, got, done, pass, cpuPct: m.cpuPct, rssMb: m.rssMb, otherPct: m.otherPct, loadCorePct: m.loadCorePct, markers: res.markers };
 }
 
 const round2 = (x: number) => {
@@ -134,7 +136,7 @@ export async function sustained(s: Subject, load: Load, kind: number, qos: numbe
   for (let i = 0; i < maxSteps; i++) {
     const st = await step(s, load, kind, qos, r, seconds);
     steps.push(st);
-    log(`  ${st.pass ? 'pass' : 'FAIL'} offered ${r} msg/s achieved ${Math.round(st.achieved)}, ${st.got}/${st.expected} samples by ${st.done.toFixed(2)} s, CPU ${Math.round(st.cpuPct)} %, RSS ${Math.round(st.rssMb)} MB, others on the core ${Math.round(st.otherPct)} %`);
+    log(`  ${st.pass ? 'pass' : 'FAIL'} offered ${r} msg/s achieved ${Math.round(st.achieved)}, ${st.got}/${st.expected} samples by ${st.done.toFixed(2)} s, CPU ${Math.round(st.cpuPct)} %, RSS ${Math.round(st.rssMb)} MB, others on the core ${Math.round(st.otherPct)} %, load core ${Math.round(st.loadCorePct)} % busy`);
     if (st.pass) {
       best = st;
       if (raised) break;

@@ -65,6 +65,7 @@ function coreTimes(core: string): { busy: number; steal: number } {
 export class Meter {
   private cpu0 = 0;
   private core0 = { busy: 0, steal: 0 };
+  private load0 = { busy: 0, steal: 0 };
   private t0 = 0;
   peakRss = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -72,6 +73,7 @@ export class Meter {
   start(): void {
     this.cpu0 = procStat(this.pid).cpu;
     this.core0 = coreTimes(SUBJECT_CORE);
+    this.load0 = coreTimes(LOAD_CORE);
     this.t0 = performance.now();
     this.peakRss = 0;
     this.timer = setInterval(() => (this.peakRss = Math.max(this.peakRss, procStat(this.pid).rssMb)), 250);
@@ -79,8 +81,12 @@ export class Meter {
   rss(): number {
     return procStat(this.pid).rssMb;
   }
-  /** CPU use in % of one core since `start`, peak RSS (MB), and % of the core used by others or stolen. */
-  stop(): { cpuPct: number; rssMb: number; otherPct: number } {
+  /**
+   * CPU use in % of one core since `start`, peak RSS (MB), % of the core used by others or
+   * stolen, and how busy the load core was (load generator, brokers, receivers: near 100 %, the
+   * rate measured is the load side's ceiling, not the subject's).
+   */
+  stop(): { cpuPct: number; rssMb: number; otherPct: number; loadCorePct: number } {
     clearInterval(this.timer);
     const s = procStat(this.pid);
     const c = coreTimes(SUBJECT_CORE);
@@ -88,7 +94,9 @@ export class Meter {
     this.peakRss = Math.max(this.peakRss, s.rssMb);
     const own = s.cpu - this.cpu0;
     const other = Math.max(0, c.busy - this.core0.busy - own) + (c.steal - this.core0.steal);
-    return { cpuPct: (own / secs) * 100, rssMb: this.peakRss, otherPct: (other / secs) * 100 };
+    const l = coreTimes(LOAD_CORE);
+    const loadBusy = l.busy - this.load0.busy + (l.steal - this.load0.steal);
+    return { cpuPct: (own / secs) * 100, rssMb: this.peakRss, otherPct: (other / secs) * 100, loadCorePct: (loadBusy / secs) * 100 };
   }
 }
 
