@@ -30,6 +30,7 @@ export function apiDepsOf(gw: Gateway): ApiDeps {
     ingest: () => gw.pipeline.stats,
     dispatcher: () => gw.dispatcher.stats,
     timeseries: () => gw.writer?.stats(),
+    process: () => gw.processMonitor.read(),
     sources: () =>
       [...gw.sourceStatus.values()].map((s) => {
         const src = gw.sources.find((x) => x.id === s.id);

@@ -16,6 +16,7 @@ import { workOrderRoutes } from './api-workorders.js';
 import { alarmsOf, registerAlarmRoutes, type AlarmApiDeps } from './api-alarms.js';
 import { dashboardHtml } from './dashboard.js';
 import { metricsText } from './metrics.js';
+import type { ProcessMetrics } from './process-metrics.js';
 
 /** What the API reads. It only reads state; commands go through narrow interfaces added here. */
 export interface ApiDeps {
@@ -40,6 +41,8 @@ export interface ApiDeps {
   dispatcher: () => DispatcherStats;
   timeseries: () => TimeSeriesStats | undefined;
   sources: () => SourceStatus[];
+  /** Event-loop delay since the previous read, and memory (absent: not reported). */
+  process?: () => ProcessMetrics;
 }
 
 function assetView(d: ApiDeps, id: string) {
@@ -123,7 +126,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
   registerAlarmRoutes(app, d);
 
   app.get('/metrics', async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4').send(metricsText({ now: d.clock.now(), ingest: d.ingest(), outbox: d.outbox.counts(), pending: d.outbox.pending(), dispatcher: d.dispatcher(), timeseries: d.timeseries(), sources: d.sources() })),
+    reply.type('text/plain; version=0.0.4').send(metricsText({ now: d.clock.now(), ingest: d.ingest(), outbox: d.outbox.counts(), pending: d.outbox.pending(), dispatcher: d.dispatcher(), timeseries: d.timeseries(), sources: d.sources(), process: d.process?.() })),
   );
 
   return app;

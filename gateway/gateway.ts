@@ -26,6 +26,7 @@ import { createTarget } from '../src/workorders/targets/registry.js';
 import type { WorkOrderTarget } from '../src/workorders/target.js';
 import { apiDepsOf } from './api-deps.js';
 import { buildApi, type ApiDeps } from './api.js';
+import { ProcessMonitor } from './process-metrics.js';
 import type { FastifyInstance } from 'fastify';
 
 export interface GatewayOptions {
@@ -66,6 +67,8 @@ export class Gateway {
   apiAddress: string | undefined;
   readonly sources: Source[] = [];
   readonly sourceStatus = new Map<string, SourceStatus>();
+  /** Event-loop delay and memory, for /metrics. */
+  readonly processMonitor = new ProcessMonitor();
   readonly targets = new Map<string, WorkOrderTarget>();
   private readonly stopCtl = new AbortController();
   private ticking: Promise<void> | undefined;
@@ -232,6 +235,7 @@ export class Gateway {
         name: 'start API',
         run: async () => {
           if (!cfg.api.enabled) return;
+          this.processMonitor.start();
           this.api = buildApi(this.apiDeps());
           this.apiAddress = await this.api.listen({ host: cfg.api.host, port: this.opts.apiPort ?? cfg.api.port });
           this.log.info({ url: this.apiAddress }, 'API listening');
@@ -307,7 +311,7 @@ export class Gateway {
     this.stopped = true;
     this.stopCtl.abort();
     const steps: Step[] = [
-      { name: 'stop API', run: async () => void (await this.api?.close()) },
+      { name: 'stop API', run: async () => void (await this.api?.close(), this.processMonitor.stop()) },
       { name: 'stop ticker and watcher', run: async () => void (this.watcher?.close(), await this.ticking) },
       { name: 'stop sources', run: async () => void (await Promise.all(this.sources.map((s) => s.stop()))) },
       { name: 'flush time-series writer', run: async () => void (await this.writer?.close()) },

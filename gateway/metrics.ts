@@ -3,6 +3,7 @@ import type { SourceStatus } from '../src/sources/source.js';
 import type { TimeSeriesStats } from '../src/timeseries/writer.js';
 import type { DispatcherStats } from '../src/workorders/dispatcher.js';
 import type { DeliveryState } from '../src/workorders/outbox.js';
+import type { ProcessMetrics } from './process-metrics.js';
 
 /** Prometheus text exposition (https://prometheus.io/docs/instrumenting/exposition_formats/). */
 export function metricsText(m: {
@@ -14,6 +15,7 @@ export function metricsText(m: {
   dispatcher: DispatcherStats;
   timeseries: TimeSeriesStats | undefined;
   sources: SourceStatus[];
+  process?: ProcessMetrics;
 }): string {
   const lines: string[] = [];
   const counter = (name: string, help: string, v: number, labels = '') => {
@@ -59,6 +61,14 @@ export function metricsText(m: {
       counter('cbm_spill_replayed_total', 'Spilled lines replayed into the server', sp.replayedTotal);
       counter('cbm_spill_dropped_total', 'Spilled lines dropped by the overflow policy (oldest first)', sp.droppedTotal);
     }
+  }
+  if (m.process) {
+    const p = m.process;
+    lines.push('# HELP cbm_event_loop_delay_seconds How late the event loop ran since the previous scrape', '# TYPE cbm_event_loop_delay_seconds summary');
+    lines.push(`cbm_event_loop_delay_seconds{quantile="0.5"} ${p.loopDelay.p50}`, `cbm_event_loop_delay_seconds{quantile="0.99"} ${p.loopDelay.p99}`);
+    gauge('cbm_event_loop_delay_max_seconds', 'Longest event-loop delay since the previous scrape', p.loopDelay.max);
+    gauge('process_resident_memory_bytes', 'Resident memory size in bytes', p.rssBytes);
+    gauge('nodejs_heap_used_bytes', 'V8 heap in use, bytes', p.heapUsedBytes);
   }
   return `${lines.join('\n')}\n`;
 }
