@@ -9,6 +9,12 @@ import type { LatestValues } from '../tags/latest.js';
 import type { TimeSeriesWriter } from '../timeseries/writer.js';
 import type { Outbox } from '../workorders/outbox.js';
 
+/**
+ * Longest a group commit holds an alarm transition (ms) while one event-loop turn goes on
+ * ingesting: a turn that works through a backlog of socket reads can take tens of ms.
+ */
+export const MAX_GROUP_DELAY_MS = 2;
+
 export interface IngestStats {
   received: number;
   accepted: number;
@@ -39,6 +45,11 @@ export interface PipelineDeps {
   onCommitted?: (transitions: readonly AlarmTransition[]) => void;
   /** Influx measurement per asset: its class or its id. */
   measurement: 'class' | 'asset';
+  /**
+   * Monotonic milliseconds for the group-commit bound (default `performance.now`): processing
+   * time, not the gateway clock, which a replay or a test may hold still.
+   */
+  monotonic?: () => number;
 }
 
 /**
@@ -50,14 +61,18 @@ export class Pipeline {
   readonly stats: IngestStats = { received: 0, accepted: 0, bad: 0, unknownTag: 0, outOfRange: 0, alarmsRaised: 0, alarmsCleared: 0, workOrders: 0 };
   private readonly once: OnceLogger;
   private commitQueued = false;
+  /** performance.now() of the oldest transition the group commit holds; -1 when none. */
+  private pendingSince = -1;
   private durableWaiters: (() => void)[] = [];
   private readonly commitTx: (ts: AlarmTransition[]) => number;
   private readonly measurements: string[];
   private readonly tagIds: string[];
   private readonly assetIds: string[];
+  private readonly monotonic: () => number;
 
   constructor(private readonly d: PipelineDeps) {
     this.once = new OnceLogger(d.log);
+    this.monotonic = d.monotonic ?? (() => performance.now());
     this.measurements = d.catalog.tags.map((t) => {
       const a = d.catalog.asset(t.assetId)!;
       return d.measurement === 'asset' ? a.id : a.class ?? 'asset';
@@ -114,17 +129,29 @@ export class Pipeline {
       rules.onSample(idx, s.ts, num);
     }
     if (!this.d.book.hasPending()) return;
-    if (!groupCommit) this.commit();
-    else if (!this.commitQueued) {
+    if (!groupCommit) return this.commit();
+    // Group commit: at the end of the event-loop turn, or, when the turn runs long (a backlog of
+    // socket reads can take tens of ms), at the first ingest MAX_GROUP_DELAY_MS after the oldest
+    // transition the group holds.
+    const now = this.monotonic();
+    if (this.pendingSince < 0) this.pendingSince = now;
+    else if (now - this.pendingSince >= MAX_GROUP_DELAY_MS) this.commitGroup();
+    if (!this.commitQueued) {
       this.commitQueued = true;
       setImmediate(() => {
         this.commitQueued = false;
-        this.flush();
-        const waiting = this.durableWaiters;
-        this.durableWaiters = [];
-        for (const cb of waiting) cb();
+        this.commitGroup();
       });
     }
+  }
+
+  /** Commits what the group holds and calls back whoever waits for it to be durable. */
+  private commitGroup(): void {
+    this.pendingSince = -1;
+    this.flush();
+    const waiting = this.durableWaiters;
+    this.durableWaiters = [];
+    for (const cb of waiting) cb();
   }
 
   /**

@@ -1,0 +1,71 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { AlarmStore } from '../../../src/alarms/store.js';
+import { ManualClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import type { Sample } from '../../../src/core/sample.js';
+import { MAX_GROUP_DELAY_MS, Pipeline } from '../../../src/ingest/pipeline.js';
+import { RuleRuntime } from '../../../src/rules/runtime.js';
+import { openStore } from '../../../src/store/db.js';
+import { Catalog } from '../../../src/tags/catalog.js';
+import { LatestValues } from '../../../src/tags/latest.js';
+import { Outbox } from '../../../src/workorders/outbox.js';
+import { siteConfigSchema } from '../../../src/config/schema.js';
+import { pumpSite } from '../../helpers/gateway.js';
+import { tempDir } from '../../helpers/servers.js';
+
+/** One pipeline over 3 pumps, each with a rule "temp above 90"; time and the monotonic clock are manual. */
+function setup() {
+  const site = siteConfigSchema.parse({ ...pumpSite(3), rules: [] });
+  const dir = tempDir('group-commit');
+  const file = join(dir, 'rules.yaml');
+  writeFileSync(file, stringify({ rules: [{ id: 'hot', name: 'Hot', selector: { class: 'pump' }, priority: 2, conditions: { all: [{ fact: 'bearing_temp', operator: 'greaterThan', value: 90 }] }, workOrder: { title: 'Hot {{asset.name}}' } }] }));
+  const clock = new ManualClock(Date.UTC(2026, 10, 25, 8));
+  const catalog = new Catalog(site);
+  const latest = new LatestValues(catalog.tags.length);
+  const runtime = new RuleRuntime({ catalog, latest, clock, gatewayId: 'gw', site: site.site, startedAt: clock.now() });
+  runtime.load([file]);
+  const db = openStore(':memory:');
+  let mono = 0;
+  const commits: number[] = [];
+  const pipeline = new Pipeline({
+    catalog, latest, rules: runtime, book: runtime.book, db, alarms: new AlarmStore(db), outbox: new Outbox(db),
+    targetIds: () => ['t'], writer: undefined, clock, log: silentLogger, measurement: 'class',
+    monotonic: () => mono,
+    onCommitted: (ts) => commits.push(ts.length),
+  });
+  const hot = (asset: string): Sample[] => [{ tag: `${asset}/bearing_temp`, ts: clock.now(), value: 95, quality: 'Good' }];
+  return { pipeline, commits, hot, advance: (ms: number) => (mono += ms) };
+}
+
+describe('group commit', () => {
+  it('commits at the end of the event-loop turn, together, and calls back those waiting for durability', async () => {
+    const { pipeline, commits, hot } = setup();
+    pipeline.ingest(hot('p-1'), true);
+    pipeline.ingest(hot('p-2'), true);
+    let durable = false;
+    pipeline.whenDurable(() => (durable = true));
+    expect(commits).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(commits).toEqual([2]);
+    expect(durable).toBe(true);
+  });
+
+  it(`commits within the turn once the oldest held transition is ${MAX_GROUP_DELAY_MS} ms old`, async () => {
+    const { pipeline, commits, hot, advance } = setup();
+    let durable = false;
+    pipeline.ingest(hot('p-1'), true);
+    pipeline.whenDurable(() => (durable = true));
+    advance(MAX_GROUP_DELAY_MS - 0.5);
+    pipeline.ingest(hot('p-2'), true);
+    expect(commits).toEqual([]); // still within the bound
+    advance(0.5);
+    pipeline.ingest(hot('p-3'), true);
+    expect(commits).toEqual([3]); // same turn, no setImmediate yet
+    expect(durable).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(commits).toEqual([3]); // nothing left for the end of the turn
+  });
+});
