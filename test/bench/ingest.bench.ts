@@ -9,7 +9,7 @@
  *   `{"value":51.2}`; `10/msg`: `s/a12` `{"t0":…,…,"t9":…}`. Brokers (Mosquitto), receivers,
  *   VictoriaMetrics and this process also on core 0.
  * - Sustained rate: see `measure.ts` (no loss: samples counted by the subject == samples sent).
- * - Latency: `latency.ts` (markers at 60/s among the load at 10/50/90 % of the sustained rate).
+ * - Latency: `latency.ts` (markers at 30/s for 10 s among the load at 10/50/90 % of the sustained rate).
  * - Peer: Node-RED 4.1 (`node-red-flow.json`) behind Mosquitto, same load, same placement.
  */
 import { cpus } from 'node:os';
@@ -25,9 +25,10 @@ pinSelf();
 buildGateway();
 const T = quick ? 1.5 : 4; // seconds per load step
 const STEPS = quick ? 2 : 3;
-const LAT_T = quick ? 2 : 6;
-// Latency markers per second: 360 in a full step, so the p99 is not just the second-worst value.
-const MARKERS = 60;
+// Latency steps: 30 markers/s (each one a work order) for 10 s, 300 markers, so that the p99 is
+// not just the second-worst value while orders stay at the throughput steps' scale.
+const LAT_T = quick ? 3 : 10;
+const MARKERS = 30;
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}`;
 const placement = 'subject alone on core 1, the rest on core 0';
 const rows: BenchRow[] = [];
