@@ -23,11 +23,11 @@ import { quick, report, type BenchRow } from './report.js';
 
 pinSelf();
 buildGateway();
-const T = quick ? 1.5 : 4; // seconds per load step
+const T = quick ? 1.2 : 4; // seconds per load step
 const STEPS = quick ? 2 : 3;
 // Latency steps: 30 markers/s (each one a work order) for 10 s, 300 markers, so that the p99 is
 // not just the second-worst value while orders stay at the throughput steps' scale.
-const LAT_T = quick ? 3 : 10;
+const LAT_T = quick ? 2 : 10;
 const MARKERS = 30;
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}`;
 const placement = 'subject alone on core 1, the rest on core 0';

@@ -20,8 +20,8 @@ import { quick, report, type BenchRow } from './report.js';
  * The same single-device cases run against pymodbus (Python, asyncio) as an independent device.
  */
 const here = import.meta.dirname;
-const warmMs = quick ? 500 : 1500;
-const runMs = quick ? 2000 : 6000;
+const warmMs = quick ? 300 : 1500;
+const runMs = quick ? 1200 : 6000;
 
 async function startSimulator(ports: number[]): Promise<() => void> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(here, '../../simulators/modbus/main.ts'), '--port', ports.join(','), '--update', '1000'], { stdio: 'ignore' });

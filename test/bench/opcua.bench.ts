@@ -21,7 +21,7 @@ import { quick, report } from './report.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const ITEMS = Number(process.env.OPCUA_BENCH_ITEMS ?? 5000);
 const INTERVAL = Number(process.env.OPCUA_BENCH_INTERVAL ?? 200);
-const WINDOW_S = quick ? 5 : 15;
+const WINDOW_S = quick ? 3 : 15;
 
 const port = await freePort();
 const server = spawn(process.execPath, ['--import', 'tsx', join(here, '../../simulators/opcua/main.ts'), '--port', String(port), '--bench', String(ITEMS), '--interval', String(INTERVAL), '--pki', opcuaPki('server-bench')], {
