@@ -1,4 +1,4 @@
-import { InfluxDB } from '@influxdata/influxdb-client';
+import type { InfluxDB } from '@influxdata/influxdb-client';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
@@ -12,12 +12,16 @@ import type { TimeSeriesStats, TimeSeriesWriter } from './writer.js';
 /** Posts one body of line protocol; rejects with the server's status where there is one. */
 export type LineSender = (body: string, signal: AbortSignal) => Promise<void>;
 
-/** The v2 write endpoint through @influxdata/influxdb-client's transport (auth, timeout, TLS). */
+/**
+ * The v2 write endpoint through @influxdata/influxdb-client's transport (auth, timeout, TLS). The
+ * client library is loaded with the first write (a site without `influx:` does not carry it).
+ */
 export function influxSender(cfg: Pick<InfluxConfig, 'url' | 'token' | 'org' | 'bucket'>): LineSender {
-  const influx = new InfluxDB({ url: cfg.url, token: cfg.token, timeout: 10_000 });
+  let influx: Promise<InfluxDB> | undefined;
   const path = `/api/v2/write?org=${encodeURIComponent(cfg.org)}&bucket=${encodeURIComponent(cfg.bucket)}&precision=ms`;
   return async (body, signal) => {
-    await influx.transport.request(path, body, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, signal });
+    influx ??= import('@influxdata/influxdb-client').then((m) => new m.InfluxDB({ url: cfg.url, token: cfg.token, timeout: 10_000 }));
+    await (await influx).transport.request(path, body, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, signal });
   };
 }
 

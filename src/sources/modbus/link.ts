@@ -1,4 +1,4 @@
-import modbusSerial from 'modbus-serial';
+import type modbusSerial from 'modbus-serial';
 import type { ModbusFunction } from '../../config/sources/modbus.js';
 import { CbmError } from '../../core/errors.js';
 import { classify } from './failure.js';
@@ -11,8 +11,14 @@ export type LinkTarget =
 export type ReadResult = { registers: Buffer; bits?: undefined } | { bits: boolean[]; registers?: undefined };
 
 // modbus-serial is CommonJS: under NodeNext the default import is `module.exports`, whose `default` is the class.
-const ModbusRTU = modbusSerial.default;
-type Client = InstanceType<typeof ModbusRTU>;
+type Client = InstanceType<typeof modbusSerial.default>;
+
+/**
+ * modbus-serial (with serialport and its native binding, ~17 MB of RSS) is loaded when the first
+ * Modbus link opens, not with the gateway: a site without Modbus sources does not carry it.
+ */
+let library: Promise<typeof modbusSerial.default> | undefined;
+const loadModbusSerial = () => (library ??= import('modbus-serial').then((m) => m.default.default));
 
 export function describeTarget(t: LinkTarget): string {
   return t.transport === 'tcp' ? `tcp://${t.host}:${t.port}` : `rtu:${t.path}@${t.baudRate}`;
@@ -46,6 +52,8 @@ export class ModbusLink {
 
   private async open(timeoutMs: number): Promise<void> {
     this.drop();
+    const ModbusRTU = await loadModbusSerial();
+    if (this.closed) throw new CbmError('CBM_ERR_MODBUS_CONNECTION', `link to ${describeTarget(this.target)} closed`);
     const client: Client = new ModbusRTU();
     // Without an 'error' listener an ECONNRESET from the port would crash the process.
     client.on('error', () => undefined);
