@@ -123,9 +123,11 @@ export interface Sustained {
 /**
  * Finds the sustained rate: a flood at `ceiling` msg/s estimates what the subject can process
  * (samples counted / time to count them); then steps from 95 % of that estimate, down by 20 %
- * on a failure, up by 10 % once after a first pass.
+ * on a failure, up by 10 % once after a first pass. A short step can pass with a backlog that
+ * grows slowly, so the best rate must then hold for `confirm` seconds (0: no confirmation); each
+ * failed confirmation takes 10 % off, three at most.
  */
-export async function sustained(s: Subject, load: Load, kind: number, qos: number, ceiling: number, seconds: number, maxSteps: number, log: (t: string) => void): Promise<Sustained> {
+export async function sustained(s: Subject, load: Load, kind: number, qos: number, ceiling: number, seconds: number, maxSteps: number, log: (t: string) => void, confirm = 0): Promise<Sustained> {
   const probe = await step(s, load, kind, qos, ceiling, Math.min(2, seconds));
   const capacity = probe.got / kind / probe.done;
   log(`  probe ${Math.round(ceiling)} msg/s → processed ${Math.round(capacity)} msg/s`);
@@ -145,6 +147,16 @@ export async function sustained(s: Subject, load: Load, kind: number, qos: numbe
     } else {
       if (best) break;
       r = round2(r * 0.8);
+    }
+  }
+  if (best && confirm > 0) {
+    let c = best.offered;
+    best = undefined;
+    for (let i = 0; i < 3 && !best; i++, c = round2(c * 0.9)) {
+      const st = await step(s, load, kind, qos, c, confirm);
+      steps.push(st);
+      log(`  ${st.pass ? 'held' : 'FAIL'} ${confirm} s at ${c} msg/s: ${st.got}/${st.expected} samples by ${st.done.toFixed(2)} s, CPU ${Math.round(st.cpuPct)} %, RSS ${Math.round(st.rssMb)} MB, others on the core ${Math.round(st.otherPct)} %, load core ${Math.round(st.loadCorePct)} % busy`);
+      if (st.pass) best = st;
     }
   }
   return { rate: best?.offered ?? 0, best, steps };
