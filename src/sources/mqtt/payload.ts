@@ -15,6 +15,8 @@ function scalar(v: unknown): v is number | boolean | string {
 
 /** Bounds each route's key cache: field names come from payloads, which a broken sensor can vary endlessly. */
 const MAX_KEYS_PER_ROUTE = 1024;
+/** Fields remembered in payload order per route (see {@link Route.order}). */
+const MAX_ORDER = 64;
 
 function ref(route: Route, key: string): TagRef {
   return { key, index: route.resolve(key) };
@@ -109,11 +111,20 @@ function decodeObject(route: Route, asset: string, data: unknown, now: number, o
     return;
   }
   const before = out.length;
+  const order = route.order;
+  let i = 0;
   for (const k in o) {
     if (k === m.timestampField || k === 'quality') continue;
     const v = o[k];
     if (!scalar(v)) continue;
-    push(out, fieldRef(route, asset, k), ts, v, quality);
+    let r: TagRef;
+    if (order[i] === k) r = route.orderRefs[i]!;
+    else {
+      r = fieldRef(route, asset, k);
+      if (i < MAX_ORDER) (order[i] = k), (route.orderRefs[i] = r);
+    }
+    i++;
+    push(out, r, ts, v, quality);
   }
   if (out.length === before) throw new PayloadError('JSON object has no value fields');
 }

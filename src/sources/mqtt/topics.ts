@@ -52,6 +52,13 @@ export interface Route {
   keys: Map<string, TagRef>;
   /** JSON field name → its tag's reference (through `fields:`), filled by the decoder. */
   fieldKeys: Map<string, TagRef>;
+  /**
+   * The fields of the route's last object payload in order, with their references: a sensor
+   * sends the same fields in the same order every time, so the decoder compares names instead
+   * of looking each one up.
+   */
+  order: string[];
+  orderRefs: TagRef[];
   /** Resolves a tag key to its catalog index (the router's resolver). */
   resolve: (key: string) => number | undefined;
 }
@@ -83,7 +90,7 @@ export class TopicRouter {
     for (const c of this.compiled) {
       const m = c.match(levels);
       if (m) {
-        r = { mapping: c.mapping, asset: m.asset, tag: m.tag, ref: undefined, keys: new Map(), fieldKeys: new Map(), resolve: (k) => this.resolve(k) };
+        r = { mapping: c.mapping, asset: m.asset, tag: m.tag, ref: undefined, keys: new Map(), fieldKeys: new Map(), order: [], orderRefs: [], resolve: (k) => this.resolve(k) };
         break;
       }
     }
