@@ -89,6 +89,24 @@ describe('payload decoding', () => {
     expect(asked.sort()).toEqual(['p-1/bearing_temp', 'p-1/other', 'p-1/vibration']);
   });
 
+  it('maps every field to its own tag whatever the order and set of fields from one message to the next', () => {
+    const router = new TopicRouter(maps);
+    const route = router.route('plant/p-1/telemetry')!;
+    const payloads = ['{"temp":1,"vibration":2}', '{"vibration":3,"temp":4}', '{"temp":5}', '{"speed":6,"temp":7,"vibration":8}', '{"temp":9,"vibration":10}'];
+    const got = payloads.map((p) => {
+      const out: Sample[] = [];
+      decodePayload(route, Buffer.from(p), NOW, out);
+      return out.map((x) => `${x.tag}=${x.value}`).join(' ');
+    });
+    expect(got).toEqual([
+      'p-1/bearing_temp=1 p-1/vibration=2',
+      'p-1/vibration=3 p-1/bearing_temp=4',
+      'p-1/bearing_temp=5',
+      'p-1/speed=6 p-1/bearing_temp=7 p-1/vibration=8',
+      'p-1/bearing_temp=9 p-1/vibration=10',
+    ]);
+  });
+
   it('refuses malformed payloads with a reason', () => {
     expect(() => decode('plant/p-1/vibration', 'abc', maps)).toThrow(PayloadError);
     expect(() => decode('plant/p-1/telemetry', '{"temp": ', maps)).toThrow(/invalid JSON/);
