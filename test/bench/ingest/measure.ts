@@ -88,7 +88,7 @@ export interface StepResult {
  * read when the load stopped is its backlog, and a backlog that grows is not a sustained rate.
  */
 export async function step(s: Subject, load: Load, kind: number, qos: number, rate: number, seconds: number, markersPerSecond = ALARMS_PER_SECOND): Promise<StepResult> {
-  const r0 = await s.received();
+  const r0 = await settle(s);
   s.meter.start();
   const t0 = performance.now();
   const res = await load.run(rate, seconds, markersPerSecond);
@@ -108,6 +108,22 @@ export async function step(s: Subject, load: Load, kind: number, qos: number, ra
   return { offered: rate, achieved, sent: res.sent, acked: res.acked, expected, got, done, pass, cpuPct: m.cpuPct, rssMb: m.rssMb, otherPct: m.otherPct, loadCorePct: m.loadCorePct, markers: res.markers };
 }
 
+/**
+ * Waits (up to 10 s) until the subject's count stops moving: after a step it could not keep up
+ * with, a subscriber behind Mosquitto (whose queue is unlimited here) is still draining it, and
+ * counting that into the next step would be wrong either way.
+ */
+async function settle(s: Subject): Promise<number> {
+  let last = await s.received();
+  const end = performance.now() + 10_000;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 200));
+    const n = await s.received();
+    if (n === last || performance.now() > end) return n;
+    last = n;
+  }
+}
+
 const round2 = (x: number) => {
   const p = 10 ** Math.max(0, Math.floor(Math.log10(x)) - 1);
   return Math.round(x / p) * p;
@@ -125,7 +141,7 @@ export interface Sustained {
  * (samples counted / time to count them); then steps from 95 % of that estimate, down by 20 %
  * on a failure, up by 10 % once after a first pass. A short step can pass with a backlog that
  * grows slowly, so the best rate must then hold for `confirm` seconds (0: no confirmation); each
- * failed confirmation takes 10 % off, three at most.
+ * failed confirmation takes 10 % off, five at most.
  */
 export async function sustained(s: Subject, load: Load, kind: number, qos: number, ceiling: number, seconds: number, maxSteps: number, log: (t: string) => void, confirm = 0): Promise<Sustained> {
   const probe = await step(s, load, kind, qos, ceiling, Math.min(2, seconds));
@@ -152,7 +168,7 @@ export async function sustained(s: Subject, load: Load, kind: number, qos: numbe
   if (best && confirm > 0) {
     let c = best.offered;
     best = undefined;
-    for (let i = 0; i < 3 && !best; i++, c = round2(c * 0.9)) {
+    for (let i = 0; i < 5 && !best; i++, c = round2(c * 0.9)) {
       const st = await step(s, load, kind, qos, c, confirm);
       steps.push(st);
       log(`  ${st.pass ? 'held' : 'FAIL'} ${confirm} s at ${c} msg/s: ${st.got}/${st.expected} samples by ${st.done.toFixed(2)} s, CPU ${Math.round(st.cpuPct)} %, RSS ${Math.round(st.rssMb)} MB, others on the core ${Math.round(st.otherPct)} %, load core ${Math.round(st.loadCorePct)} % busy`);
