@@ -8,7 +8,7 @@
  * every other packet, byte for byte, to the original parser, which emits it as before. Anything
  * it does not fully understand (a malformed PUBLISH, a bad length) also goes to the original
  * parser, so errors and connection handling stay aedes' own. A differential test
- * (test/unit/mqtt-fast-publish.test.ts) checks it against mqtt-packet on random streams cut at
+ * (test/unit/sources/mqtt-fast-publish.test.ts) checks it against mqtt-packet on random streams cut at
  * random places.
  */
 import { createRequire } from 'node:module';
@@ -18,6 +18,8 @@ export interface PacketParser {
   parse(buf: Buffer): number;
   emit(event: 'packet', packet: object): boolean;
   settings?: { protocolVersion?: number };
+  /** Set by mqtt-packet when a packet was malformed (it then stops parsing that read). */
+  error?: unknown;
 }
 
 /** A PUBLISH as mqtt-packet emits it (its own Packet class has the same fields). */
@@ -130,7 +132,11 @@ export function installFastPublish(parser: PacketParser): void {
       if (total === -2) return original(buf.subarray(off)); // invalid length: the original parser reports it
       if (total === -1 || off + total > buf.length) break;
       const end = off + total;
-      if (buf[off]! >> 4 !== PUBLISH || !publish(buf, off, end)) original(buf.subarray(off, end));
+      if (buf[off]! >> 4 !== PUBLISH || !publish(buf, off, end)) {
+        original(buf.subarray(off, end));
+        // Like mqtt-packet: after a malformed packet, the rest of this read is not parsed.
+        if (parser.error) return 0;
+      }
       off = end;
     }
     if (off < buf.length) {

@@ -68,7 +68,7 @@ describe('fast PUBLISH path in front of mqtt-packet', () => {
     const shortTopic = Buffer.from([0x30, 0x03, 0x00, 0x09, 0x61]); // topic length 9, 1 byte present
     const badLength = Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]);
     for (const bad of [qos3, shortTopic, badLength]) {
-      const stream = Buffer.concat([good, bad]);
+      const stream = Buffer.concat([good, bad, good, good]);
       const expected = run(stream, [], false);
       expect(expected.some((l) => l.startsWith('error:'))).toBe(true);
       expect(run(stream, [], true)).toEqual(expected);
