@@ -61,7 +61,7 @@ export class Pipeline {
   readonly stats: IngestStats = { received: 0, accepted: 0, bad: 0, unknownTag: 0, outOfRange: 0, alarmsRaised: 0, alarmsCleared: 0, workOrders: 0 };
   private readonly once: OnceLogger;
   private commitQueued = false;
-  /** performance.now() of the oldest transition the group commit holds; -1 when none. */
+  /** Monotonic time (ms) of the oldest transition the group commit holds; -1 when none. */
   private pendingSince = -1;
   private durableWaiters: (() => void)[] = [];
   private readonly commitTx: (ts: AlarmTransition[]) => number;
