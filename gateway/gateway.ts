@@ -258,7 +258,8 @@ export class Gateway {
         break;
       }
       try {
-        this.pipeline.tick(this.clock.now());
+        // In steps, with the event loop running in between: samples keep flowing during a long tick.
+        for (const _ of this.pipeline.tickSteps(this.clock.now())) await new Promise((r) => setImmediate(r));
         if (++n % 10 === 0) this.meterStore.saveMeters(this.runtime.meters, this.clock.now());
       } catch (e) {
         this.log.error({ err: errorMessage(e) }, 'tick failed');

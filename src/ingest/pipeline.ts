@@ -30,7 +30,7 @@ export interface PipelineDeps {
   catalog: Catalog;
   latest: LatestValues;
   /** The rule stage: features, meters and rules for a good sample. */
-  rules: { onSample(tag: number, ts: number, v: number): void; tick(now: number): void };
+  rules: { onSample(tag: number, ts: number, v: number): void; tick(now: number): void; tickSteps?(now: number): Iterable<void> };
   book: AlarmBook;
   db: Db;
   alarms: AlarmStore;
@@ -167,6 +167,13 @@ export class Pipeline {
   /** Time moves on: timed rules, delays, shelve expiry; commits what changed. */
   tick(now: number): void {
     this.d.rules.tick(now);
+    this.flush();
+  }
+
+  /** {@link tick} in steps: the caller lets the event loop run between them (the live tick loop). */
+  *tickSteps(now: number): Generator<void, void, void> {
+    if (this.d.rules.tickSteps) yield* this.d.rules.tickSteps(now);
+    else this.d.rules.tick(now);
     this.flush();
   }
 

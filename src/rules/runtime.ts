@@ -68,6 +68,15 @@ export class RuleRuntime {
     this.engine.tick(now);
   }
 
+  /** {@link tick} in steps, for a caller that lets samples in between (they move `features.now`). */
+  *tickSteps(now: number): Generator<void, void, void> {
+    this.features.now = now;
+    for (const _ of this.engine.tickSteps(now)) {
+      yield;
+      this.features.now = now;
+    }
+  }
+
   private inst(ruleId: string, assetId: string): RuleInstance {
     const inst = this.engine.instance(`${ruleId}@${assetId}`);
     if (!inst) throw new CbmError('CBM_ERR_NOT_FOUND', `no rule "${ruleId}" on asset "${assetId}"`);

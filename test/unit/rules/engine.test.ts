@@ -61,3 +61,47 @@ describe('rule engine inline thresholds', () => {
     expect(got).toEqual(refOut);
   });
 });
+
+describe('rule engine tick in steps', () => {
+  it('makes the same transitions as one tick, yielding between steps', () => {
+    const env = oneAsset(['a', 'b', 'c']);
+    const r = rng(9);
+    const insts = Array.from({ length: 300 }, (_, i) =>
+      instance(
+        {
+          id: `r${i}`,
+          conditions: { any: [{ fact: ['a', 'b', 'c'][i % 3]!, operator: 'greaterThan', value: 4 + (i % 5), params: { stat: 'avg', window: '5s' } }] },
+          onDelay: (i % 3) * 1000,
+          chatter: { count: 1000, window: 60_000 },
+        },
+        env,
+      ),
+    );
+    const books = [new AlarmBook(() => ({}) as never), new AlarmBook(() => ({}) as never)];
+    const whole = new RuleEngine(env.catalog.tags.length, books[0]!, env.latest.num);
+    const stepped = new RuleEngine(env.catalog.tags.length, books[1]!, env.latest.num);
+    whole.load(insts);
+    stepped.load(insts);
+    const a: string[] = [];
+    const b: string[] = [];
+    let yields = 0;
+    for (let k = 0; k < 400; k++) {
+      const ts = k * 250;
+      const tag = ['a', 'b', 'c'][k % 3]!;
+      const v = Math.round(r() * 12);
+      env.set(tag, v, ts);
+      const idx = env.catalog.tag(`a-1/${tag}`)!.index;
+      env.features.now = ts;
+      env.features.update(idx, ts, v);
+      if (k % 4 === 3) {
+        whole.tick(ts);
+        for (const _ of stepped.tickSteps(ts, 50)) yields++;
+        a.push(...books[0]!.drain().map((t) => `${ts} ${t.inst.rule.id} ${t.change}`));
+        b.push(...books[1]!.drain().map((t) => `${ts} ${t.inst.rule.id} ${t.change}`));
+      }
+    }
+    expect(yields).toBeGreaterThanOrEqual(100 * 5); // 300 timed rules in steps of 50, 100 ticks
+    expect(a.length).toBeGreaterThan(50);
+    expect(b).toEqual(a);
+  });
+});
