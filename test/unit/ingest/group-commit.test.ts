@@ -6,7 +6,7 @@ import { AlarmStore } from '../../../src/alarms/store.js';
 import { ManualClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { Sample } from '../../../src/core/sample.js';
-import { MAX_GROUP_DELAY_MS, Pipeline } from '../../../src/ingest/pipeline.js';
+import { GROUP_HOLD_MS, Pipeline } from '../../../src/ingest/pipeline.js';
 import { RuleRuntime } from '../../../src/rules/runtime.js';
 import { openStore } from '../../../src/store/db.js';
 import { Catalog } from '../../../src/tags/catalog.js';
@@ -16,7 +16,10 @@ import { siteConfigSchema } from '../../../src/config/schema.js';
 import { pumpSite } from '../../helpers/gateway.js';
 import { tempDir } from '../../helpers/servers.js';
 
-/** One pipeline over 3 pumps, each with a rule "temp above 90"; time and the monotonic clock are manual. */
+/**
+ * One pipeline over 3 pumps, each with a rule "temp above 90"; time and the monotonic clock are
+ * manual, and each commit takes `commitMs` of the monotonic clock (set it to act out a slow disk).
+ */
 function setup() {
   const site = siteConfigSchema.parse({ ...pumpSite(3), rules: [] });
   const dir = tempDir('group-commit');
@@ -29,15 +32,19 @@ function setup() {
   runtime.load([file]);
   const db = openStore(':memory:');
   let mono = 0;
+  const slow = { commitMs: 0 };
+  const alarms = new AlarmStore(db);
+  const save = alarms.save.bind(alarms);
+  alarms.save = (...a: Parameters<AlarmStore['save']>) => ((mono += slow.commitMs), save(...a));
   const commits: number[] = [];
   const pipeline = new Pipeline({
-    catalog, latest, rules: runtime, book: runtime.book, db, alarms: new AlarmStore(db), outbox: new Outbox(db),
+    catalog, latest, rules: runtime, book: runtime.book, db, alarms, outbox: new Outbox(db),
     targetIds: () => ['t'], writer: undefined, clock, log: silentLogger, measurement: 'class',
     monotonic: () => mono,
     onCommitted: (ts) => commits.push(ts.length),
   });
   const hot = (asset: string): Sample[] => [{ tag: `${asset}/bearing_temp`, ts: clock.now(), value: 95, quality: 'Good' }];
-  return { pipeline, commits, hot, advance: (ms: number) => (mono += ms) };
+  return { pipeline, commits, hot, slow, advance: (ms: number) => (mono += ms) };
 }
 
 describe('group commit', () => {
@@ -53,19 +60,46 @@ describe('group commit', () => {
     expect(durable).toBe(true);
   });
 
-  it(`commits within the turn once the oldest held transition is ${MAX_GROUP_DELAY_MS} ms old`, async () => {
+  it(`commits within the turn once the oldest held transition is ${GROUP_HOLD_MS.min} ms old (fast commits)`, async () => {
     const { pipeline, commits, hot, advance } = setup();
     let durable = false;
     pipeline.ingest(hot('p-1'), true);
     pipeline.whenDurable(() => (durable = true));
-    advance(MAX_GROUP_DELAY_MS - 0.5);
+    advance(GROUP_HOLD_MS.min / 2);
     pipeline.ingest(hot('p-2'), true);
     expect(commits).toEqual([]); // still within the bound
-    advance(0.5);
+    advance(GROUP_HOLD_MS.min / 2);
     pipeline.ingest(hot('p-3'), true);
     expect(commits).toEqual([3]); // same turn, no setImmediate yet
     expect(durable).toBe(true);
     await new Promise((r) => setImmediate(r));
     expect(commits).toEqual([3]); // nothing left for the end of the turn
+  });
+
+  it('holds as long as the previous commit took, up to its ceiling, so slow commits fill at most half a long turn', async () => {
+    const { pipeline, commits, hot, slow, advance } = setup();
+    slow.commitMs = 1.5; // a slow disk: each commit (one row here) takes 1.5 ms
+    pipeline.ingest(hot('p-1'), true);
+    await new Promise((r) => setImmediate(r));
+    expect(commits).toEqual([1]);
+    pipeline.ingest(hot('p-2'), true);
+    advance(1);
+    pipeline.ingest(hot('p-3'), true);
+    expect(commits).toEqual([1]); // 1 ms: past the floor, but the last commit took 1.5
+    advance(0.5);
+    pipeline.ingest([], true);
+    expect(commits).toEqual([1, 2]);
+    slow.commitMs = 10; // a stall: the hold stops at its ceiling
+    pipeline.ingest(hot('p-1').map((s) => ({ ...s, value: 50 })), true); // clears p-1
+    await new Promise((r) => setImmediate(r));
+    expect(commits).toEqual([1, 2, 1]);
+    slow.commitMs = 0;
+    pipeline.ingest(hot('p-2').map((s) => ({ ...s, value: 50 })), true);
+    advance(GROUP_HOLD_MS.max - 0.1);
+    pipeline.ingest([], true);
+    expect(commits).toEqual([1, 2, 1]);
+    advance(0.1);
+    pipeline.ingest([], true);
+    expect(commits).toEqual([1, 2, 1, 1]);
   });
 });
