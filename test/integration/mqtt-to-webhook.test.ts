@@ -63,6 +63,7 @@ describe('mosquitto_pub → Mosquitto → gateway → webhook + VictoriaMetrics'
     await pub('site/p-1/telemetry', JSON.stringify({ ts: t0 + 3000, bearing_temp: 83.5, vibration: 2.4 }));
     await pub('site/p-2/bearing_temp', '61.5');
     await pub('site/p-2/telemetry', '{not json');
+    await pub('site/p-2/telemetry', JSON.stringify({ ts: 'yesterday', bearing_temp: 60 }));
 
     const order = await waitFor('the work order at the receiver', () => [...rx.orders.values()][0]);
     expect(rx.orders.size).toBe(1);
@@ -76,8 +77,8 @@ describe('mosquitto_pub → Mosquitto → gateway → webhook + VictoriaMetrics'
     expect(body.evidence.limits).toEqual([{ tag: 'bearing_temp', operator: 'greaterThan', limit: 80, value: 82.25, unit: 'degC' }]);
     expect(rx.rejected).toBe(0); // the receiver verified X-CBM-Signature with the shared secret
 
-    // The malformed payload was counted, and nothing stopped.
-    await waitFor('malformed counted', () => (gw.sources[0]!.counters().malformed === 1 ? true : undefined));
+    // The malformed payloads (bad JSON, an unreadable timestamp) were counted, and nothing stopped.
+    await waitFor('malformed counted', () => (gw.sources[0]!.counters().malformed === 2 ? true : undefined));
     const wo = await waitFor('delivery recorded', () => {
       const l = gw.outbox.list();
       return l[0]?.deliveries[0]?.state === 'delivered' ? l : undefined;

@@ -99,7 +99,7 @@ function decodeObject(route: Route, asset: string, data: unknown, now: number, o
   const o = data as Record<string, unknown>;
   const m = route.mapping;
   const tsRaw = o[m.timestampField];
-  const ts = tsRaw === undefined ? now : parseTimestamp(tsRaw, m.timestampUnit);
+  const ts = tsRaw === undefined ? now : readTimestamp(tsRaw, m.timestampUnit);
   let quality: Quality = 'Good';
   const q = o.quality;
   if (typeof q === 'string' && QUALITIES.has(q as Quality)) quality = q as Quality;
@@ -127,6 +127,16 @@ function decodeObject(route: Route, asset: string, data: unknown, now: number, o
     push(out, r, ts, v, quality);
   }
   if (out.length === before) throw new PayloadError('JSON object has no value fields');
+}
+
+/** {@link parseTimestamp}, failing as a {@link PayloadError}: the source counts those and goes on. */
+function readTimestamp(v: unknown, unit: Parameters<typeof parseTimestamp>[1]): number {
+  try {
+    return parseTimestamp(v, unit);
+  } catch (e) {
+    if (e instanceof TimestampError && !(e instanceof PayloadError)) throw new PayloadError(e.message);
+    throw e;
+  }
 }
 
 function firstNonSpace(s: string): string {

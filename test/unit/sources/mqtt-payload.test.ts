@@ -111,6 +111,8 @@ describe('payload decoding', () => {
     expect(() => decode('plant/p-1/vibration', 'abc', maps)).toThrow(PayloadError);
     expect(() => decode('plant/p-1/telemetry', '{"temp": ', maps)).toThrow(/invalid JSON/);
     expect(() => decode('plant/p-1/telemetry', '{"ts": 1}', maps)).toThrow(/no value fields/);
+    // A PayloadError, as the source counts it (any other error would escape the message handler).
+    expect(() => decode('plant/p-1/telemetry', '{"ts": "yesterday", "temp": 1}', maps)).toThrow(PayloadError);
     expect(() => decode('plant/p-1/telemetry', '{"ts": "yesterday", "temp": 1}', maps)).toThrow(/timestamp/);
     expect(() => decode('plant/p-1/temp', '{"value": null}', maps)).toThrow(/"value"/);
   });
