@@ -28,8 +28,24 @@ export interface Compiled {
    * Set when the whole condition is one comparison of a tag's latest value with a constant
    * (most threshold rules): the engine tests it inline on typed arrays, without the closures.
    */
-  simple: { tag: number; op: SimpleOp; limit: number; cell: Float64Array | undefined } | undefined;
+  simple: InlineLeaf | undefined;
+  /**
+   * Set when the condition is `any` or `all` of such comparisons (a high-high or a two-sensor
+   * rule): the engine tests a quiet alarm's leaves inline and skips the rule when it cannot raise.
+   */
+  group: { mode: 'any' | 'all'; leaves: InlineLeaf[] } | undefined;
 }
+
+/** A comparison of a tag's latest value (or a window's average cell) with a constant. */
+export interface InlineLeaf {
+  tag: number;
+  op: SimpleOp;
+  limit: number;
+  cell: Float64Array | undefined;
+}
+
+/** Longest `any` / `all` the engine tests inline (beyond: the closures). */
+export const MAX_GROUP_LEAVES = 8;
 
 /** Inline comparison codes: 1 >, 2 >=, 3 <, 4 <=. */
 export type SimpleOp = 1 | 2 | 3 | 4;
@@ -100,6 +116,7 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
   };
 
   const seenLeaves = new Set<Leaf>();
+  const leafOf = new Map<Leaf, CompiledLeaf>();
   const buildLeaf = (l: Leaf, path: (string | number)[], relax: number): Predicate => {
     const a = bind(l.fact, l.params, path);
     const declared = l.params?.unit;
@@ -128,7 +145,11 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
       rhs = () => n;
       limit = n;
     }
-    if (!seenLeaves.has(l)) leaves.push({ fact: l.fact, operator: l.operator, limit, binding: a });
+    if (!seenLeaves.has(l)) {
+      const cl: CompiledLeaf = { fact: l.fact, operator: l.operator, limit, binding: a };
+      leaves.push(cl);
+      leafOf.set(l, cl);
+    }
     seenLeaves.add(l);
     const read = a.read;
     const d = relax;
@@ -150,13 +171,20 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
 
   const test = build(cond, [], 0);
   const hold = deadband > 0 ? build(cond, [], deadband) : test;
-  let simple: Compiled['simple'];
-  const single = unwrap(cond);
-  if ('fact' in single && leaves.length === 1) {
-    const l = leaves[0]!;
+  const inline = (l: CompiledLeaf | undefined): InlineLeaf | undefined => {
+    if (!l) return undefined;
     const op = SIMPLE_OPS[l.operator];
     const tag = l.binding.plainTag ?? (l.binding.cell ? l.binding.tags[0] : undefined);
-    if (op !== undefined && typeof l.limit === 'number' && tag !== undefined) simple = { tag, op, limit: l.limit, cell: l.binding.cell };
+    return op !== undefined && typeof l.limit === 'number' && tag !== undefined ? { tag, op, limit: l.limit, cell: l.binding.cell } : undefined;
+  };
+  let simple: Compiled['simple'];
+  let group: Compiled['group'];
+  const top = unwrap(cond);
+  if ('fact' in top) simple = inline(leafOf.get(top));
+  else if ('all' in top || 'any' in top) {
+    const parts = ('all' in top ? top.all : top.any).map(unwrap);
+    const ls = parts.map((c) => ('fact' in c ? inline(leafOf.get(c)) : undefined));
+    if (ls.length <= MAX_GROUP_LEAVES && ls.every((l) => l !== undefined)) group = { mode: 'all' in top ? 'all' : 'any', leaves: ls as InlineLeaf[] };
   }
-  return { test, hold, leaves, tags, timed, simple };
+  return { test, hold, leaves, tags, timed, simple, group };
 }

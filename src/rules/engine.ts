@@ -21,7 +21,7 @@ export class RuleEngine {
   private readonly byKey = new Map<string, Slot>();
   // The tag index as CSR (compressed sparse rows): slots reading tag t are
   // list[offsets[t] .. offsets[t+1]). Plus, per slot, four numbers in one cache line:
-  // [inline op (0: none), limit, tag, quiet]. For a quiet alarm (inactive, nothing pending)
+  // [inline op (0: none; 9/10: an any/all group, see `leaves`), limit, tag, quiet]. For a quiet alarm (inactive, nothing pending)
   // whose simple threshold does not hold, a sample touches no rule object at all; memory
   // locality, not arithmetic, is what 10,000 rules cost.
   private offsets = new Int32Array(1);
@@ -32,7 +32,13 @@ export class RuleEngine {
   private single = new Float64Array(0);
   // Inline ops 5–8 compare a window's average cell (ops 1–4) instead of the tag's value.
   private cells: (Float64Array | undefined)[] = [];
+  // Codes 9 (any) and 10 (all): the slot's [limit, tag] fields hold [first leaf, leaf count] in
+  // this table of leaves, [op 1–8, limit, tag] each, with their window cells alongside.
+  private leaves = new Float64Array(0);
+  private leafCells: (Float64Array | undefined)[] = [];
   evaluations = 0;
+  /** Evaluations that took the closures and the lifecycle (the rest the inline tests settled). */
+  runs = 0;
   /** Counts rule loads, so that a tick in steps notices a reload between them. */
   private generation = 0;
 
@@ -51,8 +57,13 @@ export class RuleEngine {
     const fast = new Float64Array(instances.length * 4);
     const cells: (Float64Array | undefined)[] = new Array(instances.length);
     const perTag: number[][] = Array.from({ length: this.tagCount }, () => []);
+    const leafCount = instances.reduce((n, inst) => n + (inst.compiled.group?.leaves.length ?? 0), 0);
+    const leaves = new Float64Array(leafCount * 3);
+    const leafCells: (Float64Array | undefined)[] = new Array(leafCount);
+    let nextLeaf = 0;
     instances.forEach((inst, i) => {
       const sc = inst.clear ? undefined : inst.compiled.simple;
+      const group = inst.clear ? undefined : inst.compiled.group;
       const slot: Slot = { inst, alarm: this.book.state(inst.key), policy: policyOf(inst), index: i };
       slots.push(slot);
       this.byKey.set(inst.key, slot);
@@ -61,6 +72,16 @@ export class RuleEngine {
         cells[i] = sc.cell;
         fast[i * 4 + 1] = sc.limit;
         fast[i * 4 + 2] = sc.tag;
+      } else if (group) {
+        fast[i * 4] = group.mode === 'any' ? ANY : ALL;
+        fast[i * 4 + 1] = nextLeaf;
+        fast[i * 4 + 2] = group.leaves.length;
+        for (const l of group.leaves) {
+          leaves[nextLeaf * 3] = l.cell ? l.op + 4 : l.op;
+          leaves[nextLeaf * 3 + 1] = l.limit;
+          leaves[nextLeaf * 3 + 2] = l.tag;
+          leafCells[nextLeaf++] = l.cell;
+        }
       }
       for (const t of new Set([...inst.compiled.tags, ...(inst.clear?.tags ?? [])])) perTag[t]!.push(i);
     });
@@ -72,7 +93,7 @@ export class RuleEngine {
     for (let t = 0; t < this.tagCount; t++) {
       if (perTag[t]!.length !== 1) continue;
       const i = perTag[t]![0]!;
-      if (fast[i * 4] !== 0 && fast[i * 4 + 2] === t) {
+      if (fast[i * 4] !== 0 && fast[i * 4]! < ANY && fast[i * 4 + 2] === t) {
         single[t * 3] = fast[i * 4]!;
         single[t * 3 + 1] = fast[i * 4 + 1]!;
         single[t * 3 + 2] = i;
@@ -80,6 +101,8 @@ export class RuleEngine {
     }
     this.single = single;
     this.cells = cells;
+    this.leaves = leaves;
+    this.leafCells = leafCells;
     this.fast = fast;
     this.offsets = offsets;
     this.list = list;
@@ -107,6 +130,7 @@ export class RuleEngine {
 
   private run(slot: Slot, ts: number): void {
     const { inst, alarm } = slot;
+    this.runs++;
     const raise = inst.compiled.test();
     const hold = alarm.active ? (inst.clear ? !inst.clear.test() : inst.compiled.hold()) : false;
     this.book.step(inst, alarm, slot.policy, raise, hold, ts);
@@ -136,7 +160,10 @@ export class RuleEngine {
       const s = this.list[k]!;
       const b = s * 4;
       const code = fast[b]!;
-      if (code !== 0 && fast[b + 3] === 1) {
+      if (code >= ANY) {
+        // Quiet alarm, its any/all of thresholds does not hold: nothing can change.
+        if (fast[b + 3] === 1 && !this.groupMayHold(code === ANY, fast[b + 1]!, fast[b + 2]!, ts)) continue;
+      } else if (code !== 0 && fast[b + 3] === 1) {
         // Quiet alarm, threshold not met: nothing can change (NaN compares false).
         const v = code > 4 ? this.cells[s]![0]! : this.values[fast[b + 2]!]!;
         const op = code > 4 ? code - 4 : code;
@@ -146,6 +173,34 @@ export class RuleEngine {
       this.run(this.slots[s]!, ts);
     }
     this.evaluations += to - from;
+  }
+
+  /**
+   * Whether `any` (else `all`) of the `n` inline leaves from `from` may hold at time `now`. A
+   * window's cell holds its average as of the window's newest sample; when `now` falls in another
+   * bucket of the window (the sample is another tag's, later), the closures would read a
+   * different average, so the leaf may hold: it keeps an `any` from being skipped and never rules
+   * an `all` out.
+   */
+  private groupMayHold(any: boolean, from: number, n: number, now: number): boolean {
+    const ls = this.leaves;
+    for (let j = from; j < from + n; j++) {
+      const code = ls[j * 3]!;
+      let holds: boolean;
+      let v: number;
+      if (code > 4) {
+        const c = this.leafCells[j]!;
+        v = Math.floor((now - c[2]!) / c[3]!) === c[1] ? c[0]! : Number.NaN;
+      } else v = this.values[ls[j * 3 + 2]!]!;
+      if (v !== v && code > 4) holds = true; // unknown (or an empty window): may hold
+      else {
+        const op = code > 4 ? code - 4 : code;
+        const lim = ls[j * 3 + 1]!;
+        holds = op === 1 ? v > lim : op === 2 ? v >= lim : op === 3 ? v < lim : v <= lim;
+      }
+      if (holds === any) return any;
+    }
+    return !any;
   }
 
   /**
@@ -185,6 +240,10 @@ export class RuleEngine {
     }
   }
 }
+
+/** Inline codes of `any` / `all` groups (single comparisons are 1–8). */
+const ANY = 9;
+const ALL = 10;
 
 /** Timed rule evaluations per tick step (~0.5 ms on this project's bench machine). */
 const TICK_CHUNK = 200;

@@ -73,16 +73,21 @@ export class Window {
   private origin = Number.NaN;
   private readonly needs = new Set<Need>();
   /**
-   * The average as of the newest sample, refreshed by `add`: the rule engine compares it inline
-   * (a threshold on a window average evaluated on a sample is evaluated at that sample's time).
+   * The average as of the newest sample, refreshed by `add`, with what it takes to tell whether
+   * it still holds at another read time: [average, first bucket still in the window at that
+   * sample's time, windowMs, bucketMs]. A read at `now` gives the same average as long as
+   * floor((now − windowMs) / bucketMs) is the same bucket (nothing added since, nothing aged
+   * out). The rule engine compares it inline.
    */
-  readonly avgCell = new Float64Array(1).fill(Number.NaN);
+  readonly avgCell = new Float64Array(4).fill(Number.NaN);
 
   constructor(
     readonly windowMs: number,
     needs: Iterable<Need> = [],
   ) {
     this.bucketMs = Math.max(1, Math.ceil(windowMs / BUCKETS));
+    this.avgCell[2] = windowMs;
+    this.avgCell[3] = this.bucketMs;
     for (const n of needs) this.needs.add(n);
     this.l = layout(this.needs);
     this.d = this.fresh(this.l);
@@ -225,6 +230,7 @@ export class Window {
       if (!(ts < d[p + l.lt]!)) (d[p + l.lt] = ts), (d[p + l.lv] = v);
     }
     this.avgCell[0] = this.avg(ts);
+    this.avgCell[1] = Math.floor((ts - this.windowMs) / this.bucketMs);
   }
 
   // Totals as seen at a read time: the running totals less buckets that have ended by then.

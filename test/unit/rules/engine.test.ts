@@ -11,19 +11,25 @@ import { instance, oneAsset } from '../../helpers/rules.js';
  */
 describe('rule engine inline thresholds', () => {
   it.each([
-    ['several rules per tag (CSR path)', 24, false],
-    ['one rule per tag (single-threshold path)', 3, false],
-    ['window averages, several per tag', 24, true],
-    ['window averages, one per tag', 3, true],
-  ])('%s: same alarm transitions as evaluating every rule every time', (_name, ruleCount, windowed) => {
+    ['several rules per tag (CSR path)', 24, false, 'one'],
+    ['one rule per tag (single-threshold path)', 3, false, 'one'],
+    ['window averages, several per tag', 24, true, 'one'],
+    ['window averages, one per tag', 3, true, 'one'],
+    ['any of 2-3 thresholds, values and window averages', 24, true, 'any'],
+    ['all of 2-3 thresholds, values and window averages', 24, true, 'all'],
+    ['any of 2-3 thresholds on values', 24, false, 'any'],
+  ] as const)('%s: same alarm transitions as evaluating every rule every time', (_name, ruleCount, windowed, shape) => {
     const env = oneAsset(['a', 'b', 'c']);
     const ops = ['greaterThan', 'greaterThanInclusive', 'lessThan', 'lessThanInclusive'] as const;
     const r = rng(5);
+    // In groups, every other leaf reads a window (when windowed): a tag and its trend, as the bench's rules.
+    const leaf = (i: number, j: number) => ({ fact: ['a', 'b', 'c'][(i + j) % 3]!, operator: ops[(i + j) % 4]!, value: Math.round(r() * 10), ...(windowed && (shape === 'one' || j % 2 === 1) ? { params: { stat: 'avg', window: '5s' } } : {}) });
+    const conditions = (i: number) => (shape === 'one' ? { all: [leaf(i, 0)] } : { [shape]: Array.from({ length: 2 + (i % 2) }, (_, j) => leaf(i, j)) });
     const insts = Array.from({ length: ruleCount }, (_, i) =>
       instance(
         {
           id: `r${i}`,
-          conditions: { all: [{ fact: ['a', 'b', 'c'][i % 3]!, operator: ops[i % 4]!, value: Math.round(r() * 10), ...(windowed ? { params: { stat: 'avg', window: '5s' } } : {}) }] },
+          conditions: conditions(i) as never,
           deadband: i % 2,
           onDelay: (i % 3) * 1000,
           chatter: { count: 1000, window: 60_000 },
@@ -56,9 +62,40 @@ describe('rule engine inline thresholds', () => {
         refOut.push(...out.map((e) => `${ts} ${x.inst.rule.id} ${e.change}`));
       }
     }
-    expect(insts.filter((i) => i.compiled.simple).length).toBe(ruleCount);
+    expect(insts.filter((i) => (shape === 'one' ? i.compiled.simple : i.compiled.group?.mode === shape)).length).toBe(ruleCount);
     expect(got.length).toBeGreaterThan(ruleCount * 20);
     expect(got).toEqual(refOut);
+  });
+});
+
+describe('rule engine inline groups', () => {
+  it.each(['any', 'all'] as const)('settles a quiet "%s of a value and its 1-minute average above a limit" without the closures', (mode) => {
+    const env = oneAsset(['t0', 't1']);
+    const inst = instance(
+      { id: 'hot', conditions: { [mode]: [{ fact: 't0', operator: 'greaterThan', value: 90 }, { fact: 't1', operator: 'greaterThan', value: 90, params: { stat: 'avg', window: '1m' } }] } as never },
+      env,
+    );
+    const book = new AlarmBook(() => ({}) as never);
+    const engine = new RuleEngine(env.catalog.tags.length, book, env.latest.num);
+    engine.load([inst]);
+    expect(inst.compiled.group?.mode).toBe(mode);
+    const r = rng(3);
+    // One message of both tags every 100 ms (same timestamp), values 20-80: the bench's load.
+    for (let k = 0; k < 2000; k++) {
+      const ts = k * 100;
+      for (const tag of ['t0', 't1']) {
+        const v = 20 + r() * 60;
+        env.set(tag, v, ts);
+        const idx = env.catalog.tag(`a-1/${tag}`)!.index;
+        env.features.now = ts;
+        env.features.update(idx, ts, v);
+        engine.evaluate(idx, ts);
+      }
+    }
+    expect(engine.evaluations).toBe(4000);
+    // Only a t0 sample in a second the t1 window has not been fed yet needs the closures.
+    expect(engine.runs).toBeLessThan(engine.evaluations / 10);
+    expect(book.drain()).toEqual([]);
   });
 });
 
