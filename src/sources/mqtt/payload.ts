@@ -1,5 +1,7 @@
 import type { Quality, Sample } from '../../core/sample.js';
 import { parseTimestamp, TimestampError } from '../../core/timestamp.js';
+import { decodeFlatObject } from './flat-json.js';
+import { fieldRef, MAX_ORDER, push, rememberOrder, tagRef } from './tag-refs.js';
 import type { Route, TagRef } from './topics.js';
 
 export { parseTimestamp };
@@ -11,45 +13,6 @@ const QUALITIES = new Set<Quality>(['Good', 'Uncertain', 'Bad']);
 
 function scalar(v: unknown): v is number | boolean | string {
   return (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || typeof v === 'string';
-}
-
-/** Bounds each route's key cache: field names come from payloads, which a broken sensor can vary endlessly. */
-const MAX_KEYS_PER_ROUTE = 1024;
-/** Fields remembered in payload order per route (see {@link Route.order}). */
-const MAX_ORDER = 64;
-
-function ref(route: Route, key: string): TagRef {
-  return { key, index: route.resolve(key) };
-}
-
-/** The tag `tag` of the route's asset, resolved once per route (see {@link Route.ref}). */
-function tagRef(route: Route, asset: string, tag: string): TagRef {
-  if (tag === route.tag) return (route.ref ??= ref(route, `${asset}/${tag}`));
-  let r = route.keys.get(tag);
-  if (r === undefined) {
-    r = ref(route, `${asset}/${tag}`);
-    if (route.keys.size < MAX_KEYS_PER_ROUTE) route.keys.set(tag, r);
-  }
-  return r;
-}
-
-/**
- * The key of a JSON field's tag: `fields:` renames it, otherwise the field names the tag. Cached
- * per field, so the rename table (a keyed lookup with ever-changing keys) is read once per field;
- * own properties only, so a field called `constructor` names a tag, not Object's prototype.
- */
-function fieldRef(route: Route, asset: string, field: string): TagRef {
-  let r = route.fieldKeys.get(field);
-  if (r === undefined) {
-    const fields = route.mapping.fields;
-    r = ref(route, `${asset}/${Object.hasOwn(fields, field) ? fields[field] : field}`);
-    if (route.fieldKeys.size < MAX_KEYS_PER_ROUTE) route.fieldKeys.set(field, r);
-  }
-  return r;
-}
-
-function push(out: Sample[], r: TagRef, ts: number, value: number | boolean | string, quality: Quality): void {
-  out.push({ tag: r.key, ts, value, quality, index: r.index });
 }
 
 function bareValue(text: string): number | boolean {
@@ -68,10 +31,12 @@ function bareValue(text: string): number | boolean {
  * where each field is a tag; a JSON array of such objects. Pushes into `out`; throws
  * {@link PayloadError} for a payload that yields nothing usable.
  */
-export function decodePayload(route: Route, payload: Buffer, now: number, out: Sample[]): void {
+export function decodePayload(route: Route, payload: Buffer, now: number, out: Sample[], flat = true): void {
   const m = route.mapping;
   const asset = route.asset;
   if (asset === undefined) throw new PayloadError('the topic mapping gives no asset ({asset} in the topic, or `asset:`)');
+  // The common case straight from the bytes (`flat` false: the general path alone, for tests).
+  if (flat && m.format !== 'number' && decodeFlatObject(route, asset, payload, now, out)) return;
   const text = payload.toString('utf8');
   const first = firstNonSpace(text);
   if (m.format === 'number' || (m.format === 'auto' && first !== '{' && first !== '[')) {
@@ -121,7 +86,7 @@ function decodeObject(route: Route, asset: string, data: unknown, now: number, o
     if (order[i] === k) r = route.orderRefs[i]!;
     else {
       r = fieldRef(route, asset, k);
-      if (i < MAX_ORDER) (order[i] = k), (route.orderRefs[i] = r);
+      if (i < MAX_ORDER) rememberOrder(route, i, k, r);
     }
     i++;
     push(out, r, ts, v, quality);

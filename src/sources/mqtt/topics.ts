@@ -59,6 +59,12 @@ export interface Route {
    */
   order: string[];
   orderRefs: TagRef[];
+  /** {@link order} as UTF-8, for the flat-object decoder, which compares field names as bytes. */
+  orderBytes: Buffer[];
+  /** {@link order} names a field twice (left over from payloads of different shapes). */
+  orderDup: boolean;
+  /** The mapping's value and timestamp field names as UTF-8 (the flat-object decoder's). */
+  fieldBytes: { value: Buffer; ts: Buffer } | undefined;
   /** Resolves a tag key to its catalog index (the router's resolver). */
   resolve: (key: string) => number | undefined;
 }
@@ -90,7 +96,7 @@ export class TopicRouter {
     for (const c of this.compiled) {
       const m = c.match(levels);
       if (m) {
-        r = { mapping: c.mapping, asset: m.asset, tag: m.tag, ref: undefined, keys: new Map(), fieldKeys: new Map(), order: [], orderRefs: [], resolve: (k) => this.resolve(k) };
+        r = { mapping: c.mapping, asset: m.asset, tag: m.tag, ref: undefined, keys: new Map(), fieldKeys: new Map(), order: [], orderRefs: [], orderBytes: [], orderDup: false, fieldBytes: undefined, resolve: (k) => this.resolve(k) };
         break;
       }
     }

@@ -1,0 +1,49 @@
+import type { Quality, Sample } from '../../core/sample.js';
+import type { Route, TagRef } from './topics.js';
+
+/** Bounds each route's key cache: field names come from payloads, which a broken sensor can vary endlessly. */
+export const MAX_KEYS_PER_ROUTE = 1024;
+/** Fields remembered in payload order per route (see {@link Route.order}). */
+export const MAX_ORDER = 64;
+
+function ref(route: Route, key: string): TagRef {
+  return { key, index: route.resolve(key) };
+}
+
+/** The tag `tag` of the route's asset, resolved once per route (see {@link Route.ref}). */
+export function tagRef(route: Route, asset: string, tag: string): TagRef {
+  if (tag === route.tag) return (route.ref ??= ref(route, `${asset}/${tag}`));
+  let r = route.keys.get(tag);
+  if (r === undefined) {
+    r = ref(route, `${asset}/${tag}`);
+    if (route.keys.size < MAX_KEYS_PER_ROUTE) route.keys.set(tag, r);
+  }
+  return r;
+}
+
+/**
+ * The key of a JSON field's tag: `fields:` renames it, otherwise the field names the tag. Cached
+ * per field, so the rename table (a keyed lookup with ever-changing keys) is read once per field;
+ * own properties only, so a field called `constructor` names a tag, not Object's prototype.
+ */
+export function fieldRef(route: Route, asset: string, field: string): TagRef {
+  let r = route.fieldKeys.get(field);
+  if (r === undefined) {
+    const fields = route.mapping.fields;
+    r = ref(route, `${asset}/${Object.hasOwn(fields, field) ? fields[field] : field}`);
+    if (route.fieldKeys.size < MAX_KEYS_PER_ROUTE) route.fieldKeys.set(field, r);
+  }
+  return r;
+}
+
+/** Remembers that the route's payloads carry field `k` (tag `r`) at position `i`. */
+export function rememberOrder(route: Route, i: number, k: string, r: TagRef): void {
+  route.order[i] = k;
+  route.orderRefs[i] = r;
+  route.orderBytes[i] = Buffer.from(k, 'utf8');
+  route.orderDup = new Set(route.order).size !== route.order.length;
+}
+
+export function push(out: Sample[], r: TagRef, ts: number, value: number | boolean | string, quality: Quality): void {
+  out.push({ tag: r.key, ts, value, quality, index: r.index });
+}
