@@ -61,6 +61,38 @@ describe('embedded broker with the PUBLISH fast path', () => {
   });
 });
 
+describe('embedded broker before anyone subscribes', () => {
+  const broker = new EmbeddedBroker('127.0.0.1', 0, silentLogger);
+  const clients: mqtt.MqttClient[] = [];
+  afterAll(async () => {
+    for (const c of clients) await c.endAsync(true);
+    await broker.stop();
+  });
+
+  it('skips only the fan-out: retained messages are kept, and a subscription restores forwarding', async () => {
+    const ingested: string[] = [];
+    const port = await broker.start((topic, payload) => ingested.push(`${topic}=${payload.toString('utf8')}`));
+    const url = `mqtt://127.0.0.1:${port}`;
+    const sensor = await mqtt.connectAsync(url, { clientId: 'sensor' });
+    clients.push(sensor);
+    await sensor.publishAsync('plant/p-9/temp', '1', { qos: 0 });
+    await sensor.publishAsync('plant/p-9/state', 'idle', { qos: 1, retain: true });
+    await waitUntil(() => ingested.length === 2);
+
+    const sub = await mqtt.connectAsync(url, { clientId: 'dashboard' });
+    clients.push(sub);
+    const got: string[] = [];
+    sub.on('message', (topic, payload, packet) => got.push(`${topic}=${payload.toString('utf8')}${packet.retain ? ' (retained)' : ''}`));
+    await sub.subscribeAsync('plant/#', { qos: 1 });
+    await waitUntil(() => got.length === 1);
+    await sensor.publishAsync('plant/p-9/temp', '2', { qos: 0 });
+    await sensor.publishAsync('plant/p-9/temp', '3', { qos: 1 });
+    await waitUntil(() => got.length === 3);
+    expect(got).toEqual(['plant/p-9/state=idle (retained)', 'plant/p-9/temp=2', 'plant/p-9/temp=3']);
+    expect(ingested).toEqual(['plant/p-9/temp=1', 'plant/p-9/state=idle', 'plant/p-9/temp=2', 'plant/p-9/temp=3']);
+  });
+});
+
 async function waitUntil(ok: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
   while (!ok()) {

@@ -40,6 +40,7 @@ export class EmbeddedBroker {
       },
     });
     aedes.on('clientError', (client, err) => this.log.debug({ client: client.id, err: err.message }, 'MQTT client error'));
+    skipFanOutUntilSubscribed(aedes);
     this.aedes = aedes;
     const server = createServer((socket) => {
       // aedes parses with mqtt-packet; PUBLISH packets take the faster path (fast-publish.ts).
@@ -72,4 +73,33 @@ export class EmbeddedBroker {
     if (aedes) await new Promise<void>((r) => aedes.close(() => r()));
     if (server) await new Promise<void>((r) => server.close(() => r()));
   }
+}
+
+/**
+ * Until a client subscribes to a topic outside `$SYS`, no subscriber can receive what sensors
+ * publish (filters starting with `#` or `+` do not match `$` topics [MQTT-4.7.2-1]), so aedes's
+ * fan-out (a topic-trie match and a parallel dispatch per message) is skipped. Everything else a
+ * publish does still happens: retained messages are stored, QoS 1/2 messages are queued for
+ * offline persistent sessions, `published` hooks run. Once a client subscribes, every publish
+ * fans out again, for good (no count of unsubscriptions to get wrong).
+ */
+interface MqEmitter {
+  emit(packet: { topic: string }, cb?: (err?: Error) => void): MqEmitter;
+}
+
+function skipFanOutUntilSubscribed(aedes: Aedes): void {
+  let subscribed = false;
+  const subscribe = aedes.subscribe.bind(aedes);
+  aedes.subscribe = (topic, func, done) => {
+    if (!topic.startsWith('$')) subscribed = true;
+    subscribe(topic, func, done);
+  };
+  // aedes's message bus (mqemitter), not in its typings.
+  const mq = (aedes as unknown as { mq: MqEmitter }).mq;
+  const emit = mq.emit.bind(mq);
+  mq.emit = (packet, cb) => {
+    if (subscribed || packet.topic.startsWith('$')) return emit(packet, cb);
+    cb?.();
+    return mq;
+  };
 }
