@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import { CbmError, errorMessage } from '../../core/errors.js';
 
 /**
@@ -16,6 +18,15 @@ export interface HttpResult {
 
 const RETRYABLE_4XX = new Set([408, 429]);
 
+// Connections kept open between orders, as fetch does; node:http costs about a third of fetch's
+// CPU per request here (190 vs 530 us for a 2 kB POST), and the dispatcher shares the event loop
+// with ingest.
+const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
+
+/**
+ * One HTTP request with a deadline (node:http, kept-alive connections). Redirects are not
+ * followed: a CMMS endpoint that redirects is configured wrong, and {@link failOn} says so.
+ */
 export async function request(
   label: string,
   url: string,
@@ -23,15 +34,37 @@ export async function request(
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<HttpResult> {
-  const timeout = AbortSignal.timeout(timeoutMs);
+  const u = new URL(url);
+  const mod = u.protocol === 'https:' ? https : u.protocol === 'http:' ? http : undefined;
+  if (!mod) throw new CbmError('CBM_ERR_TARGET_REJECTED', `${label}: unsupported URL scheme ${u.protocol} (expected http: or https:)`);
+  const body = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8');
+  const headers = body ? { ...init.headers, 'content-length': String(body.length) } : init.headers;
+  let timedOut = false;
   try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.any([signal, timeout]) });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, text };
+    return await new Promise<HttpResult>((resolve, reject) => {
+      if (signal.aborted) return reject(new Error('This operation was aborted'));
+      const req = mod.request(u, { method: init.method, headers, agent: agents[u.protocol as 'http:' | 'https:'] }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('close', () => res.complete || reject(new Error('the answer was cut short')));
+        res.on('end', () => {
+          const h = new Headers();
+          for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) h.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+          resolve({ status: res.statusCode ?? 0, headers: h, text: Buffer.concat(chunks).toString('utf8') });
+        });
+      });
+      const timer = setTimeout(() => ((timedOut = true), req.destroy(new Error('timeout'))), timeoutMs);
+      const onAbort = () => req.destroy(new Error('This operation was aborted'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      req.on('close', () => (clearTimeout(timer), signal.removeEventListener('abort', onAbort)));
+      req.on('error', reject);
+      req.end(body);
+    });
   } catch (e) {
-    if (timeout.aborted) throw new CbmError('CBM_ERR_TARGET_TIMEOUT', `${label}: no answer within ${timeoutMs} ms`, { cause: e });
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `${label}: ${cause?.code ?? cause?.message ?? errorMessage(e)}`, { cause: e });
+    if (timedOut) throw new CbmError('CBM_ERR_TARGET_TIMEOUT', `${label}: no answer within ${timeoutMs} ms`, { cause: e });
+    const code = (e as { code?: string }).code;
+    throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `${label}: ${code ?? errorMessage(e)}`, { cause: e });
   }
 }
 
@@ -40,6 +73,10 @@ export function failOn(label: string, r: HttpResult, vendorMessage: (text: strin
   if (r.status >= 200 && r.status < 300) return;
   const msg = vendorMessage(r.text) ?? r.text.slice(0, 200);
   const detail = `${label}: HTTP ${r.status}${msg ? ` ${msg}` : ''}`;
+  if (r.status >= 300 && r.status < 400) {
+    const to = r.headers.get('location');
+    throw new CbmError('CBM_ERR_TARGET_REJECTED', `${detail} (a redirect${to ? ` to ${to}` : ''}: set the target's URL to where the API really is)`, { details: { status: r.status } });
+  }
   if (r.status === 401 || r.status === 403) {
     throw new CbmError('CBM_ERR_TARGET_REJECTED', `${detail} (authentication or authorisation failed: check the target's credentials and the user's permissions)`, { details: { status: r.status } });
   }

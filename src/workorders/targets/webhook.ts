@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { CbmError, errorMessage } from '../../core/errors.js';
+import { CbmError } from '../../core/errors.js';
+import { request } from './http.js';
 import type { WebhookTargetConfig } from '../../config/schema.js';
 import type { WorkOrder } from '../model.js';
 import type { WorkOrderTarget } from '../target.js';
@@ -14,7 +15,8 @@ const RETRYABLE_4XX = new Set([408, 429]);
 /**
  * Generic webhook: `POST` the work order as JSON with `Idempotency-Key` and, with a secret,
  * `X-CBM-Signature: sha256=<hex HMAC-SHA256 of the raw body>`. 2xx → delivered (the response's
- * `id` or `externalId`, if any, is kept); 408/429/5xx/network → retry; other 4xx → permanent.
+ * `id` or `externalId`, if any, is kept); 408/429/5xx/network → retry; other 4xx and redirects
+ * (not followed: the url is wrong) → permanent.
  * The receiver deduplicates by `Idempotency-Key`: a retry after a lost response repeats the POST.
  */
 export class WebhookTarget implements WorkOrderTarget {
@@ -34,19 +36,11 @@ export class WebhookTarget implements WorkOrderTarget {
       'user-agent': 'cbm-gateway',
     };
     if (this.cfg.secret) headers['x-cbm-signature'] = signBody(this.cfg.secret, body);
-    const timeout = AbortSignal.timeout(this.cfg.timeout);
-    let res: Response;
-    try {
-      res = await fetch(this.cfg.url, { method: 'POST', headers, body, signal: AbortSignal.any([signal, timeout]) });
-    } catch (e) {
-      if (timeout.aborted) throw new CbmError('CBM_ERR_TARGET_TIMEOUT', `${this.cfg.url}: no answer within ${this.cfg.timeout} ms`);
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `${this.cfg.url}: ${cause?.code ?? cause?.message ?? errorMessage(e)}`, { cause: e });
-    }
-    const text = await res.text().catch(() => '');
-    if (res.ok) return { externalId: externalIdOf(text) };
-    const detail = `${this.cfg.url}: HTTP ${res.status} ${text.slice(0, 200)}`.trim();
-    if (res.status >= 400 && res.status < 500 && !RETRYABLE_4XX.has(res.status)) throw new CbmError('CBM_ERR_TARGET_REJECTED', detail);
+    const r = await request(this.cfg.url, this.cfg.url, { method: 'POST', headers, body }, this.cfg.timeout, signal);
+    if (r.status >= 200 && r.status < 300) return { externalId: externalIdOf(r.text) };
+    const detail = `${this.cfg.url}: HTTP ${r.status} ${r.text.slice(0, 200)}`.trim();
+    if (r.status >= 300 && r.status < 400) throw new CbmError('CBM_ERR_TARGET_REJECTED', `${detail} (a redirect${r.headers.get('location') ? ` to ${r.headers.get('location')}` : ''}: set the target's url to where the receiver really is)`);
+    if (r.status >= 400 && r.status < 500 && !RETRYABLE_4XX.has(r.status)) throw new CbmError('CBM_ERR_TARGET_REJECTED', detail);
     throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', detail);
   }
 
