@@ -38,7 +38,9 @@ for (const f of benches) {
   const name = f.replace(/\.bench\.ts$/, '');
   process.stdout.write(`\n== ${name} ==\n`);
   const t1 = performance.now();
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, f), ...(quick ? ['--quick'] : [])], { stdio: 'inherit', env: process.env });
+  // No memory reducer: its idle-time full GCs (~8 s after the last one) would stall the load
+  // generator, the receivers and this process on the load core mid-step.
+  const r = spawnSync(process.execPath, ['--expose-gc', '--no-memory-reducer', '--import', 'tsx', join(here, f), ...(quick ? ['--quick'] : [])], { stdio: 'inherit', env: process.env });
   took.push(`${name} ${secs(t1)} s`);
   const out = join(results, `${name}.json`);
   if (r.status !== 0 || !existsSync(out)) {

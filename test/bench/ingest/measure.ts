@@ -17,7 +17,8 @@ export class Load {
 
   static async connect(c: Omit<ConnectCmd, 'cmd'>): Promise<Load> {
     const file = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
-    const child = spawn('taskset', ['-c', LOAD_CORE, process.execPath, '--import', 'tsx', file], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // --no-memory-reducer: an idle-time full GC pausing the generator mid-step, then a burst to catch up, would be charged to the subject.
+    const child = spawn('taskset', ['-c', LOAD_CORE, process.execPath, '--no-memory-reducer', '--import', 'tsx', file], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     // (It also exits by itself when this process's IPC channel closes.)
     killOnExit(child);
     const l = new Load(child);
