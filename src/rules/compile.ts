@@ -115,8 +115,10 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
     return buildLeaf(c, path, relax);
   };
 
-  const seenLeaves = new Set<Leaf>();
-  const leafOf = new Map<Leaf, CompiledLeaf>();
+  // Compile-time only; dropped at the end: the predicates' closures keep this function's context
+  // (and whatever it still holds) alive as long as the rule is loaded.
+  let seenLeaves: Set<Leaf> | undefined = new Set<Leaf>();
+  let leafOf: Map<Leaf, CompiledLeaf> | undefined = new Map<Leaf, CompiledLeaf>();
   const buildLeaf = (l: Leaf, path: (string | number)[], relax: number): Predicate => {
     const a = bind(l.fact, l.params, path);
     const declared = l.params?.unit;
@@ -131,8 +133,8 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
       if (l.operator !== 'in' && l.operator !== 'notIn') throw new CompileError([...path, 'value'], `expected a single value for operator ${l.operator}`);
       const set = v.map((x, i) => toNumber(x, [...path, 'value', i]));
       const read = a.read;
-      if (!seenLeaves.has(l)) leaves.push({ fact: l.fact, operator: l.operator, limit: set, binding: a });
-      seenLeaves.add(l);
+      if (!seenLeaves!.has(l)) leaves.push({ fact: l.fact, operator: l.operator, limit: set, binding: a });
+      seenLeaves!.add(l);
       return l.operator === 'in' ? () => set.includes(read()) : () => { const x = read(); return !Number.isNaN(x) && !set.includes(x); };
     }
     if (l.operator === 'in' || l.operator === 'notIn') throw new CompileError([...path, 'value'], `expected a list of values for operator ${l.operator}`);
@@ -145,12 +147,12 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
       rhs = () => n;
       limit = n;
     }
-    if (!seenLeaves.has(l)) {
+    if (!seenLeaves!.has(l)) {
       const cl: CompiledLeaf = { fact: l.fact, operator: l.operator, limit, binding: a };
       leaves.push(cl);
-      leafOf.set(l, cl);
+      leafOf!.set(l, cl);
     }
-    seenLeaves.add(l);
+    seenLeaves!.add(l);
     const read = a.read;
     const d = relax;
     switch (l.operator) {
@@ -182,9 +184,15 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
   const top = unwrap(cond);
   if ('fact' in top) simple = inline(leafOf.get(top));
   else if ('all' in top || 'any' in top) {
-    const parts = ('all' in top ? top.all : top.any).map(unwrap);
-    const ls = parts.map((c) => ('fact' in c ? inline(leafOf.get(c)) : undefined));
-    if (ls.length <= MAX_GROUP_LEAVES && ls.every((l) => l !== undefined)) group = { mode: 'all' in top ? 'all' : 'any', leaves: ls as InlineLeaf[] };
+    const ls: InlineLeaf[] = [];
+    for (const c of ('all' in top ? top.all : top.any)) {
+      const u = unwrap(c);
+      const l = 'fact' in u ? inline(leafOf.get(u)) : undefined;
+      if (!l) break;
+      ls.push(l);
+    }
+    if (ls.length === ('all' in top ? top.all : top.any).length && ls.length <= MAX_GROUP_LEAVES) group = { mode: 'all' in top ? 'all' : 'any', leaves: ls };
   }
+  seenLeaves = leafOf = undefined;
   return { test, hold, leaves, tags, timed, simple, group };
 }
