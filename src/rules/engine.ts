@@ -21,9 +21,9 @@ export class RuleEngine {
   private readonly byKey = new Map<string, Slot>();
   // The tag index as CSR (compressed sparse rows): slots reading tag t are
   // list[offsets[t] .. offsets[t+1]). Plus, per slot, four numbers in one cache line:
-  // [inline op (0: none; 9/10: an any/all group, see `leaves`), limit, tag, quiet]. For a quiet alarm (inactive, nothing pending)
-  // whose simple threshold does not hold, a sample touches no rule object at all; memory
-  // locality, not arithmetic, is what 10,000 rules cost.
+  // [inline op (0: none; 9/10: an any/all group, see `leaves`), limit, tag, quiet]. For a quiet
+  // alarm (inactive, nothing pending) whose simple threshold does not hold, a sample touches no
+  // rule object at all; memory locality, not arithmetic, is what 10,000 rules cost.
   private offsets = new Int32Array(1);
   private list = new Int32Array(0);
   private fast = new Float64Array(0);

@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { CbmError } from '../../core/errors.js';
-import { request } from './http.js';
+import { failOn, request } from './http.js';
 import type { WebhookTargetConfig } from '../../config/schema.js';
 import type { WorkOrder } from '../model.js';
 import type { WorkOrderTarget } from '../target.js';
@@ -9,14 +8,11 @@ export function signBody(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-/** Statuses worth retrying: 408 Request Timeout, 429 Too Many Requests (RFC 9110 §15.5.9, RFC 6585 §4). */
-const RETRYABLE_4XX = new Set([408, 429]);
-
 /**
  * Generic webhook: `POST` the work order as JSON with `Idempotency-Key` and, with a secret,
  * `X-CBM-Signature: sha256=<hex HMAC-SHA256 of the raw body>`. 2xx → delivered (the response's
- * `id` or `externalId`, if any, is kept); 408/429/5xx/network → retry; other 4xx and redirects
- * (not followed: the url is wrong) → permanent.
+ * `id` or `externalId`, if any, is kept); the rest as every HTTP target ({@link failOn}):
+ * 408/429/5xx/network → retry; other 4xx and redirects (not followed: the url is wrong) → permanent.
  * The receiver deduplicates by `Idempotency-Key`: a retry after a lost response repeats the POST.
  */
 export class WebhookTarget implements WorkOrderTarget {
@@ -37,11 +33,8 @@ export class WebhookTarget implements WorkOrderTarget {
     };
     if (this.cfg.secret) headers['x-cbm-signature'] = signBody(this.cfg.secret, body);
     const r = await request(this.cfg.url, this.cfg.url, { method: 'POST', headers, body }, this.cfg.timeout, signal);
-    if (r.status >= 200 && r.status < 300) return { externalId: externalIdOf(r.text) };
-    const detail = `${this.cfg.url}: HTTP ${r.status} ${r.text.slice(0, 200)}`.trim();
-    if (r.status >= 300 && r.status < 400) throw new CbmError('CBM_ERR_TARGET_REJECTED', `${detail} (a redirect${r.headers.get('location') ? ` to ${r.headers.get('location')}` : ''}: set the target's url to where the receiver really is)`);
-    if (r.status >= 400 && r.status < 500 && !RETRYABLE_4XX.has(r.status)) throw new CbmError('CBM_ERR_TARGET_REJECTED', detail);
-    throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', detail);
+    failOn(this.cfg.url, r, () => undefined);
+    return { externalId: externalIdOf(r.text) };
   }
 
   async close(): Promise<void> {}
