@@ -57,6 +57,12 @@ function parseNumber(b: Buffer, p: number): boolean {
   return true;
 }
 
+/** Takes back what a payload pushed before the byte path gave up on it. */
+function undo(out: Sample[], before: number): false {
+  out.length = before;
+  return false;
+}
+
 function sameBytes(b: Buffer, start: number, end: number, key: Buffer | undefined): boolean {
   if (key === undefined || key.length !== end - start) return false;
   for (let i = 0; i < key.length; i++) if (b[start + i] !== key[i]) return false;
@@ -86,17 +92,16 @@ export function decodeFlatObject(route: Route, asset: string, b: Buffer, now: nu
   let ts: number | undefined;
   let value: number | undefined;
   let i = 0;
-  const fail = () => ((out.length = before), false);
   for (;;) {
-    if (b[p] !== QUOTE) return fail();
+    if (b[p] !== QUOTE) return undo(out, before);
     const ks = p + 1;
     let ke = ks;
-    for (let c = b[ke]; c !== QUOTE; c = b[++ke]) if (c === undefined || c === BACKSLASH || c < 0x20) return fail();
+    for (let c = b[ke]; c !== QUOTE; c = b[++ke]) if (c === undefined || c === BACKSLASH || c < 0x20) return undo(out, before);
     // A name like "12" sorts first among an object's keys: the general path keeps that order.
-    if (ke === ks || (b[ks]! >= 0x30 && b[ks]! <= 0x39)) return fail();
+    if (ke === ks || (b[ks]! >= 0x30 && b[ks]! <= 0x39)) return undo(out, before);
     p = skipWs(b, ke + 1);
-    if (b[p] !== COLON) return fail();
-    if (!parseNumber(b, skipWs(b, p + 1))) return fail();
+    if (b[p] !== COLON) return undo(out, before);
+    if (!parseNumber(b, skipWs(b, p + 1))) return undo(out, before);
     p = skipWs(b, numEnd);
     if (sameBytes(b, ks, ke, fb.ts)) ts = num;
     else if (sameBytes(b, ks, ke, QUALITY)) {
@@ -104,7 +109,7 @@ export function decodeFlatObject(route: Route, asset: string, b: Buffer, now: nu
     } else if (tagged) {
       if (sameBytes(b, ks, ke, fb.value)) value = num;
     } else {
-      if (i >= MAX_ORDER || !sameBytes(b, ks, ke, route.orderBytes[i])) return fail();
+      if (i >= MAX_ORDER || !sameBytes(b, ks, ke, route.orderBytes[i])) return undo(out, before);
       push(out, route.orderRefs[i]!, now, num, 'Good');
       i++;
     }
@@ -112,16 +117,16 @@ export function decodeFlatObject(route: Route, asset: string, b: Buffer, now: nu
       p = skipWs(b, p + 1);
       continue;
     }
-    if (b[p] !== CLOSE || skipWs(b, p + 1) !== n) return fail();
+    if (b[p] !== CLOSE || skipWs(b, p + 1) !== n) return undo(out, before);
     break;
   }
-  if (tagged ? value === undefined : out.length === before) return fail();
+  if (tagged ? value === undefined : out.length === before) return undo(out, before);
   let at = now;
   if (ts !== undefined) {
     try {
       at = parseTimestamp(ts, m.timestampUnit);
     } catch {
-      return fail();
+      return undo(out, before);
     }
     for (let k = before; k < out.length; k++) out[k]!.ts = at;
   }
