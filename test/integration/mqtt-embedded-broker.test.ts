@@ -11,12 +11,7 @@ import { EmbeddedBroker } from '../../src/sources/mqtt/embedded-broker.js';
  * retained messages are kept, and a Mosquitto client (another MQTT implementation) publishes to it.
  */
 describe('embedded broker with the PUBLISH fast path', () => {
-  const broker = new EmbeddedBroker('127.0.0.1', 0, silentLogger);
-  const clients: mqtt.MqttClient[] = [];
-  afterAll(async () => {
-    for (const c of clients) await c.endAsync(true);
-    await broker.stop();
-  });
+  const { broker, clients } = brokerUnderTest();
 
   it('ingests and forwards every publish, keeps retained ones, and serves mosquitto_pub', async () => {
     const ingested: [string, string][] = [];
@@ -62,12 +57,7 @@ describe('embedded broker with the PUBLISH fast path', () => {
 });
 
 describe('embedded broker before anyone subscribes', () => {
-  const broker = new EmbeddedBroker('127.0.0.1', 0, silentLogger);
-  const clients: mqtt.MqttClient[] = [];
-  afterAll(async () => {
-    for (const c of clients) await c.endAsync(true);
-    await broker.stop();
-  });
+  const { broker, clients } = brokerUnderTest();
 
   it('skips only the fan-out: retained messages are kept, and a subscription restores forwarding', async () => {
     const ingested: string[] = [];
@@ -92,6 +82,17 @@ describe('embedded broker before anyone subscribes', () => {
     expect(ingested).toEqual(['plant/p-9/temp=1', 'plant/p-9/state=idle', 'plant/p-9/temp=2', 'plant/p-9/temp=3']);
   });
 });
+
+/** A fresh embedded broker and a list of the clients a test opens, all closed after the describe block. */
+function brokerUnderTest(): { broker: EmbeddedBroker; clients: mqtt.MqttClient[] } {
+  const broker = new EmbeddedBroker('127.0.0.1', 0, silentLogger);
+  const clients: mqtt.MqttClient[] = [];
+  afterAll(async () => {
+    for (const c of clients) await c.endAsync(true);
+    await broker.stop();
+  });
+  return { broker, clients };
+}
 
 async function waitUntil(ok: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
