@@ -68,15 +68,26 @@ function value(r: number): string {
   return (20 + r * 60).toFixed(2);
 }
 
+/**
+ * 20,000 packets: every asset/tag pair twice (1/msg) or every asset 20 times (10/msg), in a
+ * seeded random order, so that every tag keeps receiving ordinary values and a marker's alarm
+ * always clears before the marker comes back to its asset.
+ */
 function buildPool(c: ConnectCmd): PacketPool {
-  const packets = [];
   let seed = 12345;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-  for (let i = 0; i < 20_000; i++) {
-    const a = Math.floor(rnd() * c.assets);
-    if (c.kind === 1) packets.push(publishPacket(`s/a${a}/t${Math.floor(rnd() * c.tags)}`, `{"value":${value(rnd())}}`, c.qos));
-    else packets.push(publishPacket(`s/a${a}`, `{${Array.from({ length: c.tags }, (_, t) => `"t${t}":${value(rnd())}`).join(',')}}`, c.qos));
+  const keys: number[] = [];
+  const per = c.kind === 1 ? c.assets * c.tags : c.assets;
+  for (let i = 0; i < 20_000; i++) keys.push(i % per);
+  for (let i = keys.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [keys[i], keys[j]] = [keys[j]!, keys[i]!];
   }
+  const packets = keys.map((k) =>
+    c.kind === 1
+      ? publishPacket(`s/a${Math.floor(k / c.tags)}/t${k % c.tags}`, `{"value":${value(rnd())}}`, c.qos)
+      : publishPacket(`s/a${k}`, `{${Array.from({ length: c.tags }, (_, t) => `"t${t}":${value(rnd())}`).join(',')}}`, c.qos),
+  );
   return new PacketPool(packets);
 }
 
