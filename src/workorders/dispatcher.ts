@@ -41,6 +41,9 @@ export interface DispatcherStats {
   byTarget: Record<string, TargetStats>;
 }
 
+/** Why a wait ends early: one shared reason (an abort without one builds a DOMException). */
+const WOKEN = new Error('dispatcher woken');
+
 /**
  * Delivers the outbox. Picks the due head of each (target, asset) queue, sends up to
  * `concurrency` at once, and records the result in SQLite before looking at the next one:
@@ -63,12 +66,12 @@ export class Dispatcher {
 
   wake(): void {
     this.woken = true;
-    this.waitCtl?.abort();
+    this.waitCtl?.abort(WOKEN);
   }
 
   async stop(): Promise<void> {
     this.stopCtl.abort();
-    this.waitCtl?.abort();
+    this.waitCtl?.abort(WOKEN);
     await this.loop;
   }
 
@@ -86,9 +89,12 @@ export class Dispatcher {
       const next = outbox.nextDueAt();
       const idle = this.o.idlePoll ?? 5_000;
       const wait = next === undefined ? idle : Math.min(idle, Math.max(0, next - clock.now()));
+      // `stop()` aborts this wait too. A wake happens for every committed batch of orders: no
+      // AbortSignal.any (it registers each composite signal with `stop` for good) and a reason
+      // given, so no DOMException and its stack trace per wake.
       this.waitCtl = new AbortController();
       try {
-        await clock.sleep(wait, AbortSignal.any([this.waitCtl.signal, stop]));
+        await clock.sleep(wait, this.waitCtl.signal);
       } catch {
         // woken or stopping
       }

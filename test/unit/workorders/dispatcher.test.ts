@@ -45,6 +45,29 @@ describe('outbox + dispatcher', () => {
     await d.stop();
   });
 
+  it('wake() ends the idle wait at once, every time, and stop() ends it too', async () => {
+    db = openStore(':memory:');
+    const outbox = new Outbox(db);
+    const clock = new ManualClock(0);
+    const target = new ScriptedTarget('t', () => undefined);
+    const d = new Dispatcher({ outbox, targets: new Map([['t', target]]), clock, log: silentLogger, retry, concurrency: 1, idlePoll: 60_000 });
+    d.start();
+    await settle(clock);
+    // The clock never moves: only a wake can get these orders out before the 60 s idle poll.
+    for (let i = 1; i <= 3; i++) {
+      outbox.enqueue(order(i), ['t'], 0);
+      d.wake();
+      await settle(clock);
+      expect(target.calls).toHaveLength(i);
+    }
+    expect(outbox.counts()).toMatchObject({ delivered: 3, pending: 0 });
+    let stopped = false;
+    const stopping = d.stop().then(() => (stopped = true));
+    await settle(clock);
+    expect(stopped).toBe(true);
+    await stopping;
+  });
+
   it('keeps a permanently refused order for inspection and moves on', async () => {
     db = openStore(':memory:');
     const outbox = new Outbox(db);
