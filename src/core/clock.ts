@@ -7,6 +7,12 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Calls `cb` after `ms` unless cancelled first (the returned function). For waits cut short
+   * often, e.g. the dispatcher's idle wait that every committed order ends: no AbortController
+   * and promise per wait.
+   */
+  timer(ms: number, cb: () => void): () => void;
 }
 
 function abortReason(signal: AbortSignal): unknown {
@@ -28,6 +34,10 @@ export const systemClock: Clock = {
       }, Math.max(0, ms));
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  },
+  timer(ms, cb) {
+    const t = setTimeout(cb, Math.max(0, ms));
+    return () => clearTimeout(t);
   },
 };
 
@@ -63,6 +73,14 @@ export class ManualClock implements Clock {
         { once: true },
       );
     });
+  }
+
+  timer(ms: number, cb: () => void): () => void {
+    const s: Sleeper = { at: this.t + Math.max(0, ms), resolve: cb };
+    this.sleepers.push(s);
+    return () => {
+      this.sleepers = this.sleepers.filter((x) => x !== s);
+    };
   }
 
   /** Moves time forward by `ms`, resolving every sleeper that is due, and lets their continuations run. */

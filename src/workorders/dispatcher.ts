@@ -41,9 +41,6 @@ export interface DispatcherStats {
   byTarget: Record<string, TargetStats>;
 }
 
-/** Why a wait ends early: one shared reason (an abort without one builds a DOMException). */
-const WOKEN = new Error('dispatcher woken');
-
 /**
  * Delivers the outbox. Picks the due head of each (target, asset) queue, sends up to
  * `concurrency` at once, and records the result in SQLite before looking at the next one:
@@ -54,7 +51,8 @@ const WOKEN = new Error('dispatcher woken');
 export class Dispatcher {
   readonly stats: DispatcherStats = { sent: 0, retried: 0, failed: 0, dead: 0, lastError: undefined, lastLatencyMs: undefined, byTarget: {} };
   private readonly stopCtl = new AbortController();
-  private waitCtl: AbortController | undefined;
+  /** Ends the current idle wait early (set while the loop waits). */
+  private endWait: (() => void) | undefined;
   private woken = false;
   private loop: Promise<void> | undefined;
 
@@ -66,12 +64,12 @@ export class Dispatcher {
 
   wake(): void {
     this.woken = true;
-    this.waitCtl?.abort(WOKEN);
+    this.endWait?.();
   }
 
   async stop(): Promise<void> {
     this.stopCtl.abort();
-    this.waitCtl?.abort(WOKEN);
+    this.endWait?.();
     await this.loop;
   }
 
@@ -89,16 +87,14 @@ export class Dispatcher {
       const next = outbox.nextDueAt();
       const idle = this.o.idlePoll ?? 5_000;
       const wait = next === undefined ? idle : Math.min(idle, Math.max(0, next - clock.now()));
-      // `stop()` aborts this wait too. A wake happens for every committed batch of orders: no
-      // AbortSignal.any (it registers each composite signal with `stop` for good) and a reason
-      // given, so no DOMException and its stack trace per wake.
-      this.waitCtl = new AbortController();
-      try {
-        await clock.sleep(wait, this.waitCtl.signal);
-      } catch {
-        // woken or stopping
-      }
-      this.waitCtl = undefined;
+      // A wake (every committed batch of orders) or `stop()` ends the wait early. A plain timer
+      // and callback: an AbortController per wait (and AbortSignal.any with `stop`, which keeps
+      // each composite signal registered) made garbage that lived long enough to be promoted.
+      await new Promise<void>((resolve) => {
+        const cancel = clock.timer(wait, resolve);
+        this.endWait = () => (cancel(), resolve());
+      });
+      this.endWait = undefined;
     }
   }
 
