@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-memory-reducer
 import { UsageError } from './commands/command.js';
 import { commands } from './commands/registry.js';
 import { reportError } from './commands/report.js';

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_FLAGS } from '../gateway/node-flags.js';
 
 /**
  * `npm run demo`: the laptop plant in one command. Starts the local CMMS receiver, the Modbus
@@ -43,8 +44,8 @@ function prettyLog(line: string): string | undefined {
   }
 }
 
-function run(name: string, script: string, args: string[], pretty?: (l: string) => string | undefined): ChildProcess {
-  const c = spawn(process.execPath, [resolve(root, 'dist', script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(name: string, script: string, args: string[], pretty?: (l: string) => string | undefined, nodeFlags: readonly string[] = []): ChildProcess {
+  const c = spawn(process.execPath, [...nodeFlags, resolve(root, 'dist', script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   prefixLines(name, c.stdout!, pretty);
   prefixLines(name, c.stderr!);
   c.on('exit', (code, sig) => {
@@ -81,7 +82,7 @@ process.stdout.write(`[demo] dashboard: http://127.0.0.1:8080/   API: http://127
 run('cmms', 'simulators/cmms/receiver-main.js', ['--port', '8081']);
 run('modbus', 'simulators/modbus/main.js', ['--port', '5020']);
 run('opcua', 'simulators/opcua/main.js', ['--port', '4840', '--pki', resolve(root, '.data/opcua-sim-pki')]);
-run('gateway', 'gateway/cli.js', ['start', '--config', resolve(root, 'edge-config/demo.yaml')], prettyLog);
+run('gateway', 'gateway/cli.js', ['start', '--config', resolve(root, 'edge-config/demo.yaml')], prettyLog, GATEWAY_NODE_FLAGS);
 // Start the sensors once the gateway's embedded broker accepts connections (a loaded laptop may take a while).
 const deadline = Date.now() + 60_000;
 while (!(await canConnect(1883))) {

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_FLAGS } from '../../../gateway/node-flags.js';
 import { writeSite, type RuleInput } from '../../helpers/gateway.js';
 import { freePort, tempDir, waitFor, type Spawned } from '../../helpers/servers.js';
 import { Meter, pinned, SUBJECT_CORE } from './procs.js';
@@ -28,7 +29,8 @@ export interface SubjectOptions {
  */
 function gatewayEntry(): string[] {
   // CBM_BENCH_NODE_FLAGS: extra Node flags for the subject, e.g. "--cpu-prof" or "--trace-gc" when profiling.
-  const flags = (process.env.CBM_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  // The gateway's own flags first (as `npm start` runs it), then any extra ones.
+  const flags = [...GATEWAY_NODE_FLAGS, ...(process.env.CBM_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   if (process.env.CBM_BENCH_TSX === '1') return [...flags, '--import', 'tsx', join(root, 'gateway/cli.ts')];
   return [...flags, join(distDir(), 'gateway/cli.js')];
 }
