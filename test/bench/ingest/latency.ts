@@ -30,6 +30,8 @@ export interface Latency {
   webhook: { p50: number; p99: number; max: number; missing: number };
   /** Publish → commit per marker in publish order (NaN: not seen), to tell a stall from a backlog. */
   series: number[];
+  /** The generator's late ticks during the step (see {@link StepResult.gaps}). */
+  gaps: [number, number][];
 }
 
 function stats(xs: number[], missing: number) {
@@ -64,5 +66,5 @@ export async function latency(gw: GatewayProcess, rx: TimedReceiver, load: Load,
     if (a === undefined) noHook++;
     else hook.push(a - m.at);
   }
-  return { markers: st.markers.length, otherPct: st.otherPct, commit: stats(commit, noCommit), webhook: stats(hook, noHook), series };
+  return { markers: st.markers.length, otherPct: st.otherPct, commit: stats(commit, noCommit), webhook: stats(hook, noHook), series, gaps: st.gaps };
 }

@@ -44,6 +44,8 @@ export interface RunResult {
   acked: number;
   seconds: number;
   markers: Marker[];
+  /** Ticks that came late (> 4 ms after the previous one): [seconds into the run, gap ms]. */
+  gaps: [number, number][];
 }
 
 const WINDOW = 30_000;
@@ -156,8 +158,12 @@ async function run(r: RunCmd): Promise<RunResult> {
   let due = 0;
   let pos = 0;
   let nextMarker = r.markersPerSecond > 0 ? t0 + 1000 / r.markersPerSecond / 2 : Infinity;
+  const gaps: [number, number][] = [];
+  let last = t0;
   while (performance.now() < end) {
     const now = performance.now();
+    if (now - last > 4) gaps.push([Math.round(now - t0) / 1000, Math.round((now - last) * 10) / 10]);
+    last = now;
     const target = Math.floor(((now - t0) / 1000) * r.rate);
     const n = target - due;
     // A marker goes ahead of this tick's burst: it waits for what the subject has not yet read, not for the generator.
@@ -186,7 +192,7 @@ async function run(r: RunCmd): Promise<RunResult> {
   // Let the sockets drain (and, QoS 1, the acks arrive) before reporting.
   const drainEnd = performance.now() + 3000;
   while (performance.now() < drainEnd && conns.some((c) => c.sock.writableLength > 0 || (cfg.qos === 1 && c.acked < c.sent))) await new Promise((res) => setTimeout(res, 5));
-  return { sent: conns.reduce((s, c) => s + c.sent, 0) - sent0, acked: conns.reduce((s, c) => s + c.acked, 0) - acked0, seconds, markers };
+  return { sent: conns.reduce((s, c) => s + c.sent, 0) - sent0, acked: conns.reduce((s, c) => s + c.acked, 0) - acked0, seconds, markers, gaps };
 }
 
 process.on('message', (m: ConnectCmd | RunCmd | { cmd: 'close' }) => {

@@ -78,6 +78,8 @@ export interface StepResult {
   /** How busy the load core (generator, brokers, receivers) was. */
   loadCorePct: number;
   markers: Marker[];
+  /** The generator's late ticks ([seconds into the step, gap ms]): its own hiccups, sent as one burst after. */
+  gaps: [number, number][];
 }
 
 /**
@@ -106,7 +108,7 @@ export async function step(s: Subject, load: Load, kind: number, qos: number, ra
   const m = s.meter.stop();
   const achieved = res.sent / res.seconds;
   const pass = got === expected && (qos === 0 || res.acked === res.sent) && achieved >= 0.97 * rate && done <= seconds + CATCH_UP;
-  return { offered: rate, achieved, sent: res.sent, acked: res.acked, expected, got, done, pass, cpuPct: m.cpuPct, rssMb: m.rssMb, otherPct: m.otherPct, loadCorePct: m.loadCorePct, markers: res.markers };
+  return { offered: rate, achieved, sent: res.sent, acked: res.acked, expected, got, done, pass, cpuPct: m.cpuPct, rssMb: m.rssMb, otherPct: m.otherPct, loadCorePct: m.loadCorePct, markers: res.markers, gaps: res.gaps };
 }
 
 /**
