@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,6 +54,11 @@ describe('embedded broker with the PUBLISH fast path', () => {
     await late.subscribeAsync('plant/+/state');
     await waitUntil(() => retained.length > 0);
     expect(retained).toEqual(['plant/p-1/state=running']);
+
+    // Every packet kind above was written, and mqtt-packet's cache of 65,536 two-byte Buffers
+    // (~7 MB of heap that every major GC marks) was never built (packet-writer.ts).
+    const numbers = createRequire(import.meta.url)('mqtt-packet/numbers.js') as { cache: Record<number, Buffer> };
+    expect(Object.keys(numbers.cache)).toHaveLength(0);
   });
 });
 

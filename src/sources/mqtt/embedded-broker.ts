@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Logger } from '../../core/logger.js';
 import { installFastPublish, type PacketParser } from './fast-publish.js';
+import { skipNumberCache } from './packet-writer.js';
 
 export type PublishHook = (topic: string, payload: Buffer) => void;
 /** Calls back once what was ingested is committed. */
@@ -41,6 +42,7 @@ export class EmbeddedBroker {
     });
     aedes.on('clientError', (client, err) => this.log.debug({ client: client.id, err: err.message }, 'MQTT client error'));
     skipFanOutUntilSubscribed(aedes);
+    skipNumberCache();
     this.aedes = aedes;
     const server = createServer((socket) => {
       // aedes parses with mqtt-packet; PUBLISH packets take the faster path (fast-publish.ts).

@@ -5,6 +5,7 @@ import type { MqttSourceConfig } from '../../config/schema.js';
 import type { Source, SourceContext } from '../source.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { useFastPublishParsers } from './fast-publish.js';
+import { skipNumberCache } from './packet-writer.js';
 import { decodePayload, PayloadError } from './payload.js';
 import { TopicRouter } from './topics.js';
 
@@ -46,6 +47,7 @@ export class MqttSource implements Source {
 
   private connectClient(ctx: SourceContext, url: string): void {
     useFastPublishParsers();
+    skipNumberCache();
     const client = mqtt.connect(url, {
       // mqtt.js logs each packet through `debug` (a measurable cost at 10^5 messages/s, even
       // when disabled): keep it only when asked for with DEBUG=mqttjs*.

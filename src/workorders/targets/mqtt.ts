@@ -5,6 +5,7 @@ import type { TargetConfig } from '../../config/schema.js';
 import { CbmError, errorMessage } from '../../core/errors.js';
 import type { WorkOrder } from '../model.js';
 import type { WorkOrderTarget } from '../target.js';
+import { skipNumberCache } from '../../sources/mqtt/packet-writer.js';
 
 export type MqttTargetConfig = Extract<TargetConfig, { type: 'mqtt' }>;
 
@@ -80,6 +81,7 @@ export class MqttTarget implements WorkOrderTarget {
     }
     c?.end(true);
     this.client = undefined;
+    skipNumberCache();
     const client = mqtt.connect(this.cfg.url, this.options());
     try {
       await new Promise<void>((resolve, reject) => {
