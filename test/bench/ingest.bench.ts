@@ -52,6 +52,12 @@ await new Promise((r) => sink.once('listening', r));
 const sinkUrl = `http://127.0.0.1:${(sink.address() as { port: number }).port}/wo`;
 
 type Case = { qos: 0 | 1; kind: 1 | 10 };
+
+/** The three slowest markers of a latency step: "<seconds into the step>s:<ms>", to find a stall in a trace. */
+function slowest(series: number[]): string {
+  const t = series.map((v, i) => [i / MARKERS, v] as const).filter(([, v]) => !Number.isNaN(v));
+  return t.sort((a, b) => b[1] - a[1]).slice(0, 3).map(([at, v]) => `${at.toFixed(2)}s:${v.toFixed(1)}`).join(' ');
+}
 const CEILING = { 1: 400_000, 10: 250_000 } as const;
 
 async function run(subject: Subject, port: number, label: string, c: Case, goal?: string): Promise<Sustained> {
@@ -92,7 +98,7 @@ const results: Record<string, number> = {};
   }
   for (const pct of quick ? [50] : [10, 50, 90]) {
     const l = await latency(gw, rx, load, 1, 0, Math.max(100, Math.round((base * pct) / 100)), LAT_T, MARKERS);
-    log(`  latency at ${pct} % (others took ${Math.round(l.otherPct)} % of core 1): ${l.markers} markers, commit p50 ${l.commit.p50.toFixed(2)} p99 ${l.commit.p99.toFixed(2)} max ${l.commit.max.toFixed(2)} ms (missing ${l.commit.missing}); webhook p50 ${l.webhook.p50.toFixed(2)} p99 ${l.webhook.p99.toFixed(2)} max ${l.webhook.max.toFixed(2)} ms (missing ${l.webhook.missing}); generator ticks late > 4 ms: ${l.gaps.length} (longest ${Math.max(0, ...l.gaps.map((g) => g[1]))} ms)`);
+    log(`  latency at ${pct} % (others took ${Math.round(l.otherPct)} % of core 1): ${l.markers} markers, commit p50 ${l.commit.p50.toFixed(2)} p99 ${l.commit.p99.toFixed(2)} max ${l.commit.max.toFixed(2)} ms (missing ${l.commit.missing}); webhook p50 ${l.webhook.p50.toFixed(2)} p99 ${l.webhook.p99.toFixed(2)} max ${l.webhook.max.toFixed(2)} ms (missing ${l.webhook.missing}); generator ticks late > 4 ms: ${l.gaps.length} (longest ${Math.max(0, ...l.gaps.map((g) => g[1]))} ms); slowest markers ${slowest(l.series)}`);
     const note = `${Math.round((base * pct) / 100)} msg/s QoS 0 1/msg for ${LAT_T} s, ${l.markers} markers; commit time from the log (1 ms resolution); others took ${Math.round(l.otherPct)} % of core 1`;
     rows.push({ metric: `latency @${pct} %: publish → outbox commit p50 / p99 / max`, value: l.commit.p99, unit: `ms p99 (p50 ${l.commit.p50.toFixed(1)}, max ${l.commit.max.toFixed(1)}, missing ${l.commit.missing})`, goal: pct === 50 ? '≤ 5 ms p99' : undefined, note });
     rows.push({ metric: `latency @${pct} %: publish → webhook received p50 / p99 / max`, value: l.webhook.p99, unit: `ms p99 (p50 ${l.webhook.p50.toFixed(1)}, max ${l.webhook.max.toFixed(1)}, missing ${l.webhook.missing})`, note });
