@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { targetSchema } from '../../../src/config/schema.js';
 import { CbmError } from '../../../src/core/errors.js';
 import { idempotencyKey } from '../../../src/workorders/model.js';
-import { failOn } from '../../../src/workorders/targets/http.js';
+import { failOn, ResponseHeaders } from '../../../src/workorders/targets/http.js';
 import { maintainxMessage, maintainxStatus } from '../../../src/workorders/targets/maintainx.js';
 import { maximoMessage, maximoStatus } from '../../../src/workorders/targets/maximo.js';
 import { odataMessage, sapReference, sapStatus } from '../../../src/workorders/targets/sap.js';
 
-const res = (status: number, text = '') => ({ status, headers: new Headers(), text });
+const res = (status: number, text = '') => ({ status, headers: new ResponseHeaders(), text });
 
 function thrown(f: () => void): CbmError | undefined {
   try {
