@@ -45,6 +45,19 @@ describe('outbox + dispatcher', () => {
     await d.stop();
   });
 
+  it('due() returns the due queue heads, as many as each call asks for', () => {
+    db = openStore(':memory:');
+    const outbox = new Outbox(db);
+    // Five assets, two orders each: only the first of each asset is a queue head.
+    for (let a = 0; a < 5; a++) for (let k = 0; k < 2; k++) outbox.enqueue(order(a * 10 + k, `p-${a}`), ['t'], 0);
+    for (const limit of [1, 3, 5, 8, 3, 1]) {
+      const heads = outbox.due(0, limit);
+      expect(heads).toHaveLength(Math.min(limit, 5));
+      expect(new Set(heads.map((d) => d.assetId)).size).toBe(heads.length);
+    }
+    expect(outbox.due(-1, 8)).toHaveLength(0); // nothing due before its time
+  });
+
   it('wake() ends the idle wait at once, every time, and stop() ends it too', async () => {
     db = openStore(':memory:');
     const outbox = new Outbox(db);
