@@ -14,8 +14,9 @@ const QUALITY = Buffer.from('quality');
 /** 10^k for k ≤ 15: exact doubles, so m / 10^k with m < 2^53 rounds like a full decimal parse. */
 const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
 
-// The number parseNumber() last read and where it ended (module state: no object per value).
-let num = 0;
+// The number parseNumber() last read and where it ended (module state: no object per value). The
+// number sits in a typed array: a double kept in a module variable is boxed, a heap object per store.
+const num = new Float64Array(1);
 let numEnd = 0;
 
 function skipWs(b: Buffer, p: number): number {
@@ -27,7 +28,7 @@ function skipWs(b: Buffer, p: number): number {
 }
 
 /**
- * Reads a JSON number at `p` into `num` / `numEnd`: only the plain decimal forms a sensor sends
+ * Reads a JSON number at `p` into `num[0]` / `numEnd`: only the plain decimal forms a sensor sends
  * (`-12`, `51.23`, at most 15 digits, no exponent), which the division below converts exactly as
  * JSON.parse does. False for anything else, which the caller leaves to JSON.parse.
  */
@@ -52,7 +53,7 @@ function parseNumber(b: Buffer, p: number): boolean {
   }
   if (c === 0x65 || c === 0x45 || digits > 15) return false;
   const v = frac === 0 ? mant : mant / POW10[frac]!;
-  num = neg ? -v : v;
+  num[0] = neg ? -v : v;
   numEnd = p;
   return true;
 }
@@ -63,9 +64,18 @@ function undo(out: Sample[], before: number): false {
   return false;
 }
 
+/** `b` holds `bytes` from `at` on. */
+function startsWith(b: Buffer, at: number, bytes: Buffer): boolean {
+  // The length read once: a typed array's length, read in the loop condition, costs more than the compare.
+  const n = bytes.length;
+  for (let i = 0; i < n; i++) if (b[at + i] !== bytes[i]) return false;
+  return true;
+}
+
 function sameBytes(b: Buffer, start: number, end: number, key: Buffer | undefined): boolean {
-  if (key === undefined || key.length !== end - start) return false;
-  for (let i = 0; i < key.length; i++) if (b[start + i] !== key[i]) return false;
+  const n = end - start;
+  if (key === undefined || key.length !== n) return false;
+  for (let i = 0; i < n; i++) if (b[start + i] !== key[i]) return false;
   return true;
 }
 
@@ -96,28 +106,40 @@ export function decodeFlatObject(route: Route, asset: string, b: Buffer, now: nu
     if (b[p] !== QUOTE) return undo(out, before);
     const ks = p + 1;
     let ke = ks;
-    for (let c = b[ke]; c !== QUOTE; c = b[++ke]) if (c === undefined || c === BACKSLASH || c < 0x20) return undo(out, before);
-    // A name like "12" sorts first among an object's keys: the general path keeps that order.
-    if (ke === ks || (b[ks]! >= 0x30 && b[ks]! <= 0x39)) return undo(out, before);
-    p = skipWs(b, ke + 1);
-    if (b[p] !== COLON) return undo(out, before);
-    if (!parseNumber(b, skipWs(b, p + 1))) return undo(out, before);
-    p = skipWs(b, numEnd);
-    if (sameBytes(b, ks, ke, fb.ts)) ts = num;
+    // The field the route's payloads carry at this place, name and closing quote compared in one
+    // pass (the common case); any other name is scanned, then compared with the ones we know.
+    const expected = tagged || i >= MAX_ORDER ? undefined : route.orderBytes[i];
+    const inOrder = expected !== undefined && startsWith(b, ks, expected);
+    if (inOrder) ke = ks + expected.length - 1;
+    else {
+      for (let c = b[ke]; c !== QUOTE; c = b[++ke]) if (c === undefined || c === BACKSLASH || c < 0x20) return undo(out, before);
+      // A name like "12" sorts first among an object's keys: the general path keeps that order.
+      if (ke === ks || (b[ks]! >= 0x30 && b[ks]! <= 0x39)) return undo(out, before);
+    }
+    // Whitespace between tokens is allowed and rare: each place checks for its token first.
+    p = ke + 1;
+    if (b[p] !== COLON && b[(p = skipWs(b, p))] !== COLON) return undo(out, before);
+    p++;
+    if (!parseNumber(b, p) && !parseNumber(b, skipWs(b, p))) return undo(out, before);
+    p = numEnd;
+    const v = num[0]!;
+    if (inOrder) {
+      // (The order never holds the timestamp field or `quality`: the general path skips both.)
+      push(out, route.orderRefs[i]!, now, v, 'Good');
+      i++;
+    } else if (sameBytes(b, ks, ke, fb.ts)) ts = v;
     else if (sameBytes(b, ks, ke, QUALITY)) {
       // A number is no quality: the general path ignores it too.
     } else if (tagged) {
-      if (sameBytes(b, ks, ke, fb.value)) value = num;
-    } else {
-      if (i >= MAX_ORDER || !sameBytes(b, ks, ke, route.orderBytes[i])) return undo(out, before);
-      push(out, route.orderRefs[i]!, now, num, 'Good');
-      i++;
-    }
-    if (b[p] === COMMA) {
-      p = skipWs(b, p + 1);
+      if (sameBytes(b, ks, ke, fb.value)) value = v;
+    } else return undo(out, before); // a field the order does not have here: the general path relearns it
+    let c = b[p];
+    if (c !== COMMA && c !== CLOSE) c = b[(p = skipWs(b, p))];
+    if (c === COMMA) {
+      if (b[++p] !== QUOTE) p = skipWs(b, p);
       continue;
     }
-    if (b[p] !== CLOSE || skipWs(b, p + 1) !== n) return undo(out, before);
+    if (c !== CLOSE || skipWs(b, p + 1) !== n) return undo(out, before);
     break;
   }
   if (tagged ? value === undefined : out.length === before) return undo(out, before);

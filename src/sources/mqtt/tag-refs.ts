@@ -36,11 +36,23 @@ export function fieldRef(route: Route, asset: string, field: string): TagRef {
   return r;
 }
 
+/**
+ * A field name as a payload writes it, UTF-8 and then its closing quote; undefined when the bytes
+ * of the name alone cannot be what a payload carries (a quote, backslash or control character,
+ * which JSON escapes) or when the flat decoder leaves such a field to the general path (a name
+ * starting with a digit: an object lists those first, not in payload order).
+ */
+function asWritten(k: string): Buffer | undefined {
+  const c = k.charCodeAt(0);
+  if (k === '' || (c >= 0x30 && c <= 0x39) || /["\\\u0000-\u001f]/.test(k)) return undefined;
+  return Buffer.from(`${k}"`, 'utf8');
+}
+
 /** Remembers that the route's payloads carry field `k` (tag `r`) at position `i`. */
 export function rememberOrder(route: Route, i: number, k: string, r: TagRef): void {
   route.order[i] = k;
   route.orderRefs[i] = r;
-  route.orderBytes[i] = Buffer.from(k, 'utf8');
+  route.orderBytes[i] = asWritten(k);
   route.orderDup = new Set(route.order).size !== route.order.length;
 }
 

@@ -59,8 +59,11 @@ export interface Route {
    */
   order: string[];
   orderRefs: TagRef[];
-  /** {@link order} as UTF-8, for the flat-object decoder, which compares field names as bytes. */
-  orderBytes: Buffer[];
+  /**
+   * {@link order} as the flat-object decoder compares it with a payload's bytes: each name in
+   * UTF-8 followed by its closing quote, undefined for a name that decoder never matches.
+   */
+  orderBytes: (Buffer | undefined)[];
   /** {@link order} names a field twice (left over from payloads of different shapes). */
   orderDup: boolean;
   /** The mapping's value and timestamp field names as UTF-8 (the flat-object decoder's). */

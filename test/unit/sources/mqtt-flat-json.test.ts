@@ -169,4 +169,24 @@ describe('flat JSON objects decoded from bytes', () => {
       }
     }
   });
+
+  it('never matches a remembered name that JSON escapes against the same bytes written raw', () => {
+    // `{"a\"b":1}` teaches the route the field a"b; `{"a"b":2}` spells it raw, which is no JSON.
+    const cases = [
+      ['{"a\\"b":1}', '{"a"b":2}'],
+      ['{"a\\u0001b":1}', '{"a\u0001b":2}'],
+    ];
+    for (const [learn, raw] of cases) {
+      const router = new TopicRouter([{ topic: 's/{asset}', format: 'auto', timestampField: 'ts', timestampUnit: 'auto', valueField: 'value', fields: {} }]);
+      router.resolve = () => 1;
+      const route = router.route('s/p-1')!;
+      const learnt: Sample[] = [];
+      decodePayload(route, Buffer.from(learn!), NOW, learnt);
+      expect(learnt).toHaveLength(1);
+      const out: Sample[] = [];
+      expect(decodeFlatObject(route, 'p-1', Buffer.from(raw!), NOW, out)).toBe(false);
+      expect(out).toEqual([]);
+      expect(() => decodePayload(route, Buffer.from(raw!), NOW, [])).toThrow(/invalid JSON/);
+    }
+  });
 });
