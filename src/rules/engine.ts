@@ -47,7 +47,11 @@ export class RuleEngine {
     private readonly book: AlarmBook,
     /** Latest usable values by tag index (the same array the facts read). */
     private readonly values: Float64Array,
-  ) {}
+  ) {
+    // No rules until the first load: every tag reads "nothing to evaluate".
+    this.offsets = new Int32Array(tagCount + 1);
+    this.single = new Float64Array(tagCount * 3);
+  }
 
   /** Installs a rule set; alarms of instances that remain keep their state. */
   load(instances: readonly RuleInstance[]): void {

@@ -142,3 +142,16 @@ describe('rule engine tick in steps', () => {
     expect(b).toEqual(a);
   });
 });
+
+describe('rule engine before its first rule set', () => {
+  it('takes samples and ticks as having no rules to evaluate', () => {
+    const env = oneAsset(['a', 'b']);
+    const book = new AlarmBook(() => ({}) as never);
+    const engine = new RuleEngine(env.catalog.tags.length, book, env.latest.num);
+    env.set('a', 95, 1000);
+    for (let t = 0; t < env.catalog.tags.length; t++) engine.evaluate(t, 1000);
+    engine.tick(2000);
+    expect(engine.evaluations).toBe(0);
+    expect(book.hasPending()).toBe(false);
+  });
+});
