@@ -20,6 +20,13 @@ export class LatestValues {
   readonly ts: Float64Array;
   readonly lastGoodTs: Float64Array;
   readonly quality: Uint8Array;
+  /**
+   * The raw value when it is a number (`isNum` 1): a double kept in a JS array would be a heap
+   * object allocated on every update and held by a long-lived array, work for every scavenge.
+   */
+  private readonly rawNum: Float64Array;
+  private readonly isNum: Uint8Array;
+  /** The raw value when it is not a number (boolean, string); undefined before the first sample. */
   private readonly raw: (SampleValue | undefined)[];
   private readonly reasons: (string | undefined)[];
 
@@ -28,12 +35,20 @@ export class LatestValues {
     this.ts = new Float64Array(size).fill(Number.NaN);
     this.lastGoodTs = new Float64Array(size).fill(Number.NaN);
     this.quality = new Uint8Array(size).fill(2);
+    this.rawNum = new Float64Array(size);
+    this.isNum = new Uint8Array(size);
     this.raw = new Array<SampleValue | undefined>(size);
     this.reasons = new Array<string | undefined>(size);
   }
 
   set(index: number, value: SampleValue, num: number, ts: number, quality: Quality, reason: string | undefined): void {
-    this.raw[index] = value;
+    if (typeof value === 'number') {
+      this.rawNum[index] = value;
+      if (this.isNum[index] !== 1) (this.isNum[index] = 1), (this.raw[index] = undefined);
+    } else {
+      this.raw[index] = value;
+      this.isNum[index] = 0;
+    }
     this.ts[index] = ts;
     this.quality[index] = QI[quality];
     this.reasons[index] = reason;
@@ -45,7 +60,7 @@ export class LatestValues {
   }
 
   get(index: number): LatestValue | undefined {
-    const value = this.raw[index];
+    const value = this.isNum[index] === 1 ? this.rawNum[index]! : this.raw[index];
     if (value === undefined) return undefined;
     return { value, ts: this.ts[index]!, quality: Q[this.quality[index]!]!, reason: this.reasons[index] };
   }

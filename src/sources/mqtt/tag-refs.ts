@@ -45,8 +45,22 @@ export function fieldRef(route: Route, asset: string, field: string): TagRef {
 function asWritten(k: string): Buffer | undefined {
   const c = k.charCodeAt(0);
   if (k === '' || (c >= 0x30 && c <= 0x39) || /["\\\u0000-\u001f]/.test(k)) return undefined;
-  return Buffer.from(`${k}"`, 'utf8');
+  let b = written.get(k);
+  if (b === undefined) {
+    b = Buffer.from(`${k}"`, 'utf8');
+    if (written.size < MAX_SHARED_NAMES) written.set(k, b);
+  }
+  return b;
 }
+
+/**
+ * {@link asWritten}'s results, shared by every route: a fleet's sensors send the same few field
+ * names, and the decoder then compares each message with the same few buffers, which stay in the
+ * CPU cache, instead of one set per topic (1,000 routes' worth of them missed the cache on almost
+ * every field). Bounded: field names come from payloads.
+ */
+const written = new Map<string, Buffer>();
+const MAX_SHARED_NAMES = 10_000;
 
 /** Remembers that the route's payloads carry field `k` (tag `r`) at position `i`. */
 export function rememberOrder(route: Route, i: number, k: string, r: TagRef): void {
