@@ -43,17 +43,45 @@ const NUM = 0; // absolute bucket number (start = num × bucketMs), NaN when emp
 const CNT = 1;
 const SUM = 2;
 
-function layout(needs: ReadonlySet<Need>): Layout {
+const NEED_BIT: Record<Need, number> = { moments: 1, regression: 2, extremes: 4, endpoints: 8 };
+
+function needMask(needs: Iterable<Need>): number {
+  let m = 0;
+  for (const n of needs) m |= NEED_BIT[n];
+  return m;
+}
+
+function makeLayout(mask: number): Layout {
   let next = 3;
   const take = (k: number) => ((next += k), next - k);
   const l: Layout = { stride: 0, sq: -1, t: -1, tt: -1, tv: -1, mn: -1, mx: -1, ft: -1, fv: -1, lt: -1, lv: -1 };
-  if (needs.has('moments') || needs.has('regression')) l.sq = take(1);
-  if (needs.has('regression')) (l.t = take(1)), (l.tt = take(1)), (l.tv = take(1));
-  if (needs.has('extremes')) (l.mn = take(1)), (l.mx = take(1));
-  if (needs.has('endpoints')) (l.ft = take(1)), (l.fv = take(1)), (l.lt = take(1)), (l.lv = take(1));
+  if (mask & (NEED_BIT.moments | NEED_BIT.regression)) l.sq = take(1);
+  if (mask & NEED_BIT.regression) (l.t = take(1)), (l.tt = take(1)), (l.tv = take(1));
+  if (mask & NEED_BIT.extremes) (l.mn = take(1)), (l.mx = take(1));
+  if (mask & NEED_BIT.endpoints) (l.ft = take(1)), (l.fv = take(1)), (l.lt = take(1)), (l.lv = take(1));
   l.stride = next;
   return l;
 }
+
+/** One layout per combination of needs, shared by every window with that combination. */
+const LAYOUTS: Layout[] = [];
+function layout(mask: number): Layout {
+  return (LAYOUTS[mask] ??= makeLayout(mask));
+}
+
+interface Totals {
+  n: number;
+  sum: number;
+  sq: number;
+  t: number;
+  tt: number;
+  tv: number;
+}
+/**
+ * What {@link Window.totals} returns: one object for every window, filled by each call and read at
+ * once by its caller (a read never calls another). 10,000 windows, 10,000 fewer objects.
+ */
+const TOTALS: Totals = { n: 0, sum: 0, sq: 0, t: 0, tt: 0, tv: 0 };
 
 export class Window {
   readonly bucketMs: number;
@@ -71,7 +99,8 @@ export class Window {
 
   private evictions = 0;
   private origin = Number.NaN;
-  private readonly needs = new Set<Need>();
+  /** What the window stores, as NEED_BIT flags (a Set per window cost 10,000 of them). */
+  private needs = 0;
   /**
    * The average as of the newest sample, refreshed by `add`, with what it takes to tell whether
    * it still holds at another read time: [average, first bucket still in the window at that
@@ -88,7 +117,7 @@ export class Window {
     this.bucketMs = Math.max(1, Math.ceil(windowMs / BUCKETS));
     this.avgCell[2] = windowMs;
     this.avgCell[3] = this.bucketMs;
-    for (const n of needs) this.needs.add(n);
+    this.needs = needMask(needs);
     this.l = layout(this.needs);
     this.d = this.fresh(this.l);
   }
@@ -101,9 +130,9 @@ export class Window {
 
   /** Adds storage for more statistics (a rule reload asking for more); new ones start from zero. */
   ensure(needs: Iterable<Need>): void {
-    const before = this.needs.size;
-    for (const n of needs) this.needs.add(n);
-    if (this.needs.size === before) return;
+    const mask = this.needs | needMask(needs);
+    if (mask === this.needs) return;
+    this.needs = mask;
     const old = this.l;
     const od = this.d;
     this.l = layout(this.needs);
@@ -236,10 +265,8 @@ export class Window {
   // Totals as seen at a read time: the running totals less buckets that have ended by then.
   // Reads do not evict (a later read may be for an earlier time: a sample stamped a little behind
   // the last tick); only the ring moving on in `add` does.
-  private readonly r = { n: 0, sum: 0, sq: 0, t: 0, tt: 0, tv: 0 };
-
-  private totals(now: number): typeof this.r {
-    const r = this.r;
+  private totals(now: number): Totals {
+    const r = TOTALS;
     r.n = this.tN;
     r.sum = this.tSum;
     r.sq = this.tSq;

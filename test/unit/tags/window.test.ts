@@ -71,6 +71,26 @@ describe('bucketed window', () => {
     }
   });
 
+  it('takes on more statistics when a rule asks for them, keeping what it had', () => {
+    const w = new Window(60_000); // an average only
+    const other = new Window(60_000, ['extremes', 'moments']);
+    for (let t = 0; t < 30_000; t += 1000) (w.add(t, t / 1000), other.add(t, 100 - t / 1000));
+    w.ensure(['moments']); // nothing new for the average's counts; the sum of squares starts at zero
+    expect(w.count(29_999)).toBe(30);
+    expect(w.avg(29_999)).toBeCloseTo(14.5, 12);
+    w.ensure(['extremes']);
+    w.ensure(['extremes']); // again: no reset
+    for (let t = 30_000; t < 40_000; t += 1000) w.add(t, 1000 + t / 1000);
+    expect(w.count(39_999)).toBe(40);
+    expect(w.max_(39_999)).toBe(1039); // extremes from the samples after ensure
+    expect(w.min_(39_999)).toBe(1030);
+    // Another window's reads in between do not leak into this one's (their totals share a scratch object).
+    expect(other.avg(29_999)).toBeCloseTo(85.5, 12);
+    expect(other.stddev(29_999)).toBeCloseTo(brute(Array.from({ length: 30 }, (_, i) => [i * 1000, 100 - i] as [number, number]), -1).sd, 9);
+    expect(w.avg(39_999)).toBeCloseTo((435 + 10345) / 40, 9);
+    expect([other.min_(29_999), other.max_(29_999)]).toEqual([71, 100]);
+  });
+
   it('forgets data older than the window and holds a fixed size', () => {
     const w = new Window(60_000, ['moments']);
     for (let t = 0; t < 60_000; t += 100) w.add(t, 1);
