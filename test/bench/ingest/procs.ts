@@ -101,15 +101,20 @@ export class Meter {
 }
 
 /**
- * How busy the machine is where the subject runs: a busy loop pinned to the subject core for
- * `seconds`, counting the time it did not get (gaps > 1 ms between clock reads: other processes,
- * the hypervisor). Latency tails below a few tens of ms are only meaningful when this is small.
+ * How busy and how steady the machine is where the subject runs: a loop pinned to the subject
+ * core for `seconds`, counting the time it did not get (gaps > 1 ms between clock reads: other
+ * processes, the hypervisor) and how much fixed work it got done per 50 ms (after 300 ms of
+ * warming up: the loop's first stretches run before V8 has optimised it). `slowP5` is the
+ * slowest 5 % of those stretches against the median: on a VM the core's speed itself varies
+ * (another tenant on the host), which neither gaps nor /proc/stat steal show, and a stretch at
+ * 80 % speed is enough for a backlog at half load. Latency tails below a few tens of ms are only
+ * meaningful when the loss is small and `slowP5` is near 1.
  */
-export async function coreNoise(seconds: number): Promise<{ lostPct: number; maxGapMs: number }> {
-  const code = `const end=performance.now()+${seconds * 1000};let last=performance.now(),lost=0,max=0;for(;;){const t=performance.now();if(t>end)break;const g=t-last;if(g>1){lost+=g;if(g>max)max=g}last=t}process.stdout.write(JSON.stringify({lostPct:lost/${seconds * 10},maxGapMs:max}))`;
+export async function coreNoise(seconds: number): Promise<{ lostPct: number; maxGapMs: number; slowP5: number }> {
+  const code = `const end=performance.now()+${seconds * 1000};const start=performance.now();let last=start,lost=0,max=0,w0=last,n=0,s=0;const a=new Float64Array(32768),rates=[];for(;;){const t=performance.now();if(t>end)break;const g=t-last;if(g>1){lost+=g;if(g>max)max=g}last=t;for(let k=0;k<256;k++)s+=a[(k*97+n)&32767];n++;if(t-w0>=50){if(t-start>300)rates.push(n/(t-w0));n=0;w0=t}}rates.sort((x,y)=>x-y);const med=rates[rates.length>>1];process.stdout.write(JSON.stringify({lostPct:lost/${seconds * 10},maxGapMs:max,slowP5:rates.length?rates[Math.floor(rates.length*0.05)]/med:NaN,s:s>0}))`;
   const p = pinned(SUBJECT_CORE, process.execPath, ['-e', code]);
   await new Promise((r) => p.proc.once('exit', r));
-  return JSON.parse(p.output()) as { lostPct: number; maxGapMs: number };
+  return JSON.parse(p.output()) as { lostPct: number; maxGapMs: number; slowP5: number };
 }
 
 function bin(name: string): string {
