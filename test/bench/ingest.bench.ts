@@ -9,7 +9,8 @@
  *   `{"value":51.2}`; `10/msg`: `s/a12` `{"t0":…,…,"t9":…}`. Brokers (Mosquitto), receivers,
  *   VictoriaMetrics and this process also on core 0.
  * - Sustained rate: see `measure.ts` (no loss: samples counted by the subject == samples sent).
- * - Latency: `latency.ts` (markers at 30/s for 10 s among the load at 10/50/90 % of the sustained rate),
+ * - Latency: `latency.ts` (markers at 30/s for 10 s among the load at 10 and 90 % of the sustained
+ *   rate, 30 s at 50 %, the goal's),
  *   after a 20 s order-path warm-up at 50 % (600 orders, shown apart).
  * - Peer: Node-RED 4.1 (`node-red-flow.json`) behind Mosquitto, same load, same placement.
  */
@@ -31,6 +32,10 @@ const CONFIRM = quick ? 0 : 8;
 // Latency steps: 30 markers/s (each one a work order) for 10 s, 300 markers, so that the p99 is
 // not just the second-worst value while orders stay at the throughput steps' scale.
 const LAT_T = quick ? 2 : 10;
+// The goal's step (50 %) runs three times as long: on this VM one 10 s window passes or fails with
+// the machine's quiet or noisy stretch (probes: 36 of 62 windows under 5 ms where the bench's own
+// window passed three runs out of three).
+const LAT_T_GOAL = quick ? 2 : 30;
 const MARKERS = 30;
 // Unmeasured orders before the latency steps (see the warm-up below).
 const WARM_T = quick ? 4 : 20;
@@ -104,11 +109,12 @@ const results: Record<string, number> = {};
   for (const pct of quick ? [50] : [10, 50, 90]) {
     // The 50 % step is the goal's: how steady core 1 was just before and after it goes with it.
     const around = pct === 50 ? [await coreNoise(quick ? 0.5 : 2)] : [];
-    const l = await latency(gw, rx, load, 1, 0, Math.max(100, Math.round((base * pct) / 100)), LAT_T, MARKERS);
+    const secs = pct === 50 ? LAT_T_GOAL : LAT_T;
+    const l = await latency(gw, rx, load, 1, 0, Math.max(100, Math.round((base * pct) / 100)), secs, MARKERS);
     if (pct === 50) around.push(await coreNoise(quick ? 0.5 : 2));
     const speed = around.length ? `; core 1 speed before / after the step, slowest 5 % of 50 ms stretches: ${around.map((n) => n.slowP5.toFixed(2)).join(' / ')} of median` : '';
     log(`  latency at ${pct} % (others took ${Math.round(l.otherPct)} % of core 1): ${l.markers} markers, commit p50 ${l.commit.p50.toFixed(2)} p99 ${l.commit.p99.toFixed(2)} max ${l.commit.max.toFixed(2)} ms (missing ${l.commit.missing}); webhook p50 ${l.webhook.p50.toFixed(2)} p99 ${l.webhook.p99.toFixed(2)} max ${l.webhook.max.toFixed(2)} ms (missing ${l.webhook.missing}); generator ticks late > 4 ms: ${l.gaps.length} (longest ${Math.max(0, ...l.gaps.map((g) => g[1]))} ms); slowest markers ${slowest(l.series)}${speed}`);
-    const note = `${Math.round((base * pct) / 100)} msg/s QoS 0 1/msg for ${LAT_T} s, ${l.markers} markers; commit time from the log (1 ms resolution); others took ${Math.round(l.otherPct)} % of core 1${speed}`;
+    const note = `${Math.round((base * pct) / 100)} msg/s QoS 0 1/msg for ${secs} s, ${l.markers} markers; commit time from the log (1 ms resolution); others took ${Math.round(l.otherPct)} % of core 1${speed}`;
     rows.push({ metric: `latency @${pct} %: publish → outbox commit p50 / p99 / max`, value: l.commit.p99, unit: `ms p99 (p50 ${l.commit.p50.toFixed(1)}, max ${l.commit.max.toFixed(1)}, missing ${l.commit.missing})`, goal: pct === 50 ? '≤ 5 ms p99' : undefined, note });
     rows.push({ metric: `latency @${pct} %: publish → webhook received p50 / p99 / max`, value: l.webhook.p99, unit: `ms p99 (p50 ${l.webhook.p50.toFixed(1)}, max ${l.webhook.max.toFixed(1)}, missing ${l.webhook.missing})`, note });
   }
