@@ -72,11 +72,9 @@ function startsWith(b: Buffer, at: number, bytes: Buffer): boolean {
   return true;
 }
 
+/** `b[start, end)` is exactly `key`. */
 function sameBytes(b: Buffer, start: number, end: number, key: Buffer | undefined): boolean {
-  const n = end - start;
-  if (key === undefined || key.length !== n) return false;
-  for (let i = 0; i < n; i++) if (b[start + i] !== key[i]) return false;
-  return true;
+  return key !== undefined && key.length === end - start && startsWith(b, start, key);
 }
 
 /**

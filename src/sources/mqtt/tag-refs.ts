@@ -37,6 +37,15 @@ export function fieldRef(route: Route, asset: string, field: string): TagRef {
 }
 
 /**
+ * {@link asWritten}'s results, shared by every route: a fleet's sensors send the same few field
+ * names, and the decoder then compares each message with the same few buffers, which stay in the
+ * CPU cache, instead of one set per topic (1,000 routes' worth of them missed the cache on almost
+ * every field). Bounded: field names come from payloads.
+ */
+const written = new Map<string, Buffer>();
+const MAX_SHARED_NAMES = 10_000;
+
+/**
  * A field name as a payload writes it, UTF-8 and then its closing quote; undefined when the bytes
  * of the name alone cannot be what a payload carries (a quote, backslash or control character,
  * which JSON escapes) or when the flat decoder leaves such a field to the general path (a name
@@ -52,15 +61,6 @@ function asWritten(k: string): Buffer | undefined {
   }
   return b;
 }
-
-/**
- * {@link asWritten}'s results, shared by every route: a fleet's sensors send the same few field
- * names, and the decoder then compares each message with the same few buffers, which stay in the
- * CPU cache, instead of one set per topic (1,000 routes' worth of them missed the cache on almost
- * every field). Bounded: field names come from payloads.
- */
-const written = new Map<string, Buffer>();
-const MAX_SHARED_NAMES = 10_000;
 
 /** Remembers that the route's payloads carry field `k` (tag `r`) at position `i`. */
 export function rememberOrder(route: Route, i: number, k: string, r: TagRef): void {

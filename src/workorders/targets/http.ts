@@ -27,15 +27,19 @@ export class ResponseHeaders {
   constructor(private readonly raw: readonly string[] = []) {}
 
   get(name: string): string | null {
-    const n = name.toLowerCase();
-    const values: string[] = [];
-    for (let i = 0; i + 1 < this.raw.length; i += 2) if (this.raw[i]!.toLowerCase() === n) values.push(this.raw[i + 1]!);
+    const values = this.all(name);
     return values.length === 0 ? null : values.join(', ');
   }
 
   getSetCookie(): string[] {
+    return this.all('set-cookie');
+  }
+
+  /** Every value of the header `name`, in the order received. */
+  private all(name: string): string[] {
+    const n = name.toLowerCase();
     const out: string[] = [];
-    for (let i = 0; i + 1 < this.raw.length; i += 2) if (this.raw[i]!.toLowerCase() === 'set-cookie') out.push(this.raw[i + 1]!);
+    for (let i = 0; i + 1 < this.raw.length; i += 2) if (this.raw[i]!.toLowerCase() === n) out.push(this.raw[i + 1]!);
     return out;
   }
 }
