@@ -92,8 +92,7 @@ export function decodeFlatObject(route: Route, asset: string, b: Buffer, now: nu
   if (b[p] !== OPEN) return false;
   p = skipWs(b, p + 1);
   if (b[p] === CLOSE) return false;
-  const m = route.mapping;
-  const fb = (route.fieldBytes ??= { value: Buffer.from(m.valueField, 'utf8'), ts: Buffer.from(m.timestampField, 'utf8') });
+  const fb = route.fieldBytes;
   const tagged = route.tag !== undefined;
   if (!tagged && route.orderDup) return false;
   const before = out.length;
@@ -144,7 +143,7 @@ export function decodeFlatObject(route: Route, asset: string, b: Buffer, now: nu
   let at = now;
   if (ts !== undefined) {
     try {
-      at = parseTimestamp(ts, m.timestampUnit);
+      at = parseTimestamp(ts, route.mapping.timestampUnit);
     } catch {
       return undo(out, before);
     }

@@ -1,5 +1,5 @@
 import type { Quality, Sample } from '../../core/sample.js';
-import type { Route, TagRef } from './topics.js';
+import { NO_ORDER, type Route, type TagRef } from './topics.js';
 
 /** Bounds each route's key cache: field names come from payloads, which a broken sensor can vary endlessly. */
 export const MAX_KEYS_PER_ROUTE = 1024;
@@ -13,10 +13,11 @@ function ref(route: Route, key: string): TagRef {
 /** The tag `tag` of the route's asset, resolved once per route (see {@link Route.ref}). */
 export function tagRef(route: Route, asset: string, tag: string): TagRef {
   if (tag === route.tag) return (route.ref ??= ref(route, `${asset}/${tag}`));
-  let r = route.keys.get(tag);
+  const keys = (route.keys ??= new Map());
+  let r = keys.get(tag);
   if (r === undefined) {
     r = ref(route, `${asset}/${tag}`);
-    if (route.keys.size < MAX_KEYS_PER_ROUTE) route.keys.set(tag, r);
+    if (keys.size < MAX_KEYS_PER_ROUTE) keys.set(tag, r);
   }
   return r;
 }
@@ -27,11 +28,12 @@ export function tagRef(route: Route, asset: string, tag: string): TagRef {
  * own properties only, so a field called `constructor` names a tag, not Object's prototype.
  */
 export function fieldRef(route: Route, asset: string, field: string): TagRef {
-  let r = route.fieldKeys.get(field);
+  const known = (route.fieldKeys ??= new Map());
+  let r = known.get(field);
   if (r === undefined) {
     const fields = route.mapping.fields;
     r = ref(route, `${asset}/${Object.hasOwn(fields, field) ? fields[field] : field}`);
-    if (route.fieldKeys.size < MAX_KEYS_PER_ROUTE) route.fieldKeys.set(field, r);
+    if (known.size < MAX_KEYS_PER_ROUTE) known.set(field, r);
   }
   return r;
 }
@@ -64,6 +66,11 @@ function asWritten(k: string): Buffer | undefined {
 
 /** Remembers that the route's payloads carry field `k` (tag `r`) at position `i`. */
 export function rememberOrder(route: Route, i: number, k: string, r: TagRef): void {
+  if (route.order === NO_ORDER) {
+    route.order = [];
+    route.orderRefs = [];
+    route.orderBytes = [];
+  }
   route.order[i] = k;
   route.orderRefs[i] = r;
   route.orderBytes[i] = asWritten(k);

@@ -107,6 +107,25 @@ describe('payload decoding', () => {
     ]);
   });
 
+  it('keeps what each route learns to itself although new routes share their empty state', () => {
+    const router = new TopicRouter(maps);
+    const decodeOn = (topic: string, p: string) => {
+      const out: Sample[] = [];
+      decodePayload(router.route(topic)!, Buffer.from(p), NOW, out);
+      return out.map((x) => `${x.tag}=${x.value}`).join(' ');
+    };
+    // Two routes learn different field orders (and `p-3` learns none) through the same router.
+    expect(decodeOn('plant/p-1/telemetry', '{"temp":1,"speed":2}')).toBe('p-1/bearing_temp=1 p-1/speed=2');
+    expect(decodeOn('plant/p-2/telemetry', '{"speed":3,"vibration":4}')).toBe('p-2/speed=3 p-2/vibration=4');
+    expect(decodeOn('plant/p-1/telemetry', '{"temp":5,"speed":6}')).toBe('p-1/bearing_temp=5 p-1/speed=6');
+    expect(decodeOn('plant/p-2/telemetry', '{"speed":7,"vibration":8}')).toBe('p-2/speed=7 p-2/vibration=8');
+    expect(router.route('plant/p-3/telemetry')!.order).toEqual([]);
+    expect(decodeOn('plant/p-3/telemetry', '{"vibration":9}')).toBe('p-3/vibration=9');
+    expect(router.route('plant/p-1/telemetry')!.order).toEqual(['temp', 'speed']);
+    expect(router.route('plant/p-2/telemetry')!.order).toEqual(['speed', 'vibration']);
+    expect(router.route('plant/p-4/telemetry')!.order).toEqual([]);
+  });
+
   it('refuses malformed payloads with a reason', () => {
     expect(() => decode('plant/p-1/vibration', 'abc', maps)).toThrow(PayloadError);
     expect(() => decode('plant/p-1/telemetry', '{"temp": ', maps)).toThrow(/invalid JSON/);
