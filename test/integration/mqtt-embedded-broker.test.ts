@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
 import { EmbeddedBroker } from '../../src/sources/mqtt/embedded-broker.js';
+
+const mqttPacket = createRequire(import.meta.url)('mqtt-packet') as { generate(p: object): Buffer };
 
 /**
  * The embedded broker is still a broker with its PUBLISH fast path (fast-publish.ts): what
@@ -86,6 +89,84 @@ describe('embedded broker before anyone subscribes', () => {
     await waitUntil(() => got.length === 3);
     expect(got).toEqual(['plant/p-9/state=idle (retained)', 'plant/p-9/temp=2', 'plant/p-9/temp=3']);
     expect(ingested).toEqual(['plant/p-9/temp=1', 'plant/p-9/state=idle', 'plant/p-9/temp=2', 'plant/p-9/temp=3']);
+  });
+});
+
+describe("embedded broker's QoS 0 lane (no subscriber yet)", () => {
+  const { broker, clients } = brokerUnderTest();
+  const ingested: string[] = [];
+  let port = 0;
+
+  /**
+   * A raw MQTT connection: sends CONNECT and then `packets`, each entry one write (`early`: all
+   * with the CONNECT, before the CONNACK; else from the CONNACK on, `gapMs` apart). Resolves when
+   * the broker closes it or `ms` after the last write.
+   */
+  function raw(id: string, packets: object[], o: { early?: boolean; keepalive?: number; gapMs?: number; ms?: number } = {}): Promise<{ closed: boolean }> {
+    return new Promise((resolve) => {
+      const sock = connect(port, '127.0.0.1');
+      let done = false;
+      const finish = (closed: boolean) => {
+        if (done) return;
+        done = true;
+        sock.destroy();
+        resolve({ closed });
+      };
+      sock.on('error', () => undefined);
+      sock.on('close', () => finish(true));
+      const connectPacket = { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: id, clean: true, keepalive: o.keepalive ?? 30 };
+      const gen = (ps: object[]) => Buffer.concat(ps.map((p) => mqttPacket.generate(p)));
+      if (o.early) {
+        sock.write(gen([connectPacket, ...packets]));
+        setTimeout(() => finish(false), o.ms ?? 500);
+        return;
+      }
+      sock.write(gen([connectPacket]));
+      sock.once('data', async () => {
+        for (const p of packets) {
+          if (done) return;
+          sock.write(gen([p]));
+          if (o.gapMs) await new Promise((r) => setTimeout(r, o.gapMs));
+        }
+        setTimeout(() => finish(false), o.ms ?? 500);
+      });
+    });
+  }
+  const pub = (topic: string, payload: string, qos = 0, extra: object = {}) => ({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain: false, ...(qos > 0 ? { messageId: 7 } : {}), ...extra });
+
+  it('ingests in the order sent, with what was sent before the CONNACK, mixed with QoS 1', async () => {
+    port = await broker.start((topic, payload) => ingested.push(`${topic}=${payload.toString('utf8')}`));
+    ingested.length = 0;
+    const mixed = [pub('plant/p-1/t', '1'), pub('plant/p-1/t', '2', 1), pub('plant/p-1/t', '3'), pub('plant/p-1/t', '4', 0, { retain: true }), pub('plant/p-1/t', '5')];
+    const all = ['plant/p-1/t=1', 'plant/p-1/t=2', 'plant/p-1/t=3', 'plant/p-1/t=4', 'plant/p-1/t=5'];
+    expect(await raw('early', mixed, { early: true })).toEqual({ closed: false });
+    expect(ingested).toEqual(all);
+    ingested.length = 0;
+    expect(await raw('later', mixed)).toEqual({ closed: false });
+    expect(ingested).toEqual(all);
+  });
+
+  it('leaves topics aedes refuses to aedes, which drops the client as before', async () => {
+    for (const bad of ['plant/+/t', 'plant/#', Array.from({ length: 101 }, () => 'x').join('/')]) {
+      ingested.length = 0;
+      const r = await raw('bad', [pub('plant/ok', '1'), pub(bad, '2'), pub('plant/ok', '3')], { ms: 2000 });
+      expect(r.closed, bad).toBe(true);
+      expect(ingested, bad).toEqual(['plant/ok=1']);
+    }
+    // `$` topics are the broker's own: published, never ingested.
+    ingested.length = 0;
+    expect(await raw('sys', [pub('$SYS/x', '1'), pub('plant/ok', '2')])).toEqual({ closed: false });
+    expect(ingested).toEqual(['plant/ok=2']);
+  });
+
+  it("keeps a publishing client's keep-alive alive like aedes does", async () => {
+    // A client that only publishes (no PINGREQ) is alive: the broker drops one silent for 1.5 × keep-alive.
+    ingested.length = 0;
+    const pubs = Array.from({ length: 15 }, (_, i) => pub('plant/ka/t', String(i)));
+    expect(await raw('ka', pubs, { keepalive: 1, gapMs: 200, ms: 100 })).toEqual({ closed: false });
+    expect(ingested).toHaveLength(15);
+    // ...and one that goes silent is dropped, as before.
+    expect(await raw('quiet', pubs.slice(0, 1), { keepalive: 1, ms: 2500 })).toEqual({ closed: true });
   });
 });
 

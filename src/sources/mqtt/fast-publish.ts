@@ -58,10 +58,18 @@ export function useFastPublishParsers(): void {
 }
 
 /**
- * Replaces `parser.parse` with the fast path. The parser keeps its listeners, state and
- * errors; only PUBLISH packets it would have parsed are decoded here instead.
+ * Takes a well-formed QoS 0 PUBLISH without the retain flag, whole, instead of the parser's
+ * listener (the broker): returns false to let it go the usual way. The payload is a view of the
+ * socket read: copy it to keep it.
  */
-export function installFastPublish(parser: PacketParser): void {
+export type PublishLane = (topic: string, payload: Buffer) => boolean;
+
+/**
+ * Replaces `parser.parse` with the fast path. The parser keeps its listeners, state and
+ * errors; only PUBLISH packets it would have parsed are decoded here instead, and offered to
+ * `lane` first when they are QoS 0 and not retained.
+ */
+export function installFastPublish(parser: PacketParser, lane?: PublishLane): void {
   if (installed.has(parser)) return;
   installed.add(parser);
   const original = parser.parse.bind(parser);
@@ -106,7 +114,9 @@ export function installFastPublish(parser: PacketParser): void {
       messageId = buf.readUInt16BE(p);
       p += 2;
     }
-    const packet = new PublishPacket((b0 & 1) !== 0, qos, (b0 & 8) !== 0, end - off - headerLen, topic, buf.subarray(p, end));
+    const payload = buf.subarray(p, end);
+    if (qos === 0 && (b0 & 1) === 0 && lane !== undefined && lane(topic, payload)) return true;
+    const packet = new PublishPacket((b0 & 1) !== 0, qos, (b0 & 8) !== 0, end - off - headerLen, topic, payload);
     packet.messageId = messageId;
     parser.emit('packet', packet);
     return true;

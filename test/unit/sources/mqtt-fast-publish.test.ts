@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { installFastPublish, useFastPublishParsers, type PacketParser } from '../../../src/sources/mqtt/fast-publish.js';
+import { installFastPublish, useFastPublishParsers, type PacketParser, type PublishLane } from '../../../src/sources/mqtt/fast-publish.js';
 
 // mqtt-packet is what aedes parses with (a dependency of aedes and mqtt); typed here for the test.
 interface Parser extends PacketParser {
@@ -10,10 +10,11 @@ interface Parser extends PacketParser {
 const mqttPacket = createRequire(import.meta.url)('mqtt-packet') as { parser(): Parser; generate(p: object): Buffer };
 
 /** What a parser emitted, as comparable text. */
-function run(stream: Buffer, cuts: number[], fast: boolean): string[] {
+function run(stream: Buffer, cuts: number[], fast: boolean, takes?: (topic: string) => boolean): string[] {
   const p = mqttPacket.parser();
-  if (fast) installFastPublish(p);
   const out: string[] = [];
+  const lane: PublishLane | undefined = takes && ((topic, payload) => takes(topic) && out.push(laneEntry(topic, payload)) > 0);
+  if (fast) installFastPublish(p, lane);
   p.on('packet', (pk) => {
     const o: Record<string, unknown> = {};
     for (const k of ['cmd', 'retain', 'qos', 'dup', 'length', 'topic', 'messageId', 'subscriptions', 'clientId', 'keepalive']) if (pk[k] !== undefined && pk[k] !== null) o[k] = pk[k];
@@ -28,6 +29,8 @@ function run(stream: Buffer, cuts: number[], fast: boolean): string[] {
   }
   return out;
 }
+
+const laneEntry = (topic: string, payload: Buffer) => `lane ${topic} ${payload.toString('hex')}`;
 
 function rng(seed: number) {
   return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
@@ -59,6 +62,31 @@ describe('fast PUBLISH path in front of mqtt-packet', () => {
       expect(expected.length).toBe(packets.length);
       expect(run(stream, cuts, true)).toEqual(expected);
     }
+  });
+
+  it('offers QoS 0 publishes without retain to the lane, in stream order, and emits the rest and what it declines', () => {
+    const rnd = rng(11);
+    const takes = (topic: string) => topic.length % 2 === 0;
+    let taken = 0;
+    for (let round = 0; round < 100; round++) {
+      const packets: object[] = [{ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: `c${round}`, clean: true, keepalive: 30 }];
+      for (let i = 0; i < 30; i++) {
+        const qos = Math.floor(rnd() * 3);
+        if (rnd() < 0.1) packets.push({ cmd: 'pingreq' });
+        packets.push({ cmd: 'publish', topic: `s/a${Math.floor(rnd() * 100)}/t${i}`, payload: Buffer.alloc(Math.floor(rnd() * 300), i), qos, retain: rnd() < 0.2, ...(qos > 0 ? { messageId: 1 + i } : {}) });
+      }
+      const stream = Buffer.concat(packets.map((p) => mqttPacket.generate(p)));
+      const cuts = Array.from({ length: Math.floor(rnd() * 20) }, () => Math.floor(rnd() * stream.length)).sort((a, b) => a - b);
+      // mqtt-packet's output, with what the lane should take in its place.
+      const expected = run(stream, cuts, false).map((l) => {
+        const o = JSON.parse(l) as { cmd: string; qos?: number; retain?: boolean; topic?: string; payload?: string };
+        if (o.cmd !== 'publish' || o.qos !== 0 || o.retain || !takes(o.topic!)) return l;
+        taken++;
+        return laneEntry(o.topic!, Buffer.from(o.payload ?? '', 'hex'));
+      });
+      expect(run(stream, cuts, true, takes)).toEqual(expected);
+    }
+    expect(taken).toBeGreaterThan(100);
   });
 
   it('leaves malformed packets to mqtt-packet, which reports them as before', () => {
