@@ -5,6 +5,8 @@ import { installFastPublish, type PacketParser } from './fast-publish.js';
 import { skipNumberCache } from './packet-writer.js';
 
 export type PublishHook = (topic: string, payload: Buffer) => void;
+/** {@link PublishHook} with the topic as the UTF-8 bytes `read[topicStart, topicEnd)` of a socket read. */
+export type RawPublishHook = (read: Buffer, topicStart: number, topicEnd: number, payload: Buffer) => void;
 /** Calls back once what was ingested is committed. */
 export type DurableHook = (cb: () => void) => void;
 
@@ -30,14 +32,25 @@ export class EmbeddedBroker {
     private readonly log: Logger,
   ) {}
 
-  async start(onPublish: PublishHook, whenDurable: DurableHook = (cb) => cb()): Promise<number> {
+  /** `onRawPublish`, when given, takes what the QoS 0 lane ingests, without a topic string made for it. */
+  async start(onPublish: PublishHook, whenDurable: DurableHook = (cb) => cb(), onRawPublish?: RawPublishHook): Promise<number> {
+    const failed = (e: unknown, topic: string) => this.log.error({ err: (e as Error).message, topic }, 'ingest failed for a published message');
     const ingest = (topic: string, payload: Buffer) => {
       try {
         onPublish(topic, payload);
       } catch (e) {
-        this.log.error({ err: (e as Error).message, topic }, 'ingest failed for a published message');
+        failed(e, topic);
       }
     };
+    const ingestRaw: RawPublishHook = onRawPublish
+      ? (read, s, e, payload) => {
+          try {
+            onRawPublish(read, s, e, payload);
+          } catch (err) {
+            failed(err, read.toString('utf8', s, e));
+          }
+        }
+      : (read, s, e, payload) => ingest(read.toString('utf8', s, e), payload);
     const aedes = await Aedes.createBroker({
       maxTopicLevels: MAX_TOPIC_LEVELS,
       // aedes writes a QoS 1 PUBACK before it publishes (lib/handlers/publish.js), so the last hook
@@ -60,11 +73,11 @@ export class EmbeddedBroker {
       const client = aedes.handle(socket) as unknown as AedesClientInternals;
       const parser = client._parser;
       if (!parser) return;
-      installFastPublish(parser, (topic, payload) => {
-        if (fanOut.subscribed || !client.connackSent || parser._queue !== null || client.conn.destroyed || !plainTopic(topic)) return false;
+      installFastPublish(parser, (read, s, e, payload) => {
+        if (fanOut.subscribed || !client.connackSent || parser._queue !== null || client.conn.destroyed || !plainTopic(read, s, e)) return false;
         // What aedes does for every packet it handles (lib/handlers/index.js).
         if (client._keepaliveInterval > 0) client._keepaliveTimer?.refresh();
-        ingest(topic, payload);
+        ingestRaw(read, s, e, payload);
         return true;
       });
     });
@@ -117,15 +130,16 @@ interface AedesClientInternals {
 }
 
 /**
- * A topic aedes would publish without a word: not empty, no wildcard, not `$SYS`, at most
- * {@link MAX_TOPIC_LEVELS} levels. Anything else goes aedes's way, which refuses it as before.
+ * A topic (UTF-8 bytes `b[start, end)`) aedes would publish without a word: not empty, no
+ * wildcard, not `$SYS`, at most {@link MAX_TOPIC_LEVELS} levels. Anything else goes aedes's way,
+ * which refuses it as before. (`/`, `+`, `#` and `$` are single bytes that UTF-8 never uses
+ * inside another character, so the bytes tell what the string would.)
  */
-function plainTopic(topic: string): boolean {
-  const n = topic.length;
-  if (n === 0 || topic.charCodeAt(0) === 0x24) return false;
+function plainTopic(b: Buffer, start: number, end: number): boolean {
+  if (start === end || b[start] === 0x24) return false;
   let levels = 1;
-  for (let i = 0; i < n; i++) {
-    const c = topic.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
     if (c === 0x2f) levels++;
     else if (c === 0x2b || c === 0x23) return false;
   }

@@ -59,10 +59,10 @@ export function useFastPublishParsers(): void {
 
 /**
  * Takes a well-formed QoS 0 PUBLISH without the retain flag, whole, instead of the parser's
- * listener (the broker): returns false to let it go the usual way. The payload is a view of the
- * socket read: copy it to keep it.
+ * listener (the broker): returns false to let it go the usual way. The topic is the UTF-8 bytes
+ * `read[topicStart, topicEnd)`, the payload a view of the same socket read: copy them to keep them.
  */
-export type PublishLane = (topic: string, payload: Buffer) => boolean;
+export type PublishLane = (read: Buffer, topicStart: number, topicEnd: number, payload: Buffer) => boolean;
 
 /**
  * Replaces `parser.parse` with the fast path. The parser keeps its listeners, state and
@@ -106,8 +106,10 @@ export function installFastPublish(parser: PacketParser, lane?: PublishLane): vo
     const topicLen = buf.readUInt16BE(p);
     p += 2;
     if (p + topicLen > end) return false;
-    const topic = buf.toString('utf8', p, p + topicLen);
+    const topicStart = p;
     p += topicLen;
+    if (qos === 0 && (b0 & 1) === 0 && lane !== undefined && lane(buf, topicStart, p, buf.subarray(p, end))) return true;
+    const topic = buf.toString('utf8', topicStart, p);
     let messageId: number | undefined;
     if (qos > 0) {
       if (p + 2 > end) return false;
@@ -115,7 +117,6 @@ export function installFastPublish(parser: PacketParser, lane?: PublishLane): vo
       p += 2;
     }
     const payload = buf.subarray(p, end);
-    if (qos === 0 && (b0 & 1) === 0 && lane !== undefined && lane(topic, payload)) return true;
     const packet = new PublishPacket((b0 & 1) !== 0, qos, (b0 & 8) !== 0, end - off - headerLen, topic, payload);
     packet.messageId = messageId;
     parser.emit('packet', packet);

@@ -7,7 +7,7 @@ import { EmbeddedBroker } from './embedded-broker.js';
 import { useFastPublishParsers } from './fast-publish.js';
 import { skipNumberCache } from './packet-writer.js';
 import { decodePayload, PayloadError } from './payload.js';
-import { TopicRouter } from './topics.js';
+import { TopicRouter, type Route } from './topics.js';
 
 /**
  * MQTT telemetry: an embedded broker for sensors to publish to, and/or a client of the plant's
@@ -39,7 +39,11 @@ export class MqttSource implements Source {
     ctx.status('starting');
     if (this.cfg.broker?.enabled) {
       this.broker = new EmbeddedBroker(this.cfg.broker.host, this.cfg.broker.port, ctx.log);
-      this.brokerPort = await this.broker.start((topic, payload) => this.onMessage(topic, payload), (cb) => ctx.whenDurable(cb));
+      this.brokerPort = await this.broker.start(
+        (topic, payload) => this.onMessage(topic, payload),
+        (cb) => ctx.whenDurable(cb),
+        (read, start, end, payload) => this.onRawMessage(read, start, end, payload),
+      );
     }
     if (this.cfg.url) this.connectClient(ctx, this.cfg.url);
     else ctx.status('connected', `embedded broker on ${this.cfg.broker?.host}:${this.brokerPort}`);
@@ -88,11 +92,20 @@ export class MqttSource implements Source {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
-    const ctx = this.ctx;
-    if (!ctx) return;
+    if (this.ctx) this.deliver(this.router.route(topic), topic, payload, undefined, 0, 0);
+  }
+
+  /** A message from the embedded broker's QoS 0 lane: its topic is the bytes `read[start, end)`. */
+  private onRawMessage(read: Buffer, start: number, end: number, payload: Buffer): void {
+    if (this.ctx) this.deliver(this.router.routeBytes(read, start, end), undefined, payload, read, start, end);
+  }
+
+  /** Decodes and ingests a message; `topic`, when not given, is made from `read[start, end)` for a warning. */
+  private deliver(route: Route | null, topic: string | undefined, payload: Buffer, read: Buffer | undefined, start: number, end: number): void {
+    const ctx = this.ctx!;
     this.c.messages++;
-    const route = this.router.route(topic);
     if (!route) {
+      topic ??= read!.toString('utf8', start, end);
       this.c.unmatched++;
       this.once!.warn(`unmatched:${topic}`, { source: this.id, topic }, 'topic matches no mapping; ignored');
       return;
@@ -104,6 +117,7 @@ export class MqttSource implements Source {
     } catch (e) {
       if (!(e instanceof PayloadError)) throw e;
       this.c.malformed++;
+      topic ??= read!.toString('utf8', start, end);
       this.once!.warn(`malformed:${topic}`, { source: this.id, topic, err: e.message, payload: payload.subarray(0, 80).toString('utf8') }, 'malformed payload dropped');
       if (out.length === 0) return;
     }

@@ -13,7 +13,12 @@ const mqttPacket = createRequire(import.meta.url)('mqtt-packet') as { parser(): 
 function run(stream: Buffer, cuts: number[], fast: boolean, takes?: (topic: string) => boolean): string[] {
   const p = mqttPacket.parser();
   const out: string[] = [];
-  const lane: PublishLane | undefined = takes && ((topic, payload) => takes(topic) && out.push(laneEntry(topic, payload)) > 0);
+  const lane: PublishLane | undefined =
+    takes &&
+    ((read, start, end, payload) => {
+      const topic = read.toString('utf8', start, end);
+      return takes(topic) && out.push(laneEntry(topic, payload)) > 0;
+    });
   if (fast) installFastPublish(p, lane);
   p.on('packet', (pk) => {
     const o: Record<string, unknown> = {};
