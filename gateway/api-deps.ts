@@ -31,6 +31,7 @@ export function apiDepsOf(gw: Gateway): ApiDeps {
     dispatcher: () => gw.dispatcher.stats,
     timeseries: () => gw.writer?.stats(),
     process: () => gw.processMonitor.read(),
+    store: () => gw.checkpointer?.stats,
     sources: () =>
       [...gw.sourceStatus.values()].map((s) => {
         const src = gw.sources.find((x) => x.id === s.id);

@@ -16,6 +16,7 @@ import { workOrderRoutes } from './api-workorders.js';
 import { alarmsOf, registerAlarmRoutes, type AlarmApiDeps } from './api-alarms.js';
 import { dashboardHtml } from './dashboard.js';
 import { metricsText } from './metrics.js';
+import type { CheckpointStats } from '../src/store/checkpointer.js';
 import type { ProcessMetrics } from './process-metrics.js';
 
 /** What the API reads. It only reads state; commands go through narrow interfaces added here. */
@@ -43,6 +44,8 @@ export interface ApiDeps {
   sources: () => SourceStatus[];
   /** Event-loop delay since the previous read, and memory (absent: not reported). */
   process?: () => ProcessMetrics;
+  /** The store's WAL checkpoints (see WalCheckpointer). */
+  store?: () => CheckpointStats | undefined;
 }
 
 function assetView(d: ApiDeps, id: string) {
@@ -126,7 +129,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
   registerAlarmRoutes(app, d);
 
   app.get('/metrics', async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4').send(metricsText({ now: d.clock.now(), ingest: d.ingest(), outbox: d.outbox.counts(), pending: d.outbox.pending(), dispatcher: d.dispatcher(), timeseries: d.timeseries(), sources: d.sources(), process: d.process?.() })),
+    reply.type('text/plain; version=0.0.4').send(metricsText({ now: d.clock.now(), ingest: d.ingest(), outbox: d.outbox.counts(), pending: d.outbox.pending(), dispatcher: d.dispatcher(), timeseries: d.timeseries(), sources: d.sources(), process: d.process?.(), store: d.store?.() })),
   );
 
   return app;

@@ -13,6 +13,7 @@ import { ruleFiles, type LoadedRules } from '../src/rules/load.js';
 import { createSource } from '../src/sources/registry.js';
 import type { ConnectionState, Source, SourceStatus } from '../src/sources/source.js';
 import { openStore, type Db } from '../src/store/db.js';
+import { WalCheckpointer } from '../src/store/checkpointer.js';
 import { Catalog } from '../src/tags/catalog.js';
 import { LatestValues } from '../src/tags/latest.js';
 import { InfluxWriter } from '../src/timeseries/influx.js';
@@ -54,6 +55,7 @@ export class Gateway {
   readonly latest: LatestValues;
   readonly startedAt: number;
   db!: Db;
+  checkpointer: WalCheckpointer | undefined;
   outbox!: Outbox;
   alarmStore!: AlarmStore;
   runtime!: RuleRuntime;
@@ -123,6 +125,8 @@ export class Gateway {
         name: 'open store',
         run: () => {
           this.db = openStore(resolveFrom(this.dataDir, 'gateway.db'));
+          this.checkpointer = new WalCheckpointer(this.db, this.log.child({ part: 'store' }));
+          this.checkpointer.start();
           this.outbox = new Outbox(this.db);
           this.orderStatus = new OrderStatusBook(this.db, this.clock, this.log.child({ part: 'status' }));
           this.orderStatus.onStatus((e) => {
@@ -320,6 +324,7 @@ export class Gateway {
       { name: 'stop dispatcher', run: async () => void (await this.dispatcher?.stop()) },
       { name: 'close targets', run: async () => void (await Promise.all([...this.targets.values()].map((t) => t.close()))) },
       { name: 'save meters', run: () => void (this.meterStore && this.runtime && this.meterStore.saveMeters(this.runtime.meters, this.clock.now())) },
+      { name: 'stop WAL checkpoints', run: async () => void (await this.checkpointer?.stop()) },
       { name: 'close store', run: () => void this.db?.close() },
     ];
     for (const step of steps) {

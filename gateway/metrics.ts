@@ -4,6 +4,7 @@ import type { TimeSeriesStats } from '../src/timeseries/writer.js';
 import type { DispatcherStats } from '../src/workorders/dispatcher.js';
 import type { DeliveryState } from '../src/workorders/outbox.js';
 import type { ProcessMetrics } from './process-metrics.js';
+import type { CheckpointStats } from '../src/store/checkpointer.js';
 
 /** Prometheus text exposition (https://prometheus.io/docs/instrumenting/exposition_formats/). */
 export function metricsText(m: {
@@ -16,6 +17,7 @@ export function metricsText(m: {
   timeseries: TimeSeriesStats | undefined;
   sources: SourceStatus[];
   process?: ProcessMetrics;
+  store?: CheckpointStats;
 }): string {
   const lines: string[] = [];
   const counter = (name: string, help: string, v: number, labels = '') => {
@@ -69,6 +71,12 @@ export function metricsText(m: {
     gauge('cbm_event_loop_delay_max_seconds', 'Longest event-loop delay since the previous scrape', p.loopDelay.max);
     gauge('process_resident_memory_bytes', 'Resident memory size in bytes', p.rssBytes);
     gauge('nodejs_heap_used_bytes', 'V8 heap in use, bytes', p.heapUsedBytes);
+  }
+  if (m.store) {
+    counter('cbm_store_checkpoints_total', 'WAL checkpoints that copied new pages into the store (off the event loop)', m.store.checkpoints);
+    counter('cbm_store_checkpoint_failures_total', 'WAL checkpoints that failed', m.store.failures);
+    gauge('cbm_store_checkpoint_max_seconds', 'Longest WAL checkpoint since start', m.store.maxMs / 1000);
+    gauge('cbm_store_wal_pages', 'Pages in the WAL at the latest checkpoint', m.store.walPages);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -59,5 +59,8 @@ describe('HTTP API', () => {
     const res = await buildApi(gw.apiDeps()).inject('/metrics');
     expect(res.body).toMatch(/^cbm_samples_received_total 4$/m);
     expect(res.body).toMatch(/^cbm_work_orders_total 1$/m);
+    // The store's WAL checkpoints run in their worker (none needed yet in a store this small).
+    expect(res.body).toMatch(/^cbm_store_checkpoint_failures_total 0$/m);
+    expect(res.body).toMatch(/^cbm_store_wal_pages \d+$/m);
   });
 });
