@@ -72,6 +72,8 @@ export class WalCheckpointer {
     if (!w) return;
     this.stopping = true;
     const exited = new Promise<void>((r) => w.once('exit', () => r()));
+    // Held while it finishes: unref'd, it would let a shutting-down process exit mid-await.
+    w.ref();
     w.postMessage('stop');
     await exited;
     this.worker = undefined;
