@@ -9,23 +9,17 @@
  * when it holds `max` keys it starts again empty (topics come from clients).
  */
 export class ByteKeyMap<V> {
-  private slots: Int32Array;
-  private mask: number;
-  private hashes: Int32Array;
-  private starts: Int32Array;
-  private lengths: Int32Array;
+  private slots!: Int32Array;
+  private mask!: number;
+  private hashes!: Int32Array;
+  private starts!: Int32Array;
+  private lengths!: Int32Array;
   private values: V[] = [];
-  private arena: Buffer;
+  private arena!: Buffer;
   private used = 0;
   private count = 0;
 
   constructor(private readonly max = 100_000) {
-    this.slots = new Int32Array(0);
-    this.mask = 0;
-    this.hashes = new Int32Array(0);
-    this.starts = new Int32Array(0);
-    this.lengths = new Int32Array(0);
-    this.arena = Buffer.alloc(0);
     this.reset(64);
   }
 
@@ -35,26 +29,14 @@ export class ByteKeyMap<V> {
 
   /** The value stored for bytes `b[start, end)`, or undefined. */
   get(b: Buffer, start: number, end: number): V | undefined {
-    const h = hashBytes(b, start, end);
-    const len = end - start;
-    const { slots, mask, hashes, lengths, starts, arena } = this;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const e = slots[i]! - 1;
-      if (e < 0) return undefined;
-      if (hashes[e] !== h || lengths[e] !== len) continue;
-      let k = starts[e]!;
-      let j = start;
-      while (j < end && arena[k] === b[j]) {
-        k++;
-        j++;
-      }
-      if (j === end) return this.values[e];
-    }
+    const e = this.find(b, start, end, hashBytes(b, start, end));
+    return e < 0 ? undefined : this.values[e];
   }
 
   /** Stores `v` for bytes `b[start, end)` (a key that is already there keeps its first value). */
   set(b: Buffer, start: number, end: number, v: V): void {
-    if (this.get(b, start, end) !== undefined) return;
+    const h = hashBytes(b, start, end);
+    if (this.find(b, start, end, h) >= 0) return;
     if (this.count >= this.max) this.reset(64);
     const len = end - start;
     if (this.count + 1 > this.hashes.length) this.growEntries();
@@ -69,10 +51,27 @@ export class ByteKeyMap<V> {
     this.starts[e] = this.used;
     this.lengths[e] = len;
     this.used += len;
-    const h = hashBytes(b, start, end);
     this.hashes[e] = h;
     this.values[e] = v;
     this.place(e, h);
+  }
+
+  /** The entry holding bytes `b[start, end)` (hash `h`), or -1. */
+  private find(b: Buffer, start: number, end: number, h: number): number {
+    const len = end - start;
+    const { slots, mask, hashes, lengths, starts, arena } = this;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const e = slots[i]! - 1;
+      if (e < 0) return -1;
+      if (hashes[e] !== h || lengths[e] !== len) continue;
+      let k = starts[e]!;
+      let j = start;
+      while (j < end && arena[k] === b[j]) {
+        k++;
+        j++;
+      }
+      if (j === end) return e;
+    }
   }
 
   private place(e: number, h: number): void {

@@ -108,8 +108,6 @@ export function installFastPublish(parser: PacketParser, lane?: PublishLane): vo
     if (p + topicLen > end) return false;
     const topicStart = p;
     p += topicLen;
-    if (qos === 0 && (b0 & 1) === 0 && lane !== undefined && lane(buf, topicStart, p, buf.subarray(p, end))) return true;
-    const topic = buf.toString('utf8', topicStart, p);
     let messageId: number | undefined;
     if (qos > 0) {
       if (p + 2 > end) return false;
@@ -117,6 +115,8 @@ export function installFastPublish(parser: PacketParser, lane?: PublishLane): vo
       p += 2;
     }
     const payload = buf.subarray(p, end);
+    if (qos === 0 && (b0 & 1) === 0 && lane !== undefined && lane(buf, topicStart, topicStart + topicLen, payload)) return true;
+    const topic = buf.toString('utf8', topicStart, topicStart + topicLen);
     const packet = new PublishPacket((b0 & 1) !== 0, qos, (b0 & 8) !== 0, end - off - headerLen, topic, payload);
     packet.messageId = messageId;
     parser.emit('packet', packet);
