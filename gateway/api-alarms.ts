@@ -4,42 +4,38 @@ import { stateName } from '../src/alarms/lifecycle.js';
 import type { AlarmStore } from '../src/alarms/store.js';
 import { parseDuration } from '../src/config/duration.js';
 import { CbmError } from '../src/core/errors.js';
-import type { LoadedRules } from '../src/rules/load.js';
-import type { RuleRuntime } from '../src/rules/runtime.js';
+import { isoTime } from '../src/core/timestamp.js';
+import type { AlarmCommands } from '../src/pipeline/commands.js';
 import type { Catalog } from '../src/tags/catalog.js';
 
 /** What the alarm routes read, and the narrow command surface they may use. */
 export interface AlarmApiDeps {
-  catalog: Catalog;
-  book: AlarmBook;
-  alarmStore: AlarmStore;
-  rules: () => LoadedRules;
-  /** Operator commands (ack, shelve, out of service) and the commit that persists them. */
-  commands: Pick<RuleRuntime, 'acknowledge' | 'shelve' | 'unshelve' | 'setOutOfService'> & { commit(): void };
+  catalog: Pick<Catalog, 'assets'>;
+  alarms: Pick<AlarmBook, 'list'> & Pick<AlarmStore, 'events'>;
+  /** Operator commands (ack, shelve, out of service), each committed before it returns. */
+  commands: AlarmCommands;
 }
 
-const iso = (t: number) => (Number.isFinite(t) ? new Date(t).toISOString() : null);
+const iso = (t: number) => (Number.isFinite(t) ? isoTime(t) : null);
 
 /** Every alarm not in plain `normal` for an asset: active, unacknowledged, shelved, out of service, chattering. */
-export function alarmsOf(d: Pick<AlarmApiDeps, 'book' | 'rules'>, assetId: string) {
-  return d
-    .rules()
-    .instances.filter((i) => i.asset.id === assetId)
-    .map((inst) => ({ inst, s: d.book.peek(inst.key) }))
-    .filter(({ s }) => s && (s.active || stateName(s) !== 'normal' || s.chattering))
-    .map(({ inst, s }) => ({
-      rule: inst.rule.id,
-      name: inst.rule.name,
-      priority: inst.rule.priority,
-      state: stateName(s!),
-      active: s!.active,
-      acknowledged: s!.acked,
-      episode: s!.episode,
-      since: iso(s!.since),
-      shelvedUntil: iso(s!.shelvedUntil),
-      chattering: s!.chattering,
-      suppressedOrders: s!.suppressed,
-      orderOpen: s!.orderOpen,
+export function alarmsOf(d: Pick<AlarmApiDeps, 'alarms'>, assetId: string) {
+  return d.alarms
+    .list(assetId)
+    .filter(({ state: s }) => s.active || stateName(s) !== 'normal' || s.chattering)
+    .map(({ ruleId, ruleName, priority, state: s }) => ({
+      rule: ruleId,
+      name: ruleName,
+      priority,
+      state: stateName(s),
+      active: s.active,
+      acknowledged: s.acked,
+      episode: s.episode,
+      since: iso(s.since),
+      shelvedUntil: iso(s.shelvedUntil),
+      chattering: s.chattering,
+      suppressedOrders: s.suppressed,
+      orderOpen: s.orderOpen,
     }));
 }
 
@@ -53,34 +49,30 @@ export function registerAlarmRoutes(app: FastifyInstance, d: AlarmApiDeps): void
     const ids = [...d.catalog.assets.keys()].filter((id) => !req.query.asset || id === req.query.asset);
     const alarms = ids.flatMap((id) => alarmsOf(d, id).map((a) => ({ asset: id, ...a })));
     const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
-    const history = d.alarmStore
+    const history = d.alarms
       .events(req.query.asset, limit)
-      .map((e) => ({ rule: e.rule_id, asset: e.asset_id, episode: e.episode, change: e.change, priority: e.priority, ts: new Date(e.ts).toISOString() }));
+      .map((e) => ({ rule: e.rule_id, asset: e.asset_id, episode: e.episode, change: e.change, priority: e.priority, ts: isoTime(e.ts) }));
     return { active: alarms.filter((a) => a.active), alarms, chattering: alarms.filter((a) => a.chattering), history };
   });
 
   type P = { Params: { rule: string; asset: string }; Body: { by?: string; duration?: string | number } | undefined };
   app.post<P>('/api/alarms/:rule/:asset/ack', async (req) => {
     const changed = d.commands.acknowledge(req.params.rule, req.params.asset, user(req.body));
-    d.commands.commit();
     return { acknowledged: changed };
   });
   app.post<P>('/api/alarms/:rule/:asset/shelve', async (req) => {
     const ms = parseDuration(req.body?.duration ?? '');
     if (!ms) throw new CbmError('CBM_ERR_BAD_REQUEST', 'body.duration: expected a duration such as 30m or 2h (capped at the rule\'s maxShelve)');
     const until = d.commands.shelve(req.params.rule, req.params.asset, ms, user(req.body));
-    d.commands.commit();
     return { shelvedUntil: new Date(until).toISOString() };
   });
   app.post<P>('/api/alarms/:rule/:asset/unshelve', async (req) => {
     d.commands.unshelve(req.params.rule, req.params.asset, user(req.body));
-    d.commands.commit();
     return { shelved: false };
   });
   app.post<{ Params: { id: string }; Body: { enabled?: boolean; by?: string } | undefined }>('/api/assets/:id/out-of-service', async (req) => {
     const on = req.body?.enabled ?? true;
     const n = d.commands.setOutOfService(req.params.id, on, user(req.body));
-    d.commands.commit();
     return { asset: req.params.id, outOfService: on, alarms: n };
   });
 }

@@ -8,8 +8,8 @@ import { statusReportSchema, type OrderStatusBook } from '../src/workorders/stat
 /** What the work-order routes need: the outbox, the status book and a way to wake the dispatcher. */
 export interface WorkOrderApiDeps {
   clock: Clock;
-  outbox: Outbox;
-  status: OrderStatusBook;
+  outbox: Pick<Outbox, 'list' | 'resolve' | 'retry' | 'cancel'>;
+  status: Pick<OrderStatusBook, 'history' | 'applyReport'>;
   /** Shared secret for `POST /api/work-orders/status` (`X-CBM-Signature`); none = open. */
   statusSecret: string | undefined;
   /** After a retry: deliver now instead of at the next idle poll. */
@@ -19,7 +19,7 @@ export interface WorkOrderApiDeps {
 const iso = (t: number | null | undefined) => (t ? new Date(t).toISOString() : null);
 
 /** An order as the API shows it: the webhook JSON plus CMMS status, its history and each delivery. */
-export function orderView(r: WorkOrderRecord, status: OrderStatusBook) {
+export function orderView(r: WorkOrderRecord, status: Pick<OrderStatusBook, 'history'>) {
   return {
     ...r.order,
     status: r.status,

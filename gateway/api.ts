@@ -1,13 +1,14 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { AlarmBook } from '../src/alarms/book.js';
-import type { AlarmStore } from '../src/alarms/store.js';
 import type { Clock } from '../src/core/clock.js';
 import { CbmError, isCbmError } from '../src/core/errors.js';
-import type { IngestStats } from '../src/ingest/pipeline.js';
+import { isoTime } from '../src/core/timestamp.js';
+import type { StoreHealth } from '../src/pipeline/commit.js';
+import type { IngestStats } from '../src/pipeline/pipeline.js';
 import type { LoadedRules } from '../src/rules/load.js';
 import type { SourceStatus } from '../src/sources/source.js';
 import type { Catalog } from '../src/tags/catalog.js';
 import type { LatestValues } from '../src/tags/latest.js';
+import type { Meters } from '../src/tags/meters.js';
 import type { TimeSeriesStats } from '../src/timeseries/writer.js';
 import type { DispatcherStats } from '../src/workorders/dispatcher.js';
 import type { Outbox } from '../src/workorders/outbox.js';
@@ -19,20 +20,22 @@ import { metricsText } from './metrics.js';
 import type { CheckpointStats } from '../src/store/checkpointer.js';
 import type { ProcessMetrics } from './process-metrics.js';
 
-/** What the API reads. It only reads state; commands go through narrow interfaces added here. */
-export interface ApiDeps {
+/**
+ * What the API reads, and the narrow commands it may send (alarm commands, order retry/cancel,
+ * status reports). Read-only views of the gateway's parts; nothing here lets the API reach into
+ * a stage's state.
+ */
+export interface ApiDeps extends AlarmApiDeps {
   gatewayId: string;
   site: { id: string; name: string };
   clock: Clock;
   startedAt: number;
-  catalog: Catalog;
-  latest: LatestValues;
-  book: AlarmBook;
-  alarmStore: AlarmStore;
-  commands: AlarmApiDeps['commands'];
-  outbox: Outbox;
+  catalog: Pick<Catalog, 'asset' | 'assets' | 'tag'>;
+  latest: Pick<LatestValues, 'get'>;
+  meters: Pick<Meters, 'value'>;
+  outbox: Pick<Outbox, 'list' | 'counts' | 'pending' | 'resolve' | 'retry' | 'cancel'>;
   /** CMMS status per order (inbound endpoint, polling) and its history. */
-  orderStatus: OrderStatusBook;
+  orderStatus: Pick<OrderStatusBook, 'history' | 'applyReport'>;
   /** Shared secret for `POST /api/work-orders/status`; none = unsigned reports accepted. */
   statusSecret: string | undefined;
   /** Operator retry: deliver now rather than at the dispatcher's next idle poll. */
@@ -40,6 +43,10 @@ export interface ApiDeps {
   rules: () => LoadedRules;
   ingest: () => IngestStats;
   dispatcher: () => DispatcherStats;
+  /** Status polling of the targets that can be asked (rounds, updates, errors). */
+  statusPoll: () => { rounds: number; updates: number; errors: number };
+  /** Whether the store takes commits (alarm changes and orders wait in memory while it cannot). */
+  storeHealth: () => StoreHealth;
   timeseries: () => TimeSeriesStats | undefined;
   sources: () => SourceStatus[];
   /** Event-loop delay since the previous read, and memory (absent: not reported). */
@@ -74,11 +81,12 @@ function assetView(d: ApiDeps, id: string) {
         name: t.name,
         unit: t.unit ?? null,
         value: v?.value ?? null,
-        ts: v ? new Date(v.ts).toISOString() : null,
+        ts: v ? isoTime(v.ts) : null,
         quality: v?.quality ?? null,
         reason: v?.reason ?? null,
       };
     }),
+    meters: a.meters.map((m) => ({ id: m.id, type: m.type, tag: m.tagIndex, value: d.meters.value[m.index] ?? null, unit: m.type === 'runHours' ? 'h' : 'starts' })),
   };
 }
 
@@ -98,10 +106,12 @@ export function buildApi(d: ApiDeps): FastifyInstance {
     const sources = d.sources();
     const ts = d.timeseries();
     const outbox = d.outbox.counts();
+    const store = d.storeHealth();
     // Degraded: a source is down, InfluxDB is unreachable, or work orders need an operator.
     const reasons = [
       ...sources.filter((s) => s.state !== 'connected').map((s) => `source ${s.id} ${s.state}`),
       ...(ts !== undefined && !ts.connected ? ['InfluxDB unreachable'] : []),
+      ...(!store.writable ? [`store cannot write (${store.error}); ${store.held} alarm changes and orders held in memory`] : []),
       ...(outbox.failed + outbox.dead > 0 ? [`${outbox.failed + outbox.dead} work-order deliveries failed or dead-lettered (see /api/work-orders?state=failed|dead)`] : []),
     ];
     return {
@@ -115,6 +125,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
       rules: { rules: d.rules().rules.length, instances: d.rules().instances.length },
       outbox,
       dispatcher: d.dispatcher(),
+      store,
       timeseries: ts ?? null,
     };
   });

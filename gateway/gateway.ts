@@ -1,34 +1,30 @@
-import type { AlarmBook } from '../src/alarms/book.js';
-import { AlarmStore } from '../src/alarms/store.js';
+import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../src/core/clock.js';
 import { errorMessage } from '../src/core/errors.js';
-import { formatProblem, ProblemsError } from '../src/config/problems.js';
-import { watchRules } from './rule-watcher.js';
 import type { Logger } from '../src/core/logger.js';
+import type { Sample } from '../src/core/sample.js';
 import { resolveFrom, type LoadedConfig } from '../src/config/load.js';
-import { Pipeline } from '../src/ingest/pipeline.js';
-import { RuleRuntime } from '../src/rules/runtime.js';
-import { MeterStore } from '../src/tags/meter-store.js';
-import { ruleFiles, type LoadedRules } from '../src/rules/load.js';
+import { formatProblem, ProblemsError } from '../src/config/problems.js';
+import { alarmCommands } from '../src/pipeline/commands.js';
+import { orderStatusFeedback } from '../src/pipeline/feedback.js';
+import { Stages } from '../src/pipeline/stages.js';
+import { runTicker } from '../src/pipeline/ticker.js';
+import { ruleFiles } from '../src/rules/load.js';
 import { createSource } from '../src/sources/registry.js';
 import type { ConnectionState, Source, SourceStatus } from '../src/sources/source.js';
-import { openStore, type Db } from '../src/store/db.js';
 import { WalCheckpointer } from '../src/store/checkpointer.js';
-import { Catalog } from '../src/tags/catalog.js';
-import { LatestValues } from '../src/tags/latest.js';
+import { openStore, type Db } from '../src/store/db.js';
 import { InfluxWriter } from '../src/timeseries/influx.js';
 import { SpillStore } from '../src/timeseries/spill.js';
 import type { TimeSeriesWriter } from '../src/timeseries/writer.js';
 import { Dispatcher } from '../src/workorders/dispatcher.js';
-import { Outbox } from '../src/workorders/outbox.js';
 import { OrderStatusBook, type OrderStatusListener } from '../src/workorders/status.js';
 import { StatusPoller } from '../src/workorders/status-poller.js';
-import { createTarget } from '../src/workorders/targets/registry.js';
 import type { WorkOrderTarget } from '../src/workorders/target.js';
-import { apiDepsOf } from './api-deps.js';
+import { createTarget } from '../src/workorders/targets/registry.js';
 import { buildApi, type ApiDeps } from './api.js';
 import { ProcessMonitor } from './process-metrics.js';
-import type { FastifyInstance } from 'fastify';
+import { watchRules } from './rule-watcher.js';
 
 export interface GatewayOptions {
   clock?: Clock;
@@ -43,49 +39,51 @@ interface Step {
   run: () => void | Promise<void>;
 }
 
+/** The parts a started gateway runs; built by the start steps, in this order. */
+interface Parts {
+  db: Db;
+  checkpointer: WalCheckpointer;
+  orderStatus: OrderStatusBook;
+  stages: Stages;
+  dispatcher: Dispatcher;
+  statusPoller: StatusPoller;
+  view: ApiDeps;
+}
+
 /**
- * The composition root: builds every part from the site config, starts them in order and stops
- * them in reverse. Start-up: open store → load rules → restore alarms → targets & dispatcher →
- * time-series writer → sources → API. Shutdown: API → sources → writer flush → dispatcher → store.
+ * The composition root: builds every part from the site config, wires the stages together and
+ * starts them in order; stops them in reverse. It holds no logic of its own: feedback loops,
+ * ticks and commits live in their stages (src/pipeline). Start-up: open store → time-series writer
+ * → stages and rules → targets and dispatcher → sources → ticker and rule watcher → API.
+ * Shutdown: API → ticker → sources → writer flush → status polling → dispatcher → targets →
+ * meters → store.
  */
 export class Gateway {
-  readonly clock: Clock;
-  readonly log: Logger;
-  readonly catalog: Catalog;
-  readonly latest: LatestValues;
-  readonly startedAt: number;
-  db!: Db;
-  checkpointer: WalCheckpointer | undefined;
-  outbox!: Outbox;
-  alarmStore!: AlarmStore;
-  runtime!: RuleRuntime;
-  meterStore!: MeterStore;
-  pipeline!: Pipeline;
-  dispatcher!: Dispatcher;
-  orderStatus!: OrderStatusBook;
-  statusPoller: StatusPoller | undefined;
-  writer: TimeSeriesWriter | undefined;
-  api: FastifyInstance | undefined;
-  apiAddress: string | undefined;
-  readonly sources: Source[] = [];
-  readonly sourceStatus = new Map<string, SourceStatus>();
-  /** Event-loop delay and memory, for /metrics. */
-  readonly processMonitor = new ProcessMonitor();
-  readonly targets = new Map<string, WorkOrderTarget>();
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly startedAt: number;
+  private readonly loaded: LoadedConfig;
+  private readonly targets = new Map<string, WorkOrderTarget>();
+  private readonly sources: Source[] = [];
+  private readonly sourceStatus = new Map<string, SourceStatus>();
+  private readonly processMonitor = new ProcessMonitor();
+  private readonly statusListeners = new Set<OrderStatusListener>();
   private readonly stopCtl = new AbortController();
+  private p: Partial<Parts> = {};
+  private writer: TimeSeriesWriter | undefined;
+  private api: FastifyInstance | undefined;
+  private address: string | undefined;
   private ticking: Promise<void> | undefined;
   private watcher: { close(): void } | undefined;
   private stopped = false;
-  private readonly statusListeners = new Set<OrderStatusListener>();
 
   constructor(
-    readonly loaded: LoadedConfig,
+    loaded: LoadedConfig,
     private readonly opts: GatewayOptions,
   ) {
+    this.loaded = loaded;
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log;
-    this.catalog = new Catalog(loaded.config);
-    this.latest = new LatestValues(this.catalog.tags.length);
     this.startedAt = this.clock.now();
   }
 
@@ -98,84 +96,63 @@ export class Gateway {
     return () => void this.statusListeners.delete(listener);
   }
 
-  get config() {
+  /** What the HTTP API reads and the commands it may send; available once started. */
+  get view(): ApiDeps {
+    if (!this.p.view) throw new Error('gateway not started');
+    return this.p.view;
+  }
+
+  /** The API's address once it listens (`http://host:port`). */
+  get apiAddress(): string | undefined {
+    return this.address;
+  }
+
+  /** A source by id (tests read an embedded broker's port from it). */
+  source(id: string): Source | undefined {
+    return this.sources.find((s) => s.id === id);
+  }
+
+  /** Samples in, as a source hands them over, committed before this returns. */
+  ingest(samples: readonly Sample[]): void {
+    this.stages().pipeline.ingest(samples);
+  }
+
+  /** Sends what the time-series writer buffers now. */
+  async flushTimeSeries(): Promise<void> {
+    await this.writer?.flush();
+  }
+
+  private stages(): Stages {
+    if (!this.p.stages) throw new Error('gateway not started');
+    return this.p.stages;
+  }
+
+  private get config() {
     return this.loaded.config;
   }
 
-  get book(): AlarmBook {
-    return this.runtime.book;
-  }
-
-  get rules(): LoadedRules {
-    return this.runtime.rules;
-  }
-
-  get ruleFiles(): string[] {
+  private get ruleFiles(): string[] {
     return ruleFiles(this.config.rules.map((r) => resolveFrom(this.loaded.baseDir, r)));
   }
 
-  get dataDir(): string {
+  private get dataDir(): string {
     return resolveFrom(this.loaded.baseDir, this.config.gateway.dataDir);
   }
 
   private startSteps(): Step[] {
     const cfg = this.config;
+    const p = this.p;
     return [
       {
         name: 'open store',
         run: () => {
-          this.db = openStore(resolveFrom(this.dataDir, 'gateway.db'));
-          this.checkpointer = new WalCheckpointer(this.db, this.log.child({ part: 'store' }));
-          this.checkpointer.start();
-          this.outbox = new Outbox(this.db);
-          this.orderStatus = new OrderStatusBook(this.db, this.clock, this.log.child({ part: 'status' }));
-          this.orderStatus.onStatus((e) => {
+          p.db = openStore(resolveFrom(this.dataDir, 'gateway.db'));
+          p.checkpointer = new WalCheckpointer(p.db, this.log.child({ part: 'store' }));
+          p.checkpointer.start();
+          p.orderStatus = new OrderStatusBook(p.db, this.clock, this.log.child({ part: 'status' }));
+          p.orderStatus.onStatus((e) => {
             for (const l of this.statusListeners) l(e);
           });
-          this.alarmStore = new AlarmStore(this.db);
-        },
-      },
-      {
-        name: 'load rules',
-        run: () => {
-          this.runtime = new RuleRuntime({ catalog: this.catalog, latest: this.latest, clock: this.clock, gatewayId: cfg.gateway.id, site: cfg.site, startedAt: this.startedAt });
-          for (const a of this.alarmStore.loadAll()) this.runtime.book.restore(a.key, a.state);
-          this.meterStore = new MeterStore(this.db);
-          this.meterStore.restore(this.runtime.meters, this.runtime.baselines);
-          const files = this.ruleFiles;
-          const r = this.runtime.load(files, this.opts.env);
-          this.log.info({ files: files.length, rules: r.rules.length, instances: r.instances.length }, 'rules loaded');
-          for (const w of r.warnings) this.log.warn({ where: formatProblem(w) }, 'rule warning');
-          // Completion in the CMMS re-arms the rule and restarts its "since service" meters.
-          this.onOrderStatus((e) => {
-            if (e.update.status !== 'completed' && e.update.status !== 'cancelled') return;
-            const reset = this.runtime.orderClosed(e.order.ruleId, e.order.assetId, e.update.status === 'completed', `cmms:${e.source}`);
-            for (const b of reset) this.meterStore.saveBaseline(`${e.order.ruleId}@${e.order.assetId}`, b.meterId, b.value);
-            this.pipeline?.flush();
-          });
-        },
-      },
-      {
-        name: 'start dispatcher',
-        run: () => {
-          for (const t of cfg.workOrders.targets) this.targets.set(t.id, createTarget(t));
-          this.dispatcher = new Dispatcher({
-            outbox: this.outbox,
-            targets: this.targets,
-            clock: this.clock,
-            log: this.log.child({ part: 'dispatcher' }),
-            retry: cfg.workOrders.retry,
-            concurrency: cfg.workOrders.concurrency,
-          });
-          this.dispatcher.start();
-          this.statusPoller = new StatusPoller({
-            book: this.orderStatus,
-            targets: this.targets,
-            clock: this.clock,
-            log: this.log.child({ part: 'status-poll' }),
-            interval: cfg.workOrders.status.pollInterval,
-          });
-          this.statusPoller.start();
         },
       },
       {
@@ -187,28 +164,58 @@ export class Gateway {
         },
       },
       {
-        name: 'build pipeline',
+        name: 'load rules',
         run: () => {
-          this.pipeline = new Pipeline({
-            catalog: this.catalog,
-            latest: this.latest,
-            rules: this.runtime,
-            book: this.book,
-            db: this.db,
-            alarms: this.alarmStore,
-            outbox: this.outbox,
-            targetIds: () => [...this.targets.keys()],
-            writer: this.writer,
+          const stages = new Stages({
+            config: cfg,
+            db: p.db!,
             clock: this.clock,
-            log: this.log.child({ part: 'ingest' }),
-            onOrders: () => this.dispatcher.wake(),
+            log: this.log,
+            startedAt: this.startedAt,
+            writer: this.writer,
+            targetIds: () => [...this.targets.keys()],
             measurement: cfg.influx?.measurement ?? 'class',
+            onCommitted: (_changes, orders) => {
+              if (orders > 0) p.dispatcher?.wake();
+            },
           });
+          p.stages = stages;
+          const files = this.ruleFiles;
+          const r = stages.loadRules(files, this.opts.env);
+          this.log.info({ files: files.length, rules: r.rules.length, instances: r.instances.length }, 'rules loaded');
+          for (const w of r.warnings) this.log.warn({ where: formatProblem(w) }, 'rule warning');
+          // Completion in the CMMS re-arms the rule and restarts its "since service" meters.
+          p.orderStatus!.onStatus(orderStatusFeedback(stages, this.clock));
+        },
+      },
+      {
+        name: 'start dispatcher',
+        run: () => {
+          for (const t of cfg.workOrders.targets) this.targets.set(t.id, createTarget(t));
+          p.dispatcher = new Dispatcher({
+            outbox: p.stages!.outbox,
+            targets: this.targets,
+            clock: this.clock,
+            log: this.log.child({ part: 'dispatcher' }),
+            retry: cfg.workOrders.retry,
+            concurrency: cfg.workOrders.concurrency,
+          });
+          p.dispatcher.start();
+          p.statusPoller = new StatusPoller({
+            book: p.orderStatus!,
+            targets: this.targets,
+            clock: this.clock,
+            log: this.log.child({ part: 'status-poll' }),
+            interval: cfg.workOrders.status.pollInterval,
+          });
+          p.statusPoller.start();
+          p.view = this.buildView();
         },
       },
       {
         name: 'start sources',
         run: async () => {
+          const pipeline = p.stages!.pipeline;
           for (const sc of cfg.sources) {
             if (!sc.enabled) continue;
             const src = createSource(sc);
@@ -216,14 +223,14 @@ export class Gateway {
             this.sourceStatus.set(src.id, { id: src.id, type: src.type, state: 'starting', detail: undefined, since: this.clock.now(), counters: {} });
             const log = this.log.child({ source: src.id });
             await src.start({
-              ingest: (samples) => this.pipeline.ingest(samples, true), // group commit per event-loop turn (README: Store and forward)
-              whenDurable: (cb) => this.pipeline.whenDurable(cb),
+              ingest: (samples) => pipeline.ingest(samples, true), // group commit per event-loop turn (docs: operations)
+              whenDurable: (cb) => pipeline.whenDurable(cb),
               status: (state, detail) => this.setStatus(src, state, detail, log),
               clock: this.clock,
               log,
               signal: this.stopCtl.signal,
               dataDir: this.dataDir,
-              tagIndex: (key) => this.catalog.tag(key)?.index,
+              tagIndex: (key) => p.stages!.catalog.tag(key)?.index,
             });
           }
         },
@@ -231,7 +238,7 @@ export class Gateway {
       {
         name: 'start ticker and rule watcher',
         run: () => {
-          this.ticking = this.tickLoop();
+          this.ticking = runTicker(p.stages!, { clock: this.clock, log: this.log, signal: this.stopCtl.signal });
           if (cfg.gateway.watchRules) this.watcher = watchRules(this.ruleFiles, cfg.rules.map((r) => resolveFrom(this.loaded.baseDir, r)), () => this.reloadRules(), this.log);
         },
       },
@@ -240,35 +247,12 @@ export class Gateway {
         run: async () => {
           if (!cfg.api.enabled) return;
           this.processMonitor.start();
-          this.api = buildApi(this.apiDeps());
-          this.apiAddress = await this.api.listen({ host: cfg.api.host, port: this.opts.apiPort ?? cfg.api.port });
-          this.log.info({ url: this.apiAddress }, 'API listening');
+          this.api = buildApi(this.view);
+          this.address = await this.api.listen({ host: cfg.api.host, port: this.opts.apiPort ?? cfg.api.port });
+          this.log.info({ url: this.address }, 'API listening');
         },
       },
     ];
-  }
-
-  /**
-   * Once a second: time-driven rule evaluation (windows, staleness, delays, shelve expiry);
-   * every 10 s: usage meters to SQLite.
-   */
-  private async tickLoop(): Promise<void> {
-    let n = 0;
-    const signal = this.stopCtl.signal;
-    while (!signal.aborted) {
-      try {
-        await this.clock.sleep(1000, signal);
-      } catch {
-        break;
-      }
-      try {
-        // In steps, with the event loop running in between: samples keep flowing during a long tick.
-        for (const _ of this.pipeline.tickSteps(this.clock.now())) await new Promise((r) => setImmediate(r));
-        if (++n % 10 === 0) this.meterStore.saveMeters(this.runtime.meters, this.clock.now());
-      } catch (e) {
-        this.log.error({ err: errorMessage(e) }, 'tick failed');
-      }
-    }
   }
 
   /**
@@ -277,7 +261,7 @@ export class Gateway {
    */
   reloadRules(): { ok: boolean; problems: string[] } {
     try {
-      const r = this.runtime.load(this.ruleFiles, this.opts.env);
+      const r = this.stages().loadRules(this.ruleFiles, this.opts.env);
       this.log.info({ rules: r.rules.length, instances: r.instances.length }, 'rules reloaded');
       return { ok: true, problems: [] };
     } catch (e) {
@@ -293,9 +277,38 @@ export class Gateway {
     this.sourceStatus.set(src.id, { id: src.id, type: src.type, state, detail, since: prev?.state === state ? prev.since : this.clock.now(), counters: {} });
   }
 
-  /** What the HTTP API reads and the commands it may send (see api-deps.ts). */
-  apiDeps(): ApiDeps {
-    return apiDepsOf(this);
+  /** The API's narrow view: reads, and the commands it may send. */
+  private buildView(): ApiDeps {
+    const { stages, dispatcher, orderStatus, statusPoller, checkpointer } = this.p as Parts;
+    return {
+      gatewayId: this.config.gateway.id,
+      site: this.config.site,
+      clock: this.clock,
+      startedAt: this.startedAt,
+      catalog: stages.catalog,
+      latest: stages.tags.latest,
+      meters: stages.tags.meters,
+      alarms: { list: (asset) => stages.book.list(asset), events: (asset, limit) => stages.alarmStore.events(asset, limit) },
+      commands: alarmCommands(stages, this.clock),
+      outbox: stages.outbox,
+      orderStatus,
+      statusSecret: this.config.workOrders.status.secret,
+      wakeDispatcher: () => dispatcher.wake(),
+      rules: () => stages.rules.rules,
+      ingest: () => stages.pipeline.stats,
+      dispatcher: () => dispatcher.stats,
+      statusPoll: () => ({ rounds: statusPoller.rounds, updates: statusPoller.updates, errors: statusPoller.errors }),
+      timeseries: () => this.writer?.stats(),
+      process: () => this.processMonitor.read(),
+      store: () => checkpointer.stats,
+      storeHealth: () => stages.committer.stats(),
+      sources: () =>
+        [...this.sourceStatus.values()].map((s) => {
+          const src = this.source(s.id);
+          const devices = src?.devices?.();
+          return { ...s, counters: src?.counters() ?? {}, ...(devices ? { devices } : {}) };
+        }),
+    };
   }
 
   async start(): Promise<void> {
@@ -308,24 +321,27 @@ export class Gateway {
         throw e;
       }
     }
-    this.log.info({ gateway: this.config.gateway.id, assets: this.catalog.assets.size, tags: this.catalog.tags.length }, 'gateway started');
+    const { catalog } = this.stages();
+    this.log.info({ gateway: this.config.gateway.id, assets: catalog.assets.size, tags: catalog.tags.length }, 'gateway started');
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.stopCtl.abort();
+    const p = this.p;
     const steps: Step[] = [
       { name: 'stop API', run: async () => void (await this.api?.close(), this.processMonitor.stop()) },
       { name: 'stop ticker and watcher', run: async () => void (this.watcher?.close(), await this.ticking) },
       { name: 'stop sources', run: async () => void (await Promise.all(this.sources.map((s) => s.stop()))) },
+      { name: 'commit what the pipeline holds', run: () => p.stages?.pipeline.flush() },
       { name: 'flush time-series writer', run: async () => void (await this.writer?.close()) },
-      { name: 'stop status polling', run: async () => void (await this.statusPoller?.stop()) },
-      { name: 'stop dispatcher', run: async () => void (await this.dispatcher?.stop()) },
+      { name: 'stop status polling', run: async () => void (await p.statusPoller?.stop()) },
+      { name: 'stop dispatcher', run: async () => void (await p.dispatcher?.stop()) },
       { name: 'close targets', run: async () => void (await Promise.all([...this.targets.values()].map((t) => t.close()))) },
-      { name: 'save meters', run: () => void (this.meterStore && this.runtime && this.meterStore.saveMeters(this.runtime.meters, this.clock.now())) },
-      { name: 'stop WAL checkpoints', run: async () => void (await this.checkpointer?.stop()) },
-      { name: 'close store', run: () => void this.db?.close() },
+      { name: 'save meters', run: () => p.stages?.saveMeters(this.clock.now()) },
+      { name: 'stop WAL checkpoints', run: async () => void (await p.checkpointer?.stop()) },
+      { name: 'close store', run: () => void p.db?.close() },
     ];
     for (const step of steps) {
       try {

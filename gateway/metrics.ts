@@ -1,4 +1,4 @@
-import type { IngestStats } from '../src/ingest/pipeline.js';
+import type { IngestStats } from '../src/pipeline/pipeline.js';
 import type { SourceStatus } from '../src/sources/source.js';
 import type { TimeSeriesStats } from '../src/timeseries/writer.js';
 import type { DispatcherStats } from '../src/workorders/dispatcher.js';

@@ -16,9 +16,11 @@ export const startCommand: Command = {
     const file = values.config ?? process.env.CBM_CONFIG;
     if (!file) throw new UsageError('start needs --config FILE');
     let gw: Gateway;
+    let log: ReturnType<typeof createLogger>;
     try {
       const loaded = loadConfig(file);
-      gw = new Gateway(loaded, { log: createLogger(loaded.config.gateway.logLevel) });
+      log = createLogger(loaded.config.gateway.logLevel);
+      gw = new Gateway(loaded, { log });
       await gw.start();
       releaseStartupGarbage();
     } catch (e) {
@@ -30,7 +32,7 @@ export const startCommand: Command = {
       const stop = (signal: string) => {
         if (stopping) return;
         stopping = true;
-        gw.log.info({ signal }, 'stopping');
+        log.info({ signal }, 'stopping');
         gw.stop().then(
           () => resolve(0),
           () => resolve(1),

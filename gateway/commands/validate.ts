@@ -1,19 +1,17 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, resolveFrom, type LoadedConfig } from '../../src/config/load.js';
-import { systemClock } from '../../src/core/clock.js';
+import { AlarmBook } from '../../src/alarms/book.js';
 import { ruleFiles, type LoadedRules } from '../../src/rules/load.js';
-import { RuleRuntime } from '../../src/rules/runtime.js';
+import { RuleSet } from '../../src/rules/rule-set.js';
 import { Catalog } from '../../src/tags/catalog.js';
-import { LatestValues } from '../../src/tags/latest.js';
+import { TagState } from '../../src/tags/tag-state.js';
 import { UsageError, type Command } from './command.js';
 import { reportError } from './report.js';
 
 /** Loads the config's rule files against its assets, as `start` would; throws every problem. */
 export function validateRules(loaded: LoadedConfig, files?: string[]): LoadedRules {
-  const catalog = new Catalog(loaded.config);
-  const latest = new LatestValues(catalog.tags.length);
-  const runtime = new RuleRuntime({ catalog, latest, clock: systemClock, gatewayId: loaded.config.gateway.id, site: loaded.config.site, startedAt: 0 });
-  return runtime.load(files ?? ruleFiles(loaded.config.rules.map((r) => resolveFrom(loaded.baseDir, r))));
+  const rules = new RuleSet({ tags: new TagState(new Catalog(loaded.config)), sink: new AlarmBook(), startedAt: 0 });
+  return rules.load(files ?? ruleFiles(loaded.config.rules.map((r) => resolveFrom(loaded.baseDir, r)))).loaded;
 }
 
 export const validateCommand: Command = {

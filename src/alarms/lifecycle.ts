@@ -1,3 +1,5 @@
+import type { Evidence } from '../rules/evidence.js';
+
 /**
  * The alarm of one rule on one asset, after ISA-18.2 (§11 alarm states, Fig. 7) and OPC UA
  * Part 9 (AlarmConditionType: Active, Acked, Shelved, OutOfService/Suppressed). It raises when
@@ -44,6 +46,8 @@ export interface AlarmState {
   orderOpen: boolean;
   /** Raises that made no order (shelved, out of service, chattering, order open). */
   suppressed: number;
+  /** What the rule saw when the current episode raised; its work order carries it. */
+  evidence: Evidence | null;
 }
 
 export interface AlarmPolicy {
@@ -78,6 +82,7 @@ export function initialAlarmState(): AlarmState {
     recent: [],
     orderOpen: false,
     suppressed: 0,
+    evidence: null,
   };
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration, id } from './primitives.js';
-import { sourceTagRefs } from './tag-refs.js';
+import { sourceTagRefs } from './source-tags.js';
 import { modbusSource } from './sources/modbus.js';
 import { opcuaSource } from './sources/opcua.js';
 import { webhookTarget } from './targets/webhook.js';

@@ -22,3 +22,12 @@ export function parseTimestamp(v: unknown, unit: 'auto' | 'ms' | 's' | 'iso'): n
   }
   throw new TimestampError(`cannot read timestamp ${JSON.stringify(v)} (${unit})`);
 }
+
+/**
+ * ISO 8601 for any number, never a throw: `new Date(x).toISOString()` throws a RangeError for
+ * times beyond ±8.64e15 ms (a timestamp read in the wrong unit, say), and an answer or an order
+ * must not fail on one stored time. Out-of-range times print as `invalid:<ms>`.
+ */
+export function isoTime(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `invalid:${ms}`;
+}

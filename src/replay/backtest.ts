@@ -1,15 +1,12 @@
 import { stateName } from '../alarms/lifecycle.js';
-import { AlarmStore } from '../alarms/store.js';
 import { ManualClock } from '../core/clock.js';
 import { silentLogger } from '../core/logger.js';
+import { isoTime } from '../core/timestamp.js';
 import type { LoadedConfig } from '../config/load.js';
-import { Pipeline } from '../ingest/pipeline.js';
-import { RuleRuntime } from '../rules/runtime.js';
+import { alarmCommands, type AlarmCommands } from '../pipeline/commands.js';
+import { Stages } from '../pipeline/stages.js';
 import type { RecordedSample } from '../rules/samples-file.js';
 import { openStore } from '../store/db.js';
-import { Catalog } from '../tags/catalog.js';
-import { LatestValues } from '../tags/latest.js';
-import { Outbox } from '../workorders/outbox.js';
 
 export interface ReplayEvent {
   type: 'alarm' | 'workorder';
@@ -31,7 +28,7 @@ export interface ReplayOptions {
   /** Keep ticking this long after the last sample (to see delayed clears, staleness). */
   tailMs?: number;
   /** Operator actions at given times, e.g. a shelve. */
-  actions?: { ts: number; do: (r: RuleRuntime) => void }[];
+  actions?: { ts: number; do: (c: AlarmCommands) => void }[];
 }
 
 /**
@@ -44,33 +41,26 @@ export function backtest(loaded: LoadedConfig, ruleFiles: readonly string[], sam
   const cfg = loaded.config;
   const t0 = samples[0]?.ts ?? 0;
   const clock = new ManualClock(t0);
-  const catalog = new Catalog(cfg);
-  const latest = new LatestValues(catalog.tags.length);
-  const runtime = new RuleRuntime({ catalog, latest, clock, gatewayId: cfg.gateway.id, site: cfg.site, startedAt: t0 });
-  runtime.load(ruleFiles);
   const db = openStore(':memory:');
   const events: ReplayEvent[] = [];
-  const pipeline = new Pipeline({
-    catalog,
-    latest,
-    rules: runtime,
-    book: runtime.book,
+  const stages = new Stages({
+    config: cfg,
     db,
-    alarms: new AlarmStore(db),
-    outbox: new Outbox(db),
-    targetIds: () => [],
-    writer: undefined,
     clock,
     log: silentLogger,
-    measurement: 'class',
-    onCommitted: (ts) => {
-      for (const t of ts) {
-        const base = { ts: new Date(t.ts).toISOString(), rule: t.inst.rule.id, asset: t.inst.asset.id, priority: t.inst.rule.priority, episode: t.state.episode };
+    startedAt: t0,
+    targetIds: () => [],
+    onCommitted: (changes) => {
+      for (const { transition: t, order } of changes) {
+        const base = { ts: isoTime(t.ts), rule: t.ruleId, asset: t.assetId, priority: t.priority, episode: t.state.episode };
         events.push({ type: 'alarm', ...base, change: t.change, state: stateName(t.state) });
-        if (t.order) events.push({ type: 'workorder', ...base, title: t.order.title });
+        if (order) events.push({ type: 'workorder', ...base, title: order.title });
       }
     },
   });
+  stages.loadRules(ruleFiles);
+  const { pipeline } = stages;
+  const commands = alarmCommands(stages, clock);
   const actions = [...(o.actions ?? [])].sort((a, b) => a.ts - b.ts);
   let nextTick = t0 + tickMs;
   const advanceTo = (ts: number) => {
@@ -79,7 +69,7 @@ export function backtest(loaded: LoadedConfig, ruleFiles: readonly string[], sam
     while (nextTick <= ts) {
       while (actions.length && actions[0]!.ts <= nextTick) {
         clock.set(actions[0]!.ts);
-        actions.shift()!.do(runtime);
+        actions.shift()!.do(commands);
         pipeline.flush();
       }
       clock.set(nextTick);
@@ -88,7 +78,7 @@ export function backtest(loaded: LoadedConfig, ruleFiles: readonly string[], sam
     }
     while (actions.length && actions[0]!.ts <= ts) {
       clock.set(actions[0]!.ts);
-      actions.shift()!.do(runtime);
+      actions.shift()!.do(commands);
       pipeline.flush();
     }
     clock.set(ts);

@@ -27,9 +27,20 @@ export class Baselines {
     return b;
   }
 
-  /** Sets unset baselines to the meter's current value (after restore, at start). */
-  initialise(): void {
-    for (const b of this.slots.values()) if (Number.isNaN(b.value)) b.value = b.read();
+  /**
+   * Sets unset baselines to the meter's current value (after restore, at start and after a rule
+   * load). Returns those it set, for persistence: counting starts now, and a restart must not
+   * start it again.
+   */
+  initialise(): { instanceKey: string; meterId: string; value: number }[] {
+    const out: { instanceKey: string; meterId: string; value: number }[] = [];
+    for (const [key, b] of this.slots) {
+      if (!Number.isNaN(b.value)) continue;
+      b.value = b.read();
+      const [instanceKey, meterId] = key.split('|') as [string, string];
+      out.push({ instanceKey, meterId, value: b.value });
+    }
+    return out;
   }
 
   /** Service done: count from now. Returns the baselines changed, for persistence. */

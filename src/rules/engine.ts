@@ -1,27 +1,33 @@
-import { policyOf, type AlarmBook } from '../alarms/book.js';
-import type { AlarmPolicy, AlarmState } from '../alarms/lifecycle.js';
+import { captureEvidence } from './evidence.js';
+import { ALARM, type RuleHitSink } from './hits.js';
 import type { RuleInstance } from './load.js';
 
 interface Slot {
   inst: RuleInstance;
-  alarm: AlarmState;
-  policy: AlarmPolicy;
-  /** Position in the slot arrays. */
+  /** Position in the slot arrays (the alarm stage's slot number). */
   index: number;
 }
 
+/** Alarm bits that make a slot worth evaluating even when its threshold does not hold. */
+const BUSY = ALARM.ACTIVE | ALARM.WAITING;
+
 /**
  * Evaluates rules, indexed by tag: a sample meets only the rule instances that read its tag
- * (an array by tag index: one load, not a hash). `tick` re-evaluates what time alone can change:
- * window and staleness facts, running on/off delays, shelve expiry, chattering.
+ * (an array by tag index: one load, not a hash), and hands each outcome to the alarm stage
+ * ({@link RuleHitSink}). `tick` re-evaluates what time alone can change: window and staleness
+ * facts, running on/off delays, shelve expiry, chattering. An instance whose evaluation throws
+ * is contained: counted, reported once through `onError`, and the others go on.
  */
 export class RuleEngine {
   private slots: Slot[] = [];
   private timed: Slot[] = [];
   private readonly byKey = new Map<string, Slot>();
+  private sink: RuleHitSink | undefined;
+  /** Alarm-state bits per slot, kept current by the alarm stage ({@link ALARM}). */
+  private bits: Uint8Array = new Uint8Array(0);
   // The tag index as CSR (compressed sparse rows): slots reading tag t are
   // list[offsets[t] .. offsets[t+1]). Plus, per slot, four numbers in one cache line:
-  // [inline op (0: none; 9/10: an any/all group, see `leaves`), limit, tag, quiet]. For a quiet
+  // [inline op (0: none; 9/10: an any/all group, see `leaves`), limit, tag, unused]. For a quiet
   // alarm (inactive, nothing pending) whose simple threshold does not hold, a sample touches no
   // rule object at all; memory locality, not arithmetic, is what 10,000 rules cost.
   private offsets = new Int32Array(1);
@@ -39,23 +45,27 @@ export class RuleEngine {
   evaluations = 0;
   /** Evaluations that took the closures and the lifecycle (the rest the inline tests settled). */
   runs = 0;
+  /** Evaluations that threw (a fact or the alarm stage failed); each instance is reported once. */
+  errors = 0;
+  private readonly failed = new Set<string>();
   /** Counts rule loads, so that a tick in steps notices a reload between them. */
   private generation = 0;
 
   constructor(
     private readonly tagCount: number,
-    private readonly book: AlarmBook,
     /** Latest usable values by tag index (the same array the facts read). */
     private readonly values: Float64Array,
+    private readonly onError: (key: string, err: unknown) => void = () => {},
   ) {
     // No rules until the first load: every tag reads "nothing to evaluate".
     this.offsets = new Int32Array(tagCount + 1);
     this.single = new Float64Array(tagCount * 3);
   }
 
-  /** Installs a rule set; alarms of instances that remain keep their state. */
-  load(instances: readonly RuleInstance[]): void {
+  /** Installs a rule set and binds it to the alarm stage, which keeps the alarms of instances that remain. */
+  load(instances: readonly RuleInstance[], sink: RuleHitSink): void {
     this.generation++;
+    const bits = sink.bind(instances.map((i) => ({ key: i.key, rule: i.rule, assetId: i.asset.id })));
     const slots: Slot[] = [];
     this.byKey.clear();
     const fast = new Float64Array(instances.length * 4);
@@ -68,7 +78,7 @@ export class RuleEngine {
     instances.forEach((inst, i) => {
       const sc = inst.clear ? undefined : inst.compiled.simple;
       const group = inst.clear ? undefined : inst.compiled.group;
-      const slot: Slot = { inst, alarm: this.book.state(inst.key), policy: policyOf(inst), index: i };
+      const slot: Slot = { inst, index: i };
       slots.push(slot);
       this.byKey.set(inst.key, slot);
       if (sc) {
@@ -111,7 +121,9 @@ export class RuleEngine {
     this.offsets = offsets;
     this.list = list;
     this.slots = slots;
-    for (const slot of slots) this.updateQuiet(slot);
+    this.sink = sink;
+    this.bits = bits;
+    this.failed.clear();
     this.timed = slots.filter((s) => s.inst.compiled.timed || s.inst.clear?.timed);
   }
 
@@ -127,18 +139,24 @@ export class RuleEngine {
     return this.slots.map((s) => s.inst);
   }
 
-  private updateQuiet(slot: Slot): void {
-    const a = slot.alarm;
-    this.fast[slot.index * 4 + 3] = !a.active && Number.isNaN(a.pendingSince) ? 1 : 0;
+  private run(slot: Slot, ts: number): void {
+    const { inst, index } = slot;
+    this.runs++;
+    try {
+      const raise = inst.compiled.test();
+      const hold = (this.bits[index]! & ALARM.ACTIVE) !== 0 ? (inst.clear ? !inst.clear.test() : inst.compiled.hold()) : false;
+      const sink = this.sink!;
+      if (sink.hit(index, raise, hold, ts)) sink.evidence(index, captureEvidence(inst, ts, (t) => this.values[t]!));
+    } catch (e) {
+      this.fail(inst.key, e);
+    }
   }
 
-  private run(slot: Slot, ts: number): void {
-    const { inst, alarm } = slot;
-    this.runs++;
-    const raise = inst.compiled.test();
-    const hold = alarm.active ? (inst.clear ? !inst.clear.test() : inst.compiled.hold()) : false;
-    this.book.step(inst, alarm, slot.policy, raise, hold, ts);
-    this.updateQuiet(slot);
+  private fail(key: string, e: unknown): void {
+    this.errors++;
+    if (this.failed.has(key)) return;
+    this.failed.add(key);
+    this.onError(key, e);
   }
 
   /** Re-evaluates every rule instance that reads `tagIndex`, at sample time `ts`. */
@@ -148,7 +166,7 @@ export class RuleEngine {
     if (sop !== 0) {
       const s = this.single[sb + 2]!;
       this.evaluations++;
-      if (this.fast[s * 4 + 3] === 1) {
+      if ((this.bits[s]! & BUSY) === 0) {
         const v = sop > 4 ? this.cells[s]![0]! : this.values[tagIndex]!;
         const op = sop > 4 ? sop - 4 : sop;
         const lim = this.single[sb + 1]!;
@@ -166,8 +184,8 @@ export class RuleEngine {
       const code = fast[b]!;
       if (code >= ANY) {
         // Quiet alarm, its any/all of thresholds does not hold: nothing can change.
-        if (fast[b + 3] === 1 && !this.groupMayHold(code === ANY, fast[b + 1]!, fast[b + 2]!, ts)) continue;
-      } else if (code !== 0 && fast[b + 3] === 1) {
+        if ((this.bits[s]! & BUSY) === 0 && !this.groupMayHold(code === ANY, fast[b + 1]!, fast[b + 2]!, ts)) continue;
+      } else if (code !== 0 && (this.bits[s]! & BUSY) === 0) {
         // Quiet alarm, threshold not met: nothing can change (NaN compares false).
         const v = code > 4 ? this.cells[s]![0]! : this.values[fast[b + 2]!]!;
         const op = code > 4 ? code - 4 : code;
@@ -207,6 +225,14 @@ export class RuleEngine {
     return !any;
   }
 
+  private expireSlot(slot: Slot, now: number): void {
+    try {
+      this.sink!.expire(slot.index, now);
+    } catch (e) {
+      this.fail(slot.inst.key, e);
+    }
+  }
+
   /**
    * Time moves on without samples: re-evaluate timed rules and any alarm waiting on a delay,
    * and let shelves and chattering expire.
@@ -232,10 +258,10 @@ export class RuleEngine {
     }
     n = 0;
     for (const slot of this.slots) {
-      const a = slot.alarm;
-      if (!(slot.inst.compiled.timed || slot.inst.clear?.timed)) {
-        if (!Number.isNaN(a.pendingSince) || !Number.isNaN(a.clearingSince)) this.run(slot, now);
-        else if (!Number.isNaN(a.shelvedUntil) || a.chattering) this.book.expire(slot.inst, a, slot.policy, now);
+      const bits = this.bits[slot.index]!;
+      if (bits !== 0 && bits !== ALARM.ACTIVE && !(slot.inst.compiled.timed || slot.inst.clear?.timed)) {
+        if ((bits & ALARM.WAITING) !== 0) this.run(slot, now);
+        else this.expireSlot(slot, now);
       }
       if (++n % (chunk * 16) === 0) {
         yield;

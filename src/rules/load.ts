@@ -7,7 +7,7 @@ import type { Catalog } from '../tags/catalog.js';
 import { compileCondition, CompileError, type Compiled } from './compile.js';
 import type { FactResolver } from './facts.js';
 import { ruleFileSchema, type RuleConfig } from './schema.js';
-import { checkTemplate } from './template.js';
+import { checkTemplate } from '../core/template.js';
 
 /** A rule applied to one asset: what the engine evaluates and the alarm belongs to. */
 export interface RuleInstance {

@@ -1,18 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { HierarchyLevel } from '../core/asset.js';
-import type { RuleInstance } from '../rules/load.js';
-import { renderTemplate, type TemplateContext } from '../rules/template.js';
+import type { AlarmTransition } from '../alarms/book.js';
+import type { AssetInfo, HierarchyLevel } from '../core/asset.js';
+import type { Priority } from '../core/priority.js';
+import { renderTemplate, type TemplateContext } from '../core/template.js';
+import { isoTime } from '../core/timestamp.js';
+import type { Evidence } from '../rules/evidence.js';
+import type { RuleConfig } from '../rules/schema.js';
 
-export type Priority = 1 | 2 | 3 | 4;
+export type { Priority };
 
-/** What a rule saw when it fired: each tag it reads with its value, and each limit it compares. */
-export interface Evidence {
-  /** Time of the sample that raised the alarm (ISO 8601). */
-  ts: string;
-  /** The tags the condition reads, then the asset's other tags as a snapshot for the technician. */
-  values: { tag: string; value: number | null; unit: string | undefined }[];
-  limits: { tag: string; operator: string; limit: number | number[] | string; value: number | null; unit: string | undefined }[];
-}
+export type { Evidence };
 
 /**
  * The work order as every target receives it; the webhook posts exactly this JSON. Fields are
@@ -52,37 +49,24 @@ export function idempotencyKey(gatewayId: string, ruleId: string, assetId: strin
   return `cbm-${h}`;
 }
 
-const num = (x: number) => (Number.isFinite(x) ? x : null);
-
-export function collectEvidence(inst: RuleInstance, ts: number, tagValue: (index: number) => number): Evidence {
-  const values = new Map<string, { tag: string; value: number | null; unit: string | undefined }>();
-  const limits = inst.compiled.leaves.map((l) => {
-    const v = num(l.binding.read());
-    values.set(l.binding.label, { tag: l.binding.label, value: v, unit: l.binding.unit });
-    return { tag: l.binding.label, operator: l.operator, limit: l.limit, value: v, unit: l.binding.unit };
-  });
-  for (const t of inst.asset.tags) {
-    if (!values.has(t.id)) values.set(t.id, { tag: t.id, value: num(tagValue(t.index)), unit: t.unit });
-  }
-  return { ts: new Date(ts).toISOString(), values: [...values.values()], limits };
-}
-
 export interface BuildContext {
   gatewayId: string;
   site: { id: string; name: string };
   /** Creation time (gateway clock). */
   now: number;
-  /** Latest usable value of a tag by index (NaN when none). */
-  tagValue: (index: number) => number;
 }
 
-export function buildWorkOrder(inst: RuleInstance, episode: number, ts: number, ctx: BuildContext): WorkOrder {
-  const { rule, asset } = inst;
-  const evidence = collectEvidence(inst, ts, ctx.tagValue);
+/**
+ * The work order an alarm transition calls for, from plain values: the transition (ids, episode,
+ * the evidence captured when the episode raised), the rule's work-order template and the asset.
+ */
+export function buildWorkOrder(t: AlarmTransition, rule: RuleConfig, asset: AssetInfo, ctx: BuildContext): WorkOrder {
+  const episode = t.state.episode;
+  const evidence: Evidence = t.evidence ?? { ts: isoTime(t.ts), values: [], limits: [] };
   const value: Record<string, number | null> = {};
   const unit: Record<string, string> = {};
   const limit: Record<string, unknown> = {};
-  for (const t of asset.tags) unit[t.id] = t.unit ?? '';
+  for (const tag of asset.tags) unit[tag.id] = tag.unit ?? '';
   for (const v of evidence.values) value[v.tag] = v.value;
   for (const l of evidence.limits) limit[l.tag] = l.limit;
   const tctx: TemplateContext = {
@@ -118,7 +102,7 @@ export function buildWorkOrder(inst: RuleInstance, episode: number, ts: number, 
     priority: rule.priority,
     type: wo.type,
     rule: { id: rule.id, name: rule.name, episode },
-    createdAt: new Date(ctx.now).toISOString(),
+    createdAt: isoTime(ctx.now),
     evidence,
     safety: [...wo.safety],
     parts: wo.parts.map((p) => ({ number: p.number, description: p.description, quantity: p.quantity })),

@@ -61,7 +61,7 @@ async function stormRate(n: number): Promise<number> {
   const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort(gw, 'mq')}`);
   const t0 = performance.now();
   for (let i = 1; i <= n; i++) c.publish(`p/p-${i}/bearing_temp`, '95', { qos: 0 });
-  await waitFor('all orders committed', () => (gw.pipeline.stats.workOrders >= n ? true : undefined), 120_000, 2);
+  await waitFor('all orders committed', () => (gw.view.ingest().workOrders >= n ? true : undefined), 120_000, 2);
   const s = (performance.now() - t0) / 1000;
   await c.endAsync();
   await gw.stop();

@@ -3,24 +3,21 @@
  * N threshold rules (json-rules-engine format, deadband 2, 30 s on-delay) spread over the tags,
  * compiled from a generated YAML file by the same loader the gateway uses. Samples are
  * pre-generated (random tag, value mostly normal, 0.1 % above the limit) and pushed through
- * `Pipeline.ingest` in batches of 100 (validation, latest values, features, rules, alarm
+ * the pipeline (`Pipeline.ingest`) in batches of 100 (validation, latest values, features, rules, alarm
  * lifecycle, and a SQLite commit whenever an alarm changes) on one thread, after a warm-up.
  * Memory: heap after a forced GC, before and after building each part.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { AlarmStore } from '../../src/alarms/store.js';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Sample } from '../../src/core/sample.js';
 import { siteConfigSchema } from '../../src/config/schema.js';
-import { Pipeline } from '../../src/ingest/pipeline.js';
-import { RuleRuntime } from '../../src/rules/runtime.js';
+import { Stages } from '../../src/pipeline/stages.js';
 import { openStore } from '../../src/store/db.js';
 import { Catalog } from '../../src/tags/catalog.js';
 import { LatestValues } from '../../src/tags/latest.js';
-import { Outbox } from '../../src/workorders/outbox.js';
 import { rng } from '../../simulators/plant/model.js';
 import { tempDir } from '../helpers/servers.js';
 import { quick, report, type BenchRow } from './report.js';
@@ -77,6 +74,7 @@ const h0 = heap();
 const catalog = new Catalog(site);
 const latest = new LatestValues(catalog.tags.length);
 const hTags = heap();
+void latest;
 rows.push({ metric: 'memory per tag (catalog + latest values)', value: (hTags - h0) / TAGS, unit: 'bytes' });
 
 const N = quick ? 300_000 : 2_000_000;
@@ -84,17 +82,14 @@ const inputs = { calm: samples(N, 0), hot: samples(N, 0.001) };
 const rates: Record<number, number> = {};
 for (const [n, windowed] of [[10, false], [1000, false], [10_000, false], [10_000, true]] as const) {
   const file = ruleFile(n, windowed);
+  const db = openStore(':memory:');
+  const stages = new Stages({ config: site, db, clock: systemClock, log: silentLogger, startedAt: Date.now(), targetIds: () => ['t'] });
   const hBefore = heap();
-  const runtime = new RuleRuntime({ catalog, latest, clock: systemClock, gatewayId: 'bench', site: site.site, startedAt: Date.now() });
-  runtime.load([file]);
+  stages.loadRules([file]);
   const hAfter = heap();
   const label = `${n.toLocaleString('en-US')} rules${windowed ? ' on 1-minute averages' : ''}`;
   if (n === 10_000) rows.push({ metric: `memory per rule, ${label} (compiled, indexed, alarm state${windowed ? ', window' : ''})`, value: (hAfter - hBefore) / n, unit: 'bytes', goal: '< 10,240' });
-  const db = openStore(':memory:');
-  const pipeline = new Pipeline({
-    catalog, latest, rules: runtime, book: runtime.book, db, alarms: new AlarmStore(db), outbox: new Outbox(db),
-    targetIds: () => ['t'], writer: undefined, clock: systemClock, log: silentLogger, measurement: 'class',
-  });
+  const { pipeline } = stages;
   const run = (input: Sample[], from: number, to: number) => {
     for (let i = from; i < to; i += 100) pipeline.ingest(input.slice(i, Math.min(to, i + 100)));
   };

@@ -19,7 +19,7 @@ describe('dashboard in Chromium', () => {
     gw = await startGateway(file);
     url = gw.apiAddress!;
     const now = Date.now();
-    gw.pipeline.ingest([
+    gw.ingest([
       { tag: 'p-1/bearing_temp', ts: now, value: 66.5, quality: 'Good' },
       { tag: 'p-2/bearing_temp', ts: now, value: 88.25, quality: 'Good' },
       { tag: 'p-2/vibration', ts: now, value: 250, quality: 'Good' }, // out of range: Bad

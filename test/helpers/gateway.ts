@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from '../../gateway/api.js';
 import { Gateway } from '../../gateway/gateway.js';
 import type { Clock } from '../../src/core/clock.js';
 import { silentLogger, type Logger } from '../../src/core/logger.js';
@@ -33,7 +35,7 @@ export async function startGateway(file: string, opts: { clock?: Clock; log?: Lo
 }
 
 export function brokerPort(gw: Gateway, sourceId: string): number {
-  const s = gw.sources.find((x) => x.id === sourceId);
+  const s = gw.source(sourceId);
   if (!(s instanceof MqttSource) || s.brokerPort === undefined) throw new Error(`no embedded broker on source ${sourceId}`);
   return s.brokerPort;
 }
@@ -68,3 +70,12 @@ export const bearingRule: RuleInput = {
   deadband: 5,
   workOrder: { title: 'Bearing {{value.bearing_temp}} °C on {{asset.name}}', description: 'limit {{limit.bearing_temp}}', safety: ['LOTO'], parts: [{ number: 'SKF-6205', quantity: 1 }] },
 };
+
+const apis = new WeakMap<Gateway, FastifyInstance>();
+
+/** The gateway's API, built from its view without listening (fastify's `inject()` pattern); one per gateway. */
+export function apiOf(gw: Gateway): FastifyInstance {
+  let api = apis.get(gw);
+  if (!api) apis.set(gw, (api = buildApi(gw.view)));
+  return api;
+}

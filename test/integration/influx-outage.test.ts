@@ -41,19 +41,19 @@ describe('InfluxDB outage: spill to SQLite, replay on recovery', () => {
     });
     const feed = async (from: number, n: number) => {
       for (let k = from; k < from + n; k += 1000) {
-        gw.pipeline.ingest(Array.from({ length: Math.min(1000, from + n - k) }, (_, i) => sample(k + i)));
+        gw.ingest(Array.from({ length: Math.min(1000, from + n - k) }, (_, i) => sample(k + i)));
         await new Promise((r) => setImmediate(r));
       }
     };
-    const stats = () => gw.writer!.stats();
+    const stats = () => gw.view.timeseries()!;
 
     await feed(0, BEFORE);
-    await gw.writer!.flush();
+    await gw.flushTimeSeries();
     expect(stats().connected).toBe(true);
 
     await vm.stop();
     await feed(BEFORE, DURING);
-    await gw.writer!.flush();
+    await gw.flushTimeSeries();
     await waitFor('everything sent during the outage to be spilled', () => (stats().spill!.lines >= DURING - 5000 ? true : undefined), 20_000);
     expect(stats().connected).toBe(false);
 
@@ -63,7 +63,7 @@ describe('InfluxDB outage: spill to SQLite, replay on recovery', () => {
     // Live data keeps coming while the spill replays, and goes straight to the server.
     await feed(BEFORE + DURING, AFTER);
     await waitFor('spill replayed', () => (stats().spill!.lines === 0 && stats().connected ? true : undefined), 40_000, 100);
-    await gw.writer!.flush();
+    await gw.flushTimeSeries();
 
     const total = BEFORE + DURING + AFTER;
     let seen = new Map<string, number>();

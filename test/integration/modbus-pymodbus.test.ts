@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/gateway.js';
 import type { ByteOrder, ModbusPointInput } from '../../src/config/sources/modbus.js';
-import { startGateway, writeSite } from '../helpers/gateway.js';
+import { startGateway, writeSite, apiOf } from '../helpers/gateway.js';
 import { canConnect, freePort, spawnLogged, tempDir, waitFor, type Spawned } from '../helpers/servers.js';
 
 /**
@@ -119,7 +119,7 @@ describe('Modbus source against pymodbus', () => {
   });
 
   it('reads every type in every byte order exactly', async () => {
-    const value = (tag: string) => gw.latest.get(gw.catalog.tag(`dev/${tag}`)!.index);
+    const value = (tag: string) => gw.view.latest.get(gw.view.catalog.tag(`dev/${tag}`)!.index);
     await waitFor('every point to have a Good value', () => expected.every((e) => value(e.tag)?.quality === 'Good') || undefined, 15_000);
     for (const e of expected) {
       const v = value(e.tag)!;
@@ -130,11 +130,11 @@ describe('Modbus source against pymodbus', () => {
 
   it('an address the device refuses is Bad with exception 02; its neighbours stay Good', async () => {
     const missing = await waitFor('the missing point to turn Bad', () => {
-      const v = gw.latest.get(gw.catalog.tag('dev/missing')!.index);
+      const v = gw.view.latest.get(gw.view.catalog.tag('dev/missing')!.index);
       return v?.quality === 'Bad' ? v : undefined;
     });
     expect(missing.reason).toBe('modbus_exception_02_illegal_data_address');
-    const res = await gw.api!.inject({ method: 'GET', url: '/api/sources' });
+    const res = await apiOf(gw).inject({ method: 'GET', url: '/api/sources' });
     const src = (res.json() as { id: string; state: string; counters: Record<string, number>; devices: { id: string; state: string; detail?: string }[] }[]).find((s) => s.id === 'mb')!;
     expect(src.state).toBe('connected');
     expect(src.devices[0]).toMatchObject({ id: 'pymodbus', state: 'connected' });

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/gateway.js';
-import { startGateway, writeSite } from '../helpers/gateway.js';
+import { startGateway, writeSite, apiOf } from '../helpers/gateway.js';
 import { canConnect, freePort, spawnLogged, tempDir, waitFor, type Spawned } from '../helpers/servers.js';
 
 /**
@@ -65,8 +65,8 @@ describe('Modbus device killed and restarted mid-test', () => {
     );
     gw = await startGateway(site.file);
     const g = gw;
-    const latest = (tag: string) => g.latest.get(g.catalog.tag(`c-1/${tag}`)!.index);
-    const device0 = async () => ((await g.api!.inject({ method: 'GET', url: '/api/sources' })).json() as { devices: { state: string; detail?: string; counters: Record<string, number> }[] }[])[0]!.devices[0]!;
+    const latest = (tag: string) => g.view.latest.get(g.view.catalog.tag(`c-1/${tag}`)!.index);
+    const device0 = async () => ((await apiOf(g).inject({ method: 'GET', url: '/api/sources' })).json() as { devices: { state: string; detail?: string; counters: Record<string, number> }[] }[])[0]!.devices[0]!;
 
     await waitFor('pressure 42.5 Good', () => (latest('pressure')?.value === 42.5 && latest('pressure')?.quality === 'Good') || undefined);
     expect((await device0()).state).toBe('connected');

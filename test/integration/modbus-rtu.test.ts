@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/gateway.js';
-import { startGateway, writeSite } from '../helpers/gateway.js';
+import { startGateway, writeSite, apiOf } from '../helpers/gateway.js';
 import { spawnLogged, tempDir, waitFor, type Spawned } from '../helpers/servers.js';
 
 /**
@@ -48,12 +48,12 @@ describe('Modbus RTU against pymodbus on a serial line', () => {
   });
 
   it('reads both units over one serial link', async () => {
-    const get = (t: string) => gw.latest.get(gw.catalog.tag(`mcc-1/${t}`)!.index);
+    const get = (t: string) => gw.view.latest.get(gw.view.catalog.tag(`mcc-1/${t}`)!.index);
     await waitFor('all tags Good', () => ['voltage', 'energy', 'breaker_closed'].every((t) => get(t)?.quality === 'Good') || undefined, 15_000);
     expect(get('voltage')!.value).toBe(230.5);
     expect(get('energy')!.value).toBeCloseTo(12345.67, 9);
     expect(get('breaker_closed')!.value).toBe(true);
-    const res = await gw.api!.inject({ method: 'GET', url: '/api/sources' });
+    const res = await apiOf(gw).inject({ method: 'GET', url: '/api/sources' });
     const src = (res.json() as { id: string; state: string; devices: { id: string; state: string }[] }[]).find((s) => s.id === 'rs485')!;
     expect(src.devices.map((d) => [d.id, d.state])).toEqual([['meter-1', 'connected'], ['relay-2', 'connected']]);
   });

@@ -36,7 +36,7 @@ describe('demo.yaml Modbus source against the simulator', () => {
 
   it('reads every compressor tag with the model value', async () => {
     const tags = Object.keys(expected);
-    const get = (t: string) => gw.latest.get(gw.catalog.tag(`c-201/${t}`)!.index);
+    const get = (t: string) => gw.view.latest.get(gw.view.catalog.tag(`c-201/${t}`)!.index);
     await waitFor('all c-201 tags Good', () => tags.every((t) => get(t)?.quality === 'Good') || undefined, 10_000);
     for (const t of tags) {
       const v = get(t)!.value;

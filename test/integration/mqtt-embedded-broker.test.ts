@@ -59,7 +59,7 @@ describe('embedded broker with the PUBLISH fast path', () => {
     expect(retained).toEqual(['plant/p-1/state=running']);
 
     // Every packet kind above was written, and mqtt-packet's cache of 65,536 two-byte Buffers
-    // (~7 MB of heap that every major GC marks) was never built (packet-writer.ts).
+    // (~7 MB of heap that every major GC marks) was never built (core/mqtt-packet-writer.ts).
     const numbers = createRequire(import.meta.url)('mqtt-packet/numbers.js') as { cache: Record<number, Buffer> };
     expect(Object.keys(numbers.cache)).toHaveLength(0);
   });

@@ -45,7 +45,7 @@ describe('mosquitto_pub → Mosquitto → gateway → webhook + VictoriaMetrics'
       [bearingRule],
     );
     gw = await startGateway(file, { env: { ...process.env, HOOK_SECRET: SECRET } });
-    await waitFor('gateway connected to mosquitto', () => gw.sourceStatus.get('plant-broker')?.state === 'connected');
+    await waitFor('gateway connected to mosquitto', () => gw.view.sources().find((s) => s.id === 'plant-broker')?.state === 'connected');
   });
 
   afterAll(async () => {
@@ -78,15 +78,15 @@ describe('mosquitto_pub → Mosquitto → gateway → webhook + VictoriaMetrics'
     expect(rx.rejected).toBe(0); // the receiver verified X-CBM-Signature with the shared secret
 
     // The malformed payloads (bad JSON, an unreadable timestamp) were counted, and nothing stopped.
-    await waitFor('malformed counted', () => (gw.sources[0]!.counters().malformed === 2 ? true : undefined));
+    await waitFor('malformed counted', () => (gw.view.sources()[0]!.counters.malformed === 2 ? true : undefined));
     const wo = await waitFor('delivery recorded', () => {
-      const l = gw.outbox.list();
+      const l = gw.view.outbox.list();
       return l[0]?.deliveries[0]?.state === 'delivered' ? l : undefined;
     });
     expect(wo[0]!.deliveries[0]).toMatchObject({ attempts: 1, externalId: order.externalId });
 
     // VictoriaMetrics names InfluxDB series <measurement>_<field>: pump_value{asset,tag}.
-    await gw.writer!.flush();
+    await gw.flushTimeSeries();
     const series = await waitFor(
       'samples in VictoriaMetrics',
       async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/gateway.js';
 import { startOpcuaSimulator, type OpcuaSim } from '../../simulators/opcua/server.js';
 import type { SourceStatus } from '../../src/sources/source.js';
-import { startGateway, writeSite } from '../helpers/gateway.js';
+import { startGateway, writeSite, apiOf } from '../helpers/gateway.js';
 import { opcuaPki } from '../helpers/opcua.js';
 import { freePort, waitFor } from '../helpers/servers.js';
 
@@ -57,8 +57,8 @@ describe('OPC UA server restart', () => {
     await sim?.stop();
   });
 
-  const latestTs = (tag: string) => gw.latest.get(gw.catalog.tag(`p-101/${tag}`)!.index)?.ts ?? 0;
-  const sources = async () => (await gw.api!.inject({ method: 'GET', url: '/api/sources' })).json() as SourceStatus[];
+  const latestTs = (tag: string) => gw.view.latest.get(gw.view.catalog.tag(`p-101/${tag}`)!.index)?.ts ?? 0;
+  const sources = async () => (await apiOf(gw).inject({ method: 'GET', url: '/api/sources' })).json() as SourceStatus[];
 
   it('resumes data after the server stops and starts again on the same port', async () => {
     await waitFor('first values', () => latestTs('vibration') > 0 && latestTs('bearing_temp') > 0, 30_000);

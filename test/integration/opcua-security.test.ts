@@ -63,9 +63,9 @@ describe('OPC UA security', () => {
       [],
     );
     gw = await startGateway(file, { env: { ...process.env, OPCUA_PASSWORD: 'pump-secret' } });
-    const idx = gw.catalog.tag('p-101/vibration')!.index;
-    await waitFor('an encrypted value', () => gw!.latest.get(idx)?.quality === 'Good', 40_000);
-    const st = gw.sourceStatus.get('plc')!;
+    const idx = gw.view.catalog.tag('p-101/vibration')!.index;
+    await waitFor('an encrypted value', () => gw!.view.latest.get(idx)?.quality === 'Good', 40_000);
+    const st = gw.view.sources().find((s) => s.id === 'plc')!;
     expect(st.state).toBe('connected');
     expect(st.detail).toContain('SignAndEncrypt/Basic256Sha256');
   });

@@ -51,20 +51,20 @@ describe('webhook receiver killed and brought back', () => {
     await pub('p-1', 95); // …and raises again: a new episode, a new order
     await pub('p-5', 93);
     await pub('p-5', 94); // same excursion: no new order
-    await waitFor('outbox holds 6 orders', () => (gw.outbox.counts().pending + gw.outbox.counts().delivered === 6 ? true : undefined));
-    await waitFor('failed attempts while down', () => (gw.dispatcher.stats.retried >= 4 ? true : undefined), 10_000);
+    await waitFor('outbox holds 6 orders', () => (gw.view.outbox.counts().pending + gw.view.outbox.counts().delivered === 6 ? true : undefined));
+    await waitFor('failed attempts while down', () => (gw.view.dispatcher().retried >= 4 ? true : undefined), 10_000);
     expect(rx.orders.size).toBe(2);
 
     await rx.start(rxPort);
-    await waitFor('all delivered', () => (gw.outbox.counts().delivered === 6 ? true : undefined), 20_000);
+    await waitFor('all delivered', () => (gw.view.outbox.counts().delivered === 6 ? true : undefined), 20_000);
 
-    const keys = gw.outbox.list().map((r) => r.order.idempotencyKey).sort();
+    const keys = gw.view.outbox.list().map((r) => r.order.idempotencyKey).sort();
     expect([...rx.orders.keys()].sort()).toEqual(keys);
     expect(rx.posts).toBe(6); // no POST was repeated
     expect(rx.replays).toBe(0);
     expect(rx.rejected).toBe(0);
     const p1 = [...rx.orders.values()].filter((o) => (o.body as { asset: { id: string } }).asset.id === 'p-1');
     expect(p1.map((o) => (o.body as { rule: { episode: number } }).rule.episode)).toEqual([1, 2]);
-    expect(gw.outbox.counts()).toMatchObject({ pending: 0, failed: 0 });
+    expect(gw.view.outbox.counts()).toMatchObject({ pending: 0, failed: 0 });
   });
 });

@@ -16,18 +16,18 @@ afterEach(async () => {
 });
 
 function ingest(g: Gateway, tag: string, value: number, ts: number) {
-  g.pipeline.ingest([{ tag, ts, value, quality: 'Good' }]);
+  g.ingest([{ tag, ts, value, quality: 'Good' }]);
 }
 
 describe('rules and alarms in a running gateway', () => {
   it('hot-reloads rule files; a broken file is reported and the previous rules keep running', async () => {
     const { dir, file } = writeSite(pumpSite(1, { api: { enabled: false } }), [bearingRule]);
     gw = await startGateway(file);
-    expect(gw.rules.instances.map((i) => i.key)).toEqual(['bearing-hot@p-1']);
+    expect(gw.view.rules().instances.map((i) => i.key)).toEqual(['bearing-hot@p-1']);
 
     const rules = join(dir, 'rules', 'rules.yaml');
     writeFileSync(rules, stringify({ rules: [bearingRule, { ...bearingRule, id: 'vib-high', conditions: { all: [{ fact: 'vibration', operator: 'greaterThan', value: 7 }] } }] }));
-    await waitFor('reload with two rules', () => (gw!.rules.rules.length === 2 ? true : undefined), 10_000);
+    await waitFor('reload with two rules', () => (gw!.view.rules().rules.length === 2 ? true : undefined), 10_000);
 
     writeFileSync(rules, 'rules:\n  - id: broken\n    conditions: { all: [{ fact: nope, operator: bigger, value: 1 }] }\n');
     const r = await waitFor('a failed reload', () => {
@@ -35,9 +35,9 @@ describe('rules and alarms in a running gateway', () => {
       return x.ok ? undefined : x;
     });
     expect(r.problems.join('\n')).toMatch(/rules\.yaml:\d+:\d+: rules\[0\]/);
-    expect(gw.rules.rules.map((x) => x.rule.id)).toEqual(['bearing-hot', 'vib-high']); // still running
+    expect(gw.view.rules().rules.map((x) => x.rule.id)).toEqual(['bearing-hot', 'vib-high']); // still running
     ingest(gw, 'p-1/vibration', 9, Date.now());
-    expect(gw.pipeline.stats.alarmsRaised).toBe(1);
+    expect(gw.view.ingest().alarmsRaised).toBe(1);
   });
 
   it('keeps alarm state across a restart: an active alarm does not order again, episodes continue', async () => {
@@ -45,15 +45,15 @@ describe('rules and alarms in a running gateway', () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 25, 6));
     gw = await startGateway(file, { clock });
     ingest(gw, 'p-1/bearing_temp', 90, clock.now());
-    expect(gw.outbox.list()).toHaveLength(1);
+    expect(gw.view.outbox.list()).toHaveLength(1);
     await gw.stop();
 
     gw = await startGateway(file, { clock });
     ingest(gw, 'p-1/bearing_temp', 91, clock.now() + 1000); // still hot: same episode, no new order
-    expect(gw.outbox.list()).toHaveLength(1);
+    expect(gw.view.outbox.list()).toHaveLength(1);
     ingest(gw, 'p-1/bearing_temp', 60, clock.now() + 2000);
     ingest(gw, 'p-1/bearing_temp', 92, clock.now() + 120_000);
-    const orders = gw.outbox.list();
+    const orders = gw.view.outbox.list();
     expect(orders.map((o) => o.order.rule.episode)).toEqual([2, 1]);
     expect(new Set(orders.map((o) => o.order.idempotencyKey)).size).toBe(2);
   });
@@ -75,31 +75,31 @@ describe('rules and alarms in a running gateway', () => {
     gw = await startGateway(file, { clock });
     const t0 = clock.now();
     for (let h = 0; h <= 150; h++) ingest(gw, 'p-1/running', 1, t0 + h * H);
-    const [first] = gw.outbox.list();
+    const [first] = gw.view.outbox.list();
     expect(first!.order).toMatchObject({ type: 'PM', title: 'PM on Pump 1', rule: { episode: 1 } });
-    expect(gw.outbox.list()).toHaveLength(1); // 150 h: still one order (rearm on completion)
+    expect(gw.view.outbox.list()).toHaveLength(1); // 150 h: still one order (rearm on completion)
 
     clock.set(t0 + 150 * H);
-    const api = buildApi(gw.apiDeps());
+    const api = buildApi(gw.view);
     const res = await api.inject({ method: 'POST', url: '/api/work-orders/status', payload: { idempotencyKey: first!.order.idempotencyKey, status: 'completed', notes: 'Regreased', technician: 'J. Doe' } });
     expect(res.statusCode).toBeLessThan(300);
-    expect(gw.book.peek('pm-100h@p-1')).toMatchObject({ active: false, orderOpen: false });
+    expect(gw.view.alarms.list().find((a) => a.key === 'pm-100h@p-1')?.state).toMatchObject({ active: false, orderOpen: false });
 
     for (let h = 151; h <= 260; h++) ingest(gw, 'p-1/running', 1, t0 + h * H);
-    const all = gw.outbox.list();
+    const all = gw.view.outbox.list();
     expect(all).toHaveLength(2);
     expect(all[0]!.order.evidence.limits[0]).toMatchObject({ tag: 'run_hours since service', limit: 100, value: 100 });
     // After a restart the meter and its baseline are back.
     await gw.stop();
     gw = await startGateway(file, { clock });
-    expect(gw.runtime.meters.value[0]).toBe(260);
+    expect(gw.view.meters.value[0]).toBe(260);
   });
 
   it('operator commands over the API: acknowledge, shelve (capped), out of service', async () => {
     const { file } = writeSite(pumpSite(1, { api: { enabled: false } }), [{ ...bearingRule, maxShelve: 3_600_000 }]);
     const clock = new ManualClock(Date.UTC(2026, 10, 25, 6));
     gw = await startGateway(file, { clock });
-    const api = buildApi(gw.apiDeps());
+    const api = buildApi(gw.view);
     ingest(gw, 'p-1/bearing_temp', 90, clock.now());
     let r = await api.inject({ method: 'POST', url: '/api/alarms/bearing-hot/p-1/ack', payload: { by: 'lead' } });
     expect(r.json()).toEqual({ acknowledged: true });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/gateway.js';
 import { MaintainxSim } from '../../simulators/cmms/maintainx-sim.js';
 import type { OrderStatusEvent } from '../../src/workorders/status.js';
-import { bearingRule, pumpSite, startGateway, writeSite } from '../helpers/gateway.js';
+import { bearingRule, pumpSite, startGateway, writeSite, apiOf } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/servers.js';
 
 const KEY = 'mx_live_0123456789abcdef';
@@ -35,8 +35,8 @@ describe('status back by polling a CMMS', () => {
   });
 
   it('records in_progress and completed with the technician notes, once each', async () => {
-    gw.pipeline.ingest([{ tag: 'p-1/bearing_temp', ts: Date.now(), value: 92, quality: 'Good' }]);
-    await waitFor('delivered to MaintainX', () => (gw.outbox.counts().delivered === 1 ? true : undefined), 10_000);
+    gw.ingest([{ tag: 'p-1/bearing_temp', ts: Date.now(), value: 92, quality: 'Good' }]);
+    await waitFor('delivered to MaintainX', () => (gw.view.outbox.counts().delivered === 1 ? true : undefined), 10_000);
     const wo = sim.workOrders[0]!;
     sim.setStatus(wo.id, 'IN_PROGRESS');
     await waitFor('in_progress polled', () => (events.length === 1 ? true : undefined), 5_000);
@@ -48,13 +48,13 @@ describe('status back by polling a CMMS', () => {
       ['poll', 'in_progress', 'completed'],
     ]);
     expect(events[1]!.order).toMatchObject({ assetId: 'p-1', ruleId: 'bearing-hot', episode: 1 });
-    const [view] = (await gw.api!.inject('/api/work-orders')).json() as { status: string; statusHistory: { status: string; notes: string | null; source: string }[] }[];
+    const [view] = (await apiOf(gw).inject('/api/work-orders')).json() as { status: string; statusHistory: { status: string; notes: string | null; source: string }[] }[];
     expect(view!.status).toBe('completed');
     expect(view!.statusHistory.map((h) => [h.status, h.source])).toEqual([
       ['in_progress', 'poll'],
       ['completed', 'poll'],
     ]);
     expect(view!.statusHistory[1]!.notes).toBe('Bearing 6205 replaced; vibration back to 1.2 mm/s');
-    expect(gw.statusPoller!.errors).toBe(0);
+    expect(gw.view.statusPoll().errors).toBe(0);
   });
 });

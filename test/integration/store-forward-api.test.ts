@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/gateway.js';
 import { WebhookReceiver } from '../../simulators/cmms/webhook-receiver.js';
 import type { OrderStatusEvent } from '../../src/workorders/status.js';
-import { bearingRule, pumpSite, startGateway, writeSite } from '../helpers/gateway.js';
+import { bearingRule, pumpSite, startGateway, writeSite, apiOf } from '../helpers/gateway.js';
 import { freePort, waitFor } from '../helpers/servers.js';
 
 const CLI = ['--import', 'tsx', join(import.meta.dirname, '../../gateway/cli.ts')];
@@ -44,13 +44,13 @@ describe('dead letters, retry/cancel and status back on a running gateway', () =
     await rx.stop();
   });
 
-  const api = () => gw.api!;
+  const api = () => apiOf(gw);
   const post = (url: string, body?: unknown, headers: Record<string, string> = {}) =>
     api().inject({ method: 'POST', url, ...(body === undefined ? {} : { payload: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } }) });
 
   it('dead-letters after maxAttempts, lists it by API and CLI, and delivers it after a retry', async () => {
-    gw.pipeline.ingest([{ tag: 'p-1/bearing_temp', ts: Date.now(), value: 91, quality: 'Good' }]);
-    await waitFor('dead letter', () => (gw.outbox.counts().dead === 1 ? true : undefined), 10_000);
+    gw.ingest([{ tag: 'p-1/bearing_temp', ts: Date.now(), value: 91, quality: 'Good' }]);
+    await waitFor('dead letter', () => (gw.view.outbox.counts().dead === 1 ? true : undefined), 10_000);
     const dead = (await api().inject('/api/work-orders?state=dead')).json() as { id: string; idempotencyKey: string; deliveries: { state: string; attempts: number; lastError: string }[] }[];
     expect(dead).toHaveLength(1);
     expect(dead[0]!.deliveries[0]).toMatchObject({ state: 'dead', attempts: 3 });
@@ -66,8 +66,8 @@ describe('dead letters, retry/cancel and status back on a running gateway', () =
     const retry = spawnSync(process.execPath, [...CLI, 'outbox', 'retry', '--config', file, dead[0]!.idempotencyKey], { encoding: 'utf8' });
     expect(retry.stdout).toMatch(/retrying 1 delivery/);
     expect(retry.status).toBe(0);
-    gw.dispatcher.wake();
-    await waitFor('delivered after retry', () => (rx.orders.has(dead[0]!.idempotencyKey) && gw.outbox.counts().delivered === 1 ? true : undefined), 10_000);
+    gw.view.wakeDispatcher();
+    await waitFor('delivered after retry', () => (rx.orders.has(dead[0]!.idempotencyKey) && gw.view.outbox.counts().delivered === 1 ? true : undefined), 10_000);
     expect((await post(`/api/work-orders/${dead[0]!.id}/retry`)).statusCode).toBe(409);
     expect((await post(`/api/work-orders/${dead[0]!.id}/cancel`)).statusCode).toBe(409);
     expect((await post('/api/work-orders/nope/cancel')).statusCode).toBe(404);
@@ -75,12 +75,12 @@ describe('dead letters, retry/cancel and status back on a running gateway', () =
 
   it('cancels a pending order through the API', async () => {
     await rx.stop();
-    gw.pipeline.ingest([{ tag: 'p-2/bearing_temp', ts: Date.now(), value: 95, quality: 'Good' }]);
-    await waitFor('pending order', () => (gw.outbox.counts().pending === 1 ? true : undefined), 5_000);
+    gw.ingest([{ tag: 'p-2/bearing_temp', ts: Date.now(), value: 95, quality: 'Good' }]);
+    await waitFor('pending order', () => (gw.view.outbox.counts().pending === 1 ? true : undefined), 5_000);
     const [o] = (await api().inject('/api/work-orders?asset=p-2&state=pending')).json() as { id: string }[];
     const res = await post(`/api/work-orders/${o!.id}/cancel`);
     expect(res.json()).toEqual({ id: o!.id, cancelled: 1 });
-    expect(gw.outbox.counts()).toMatchObject({ pending: 0, cancelled: 1 });
+    expect(gw.view.outbox.counts()).toMatchObject({ pending: 0, cancelled: 1 });
     await rx.start(rxPort);
   });
 

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Logger } from '../../core/logger.js';
 import { installFastPublish, type PacketParser } from './fast-publish.js';
-import { skipNumberCache } from './packet-writer.js';
+import { skipNumberCache } from '../../core/mqtt-packet-writer.js';
 
 export type PublishHook = (topic: string, payload: Buffer) => void;
 /** {@link PublishHook} with the topic as the UTF-8 bytes `read[topicStart, topicEnd)` of a socket read. */

@@ -5,7 +5,7 @@ import type { MqttSourceConfig } from '../../config/schema.js';
 import type { Source, SourceContext } from '../source.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { useFastPublishParsers } from './fast-publish.js';
-import { skipNumberCache } from './packet-writer.js';
+import { skipNumberCache } from '../../core/mqtt-packet-writer.js';
 import { decodePayload, PayloadError } from './payload.js';
 import { TopicRouter, type Route } from './topics.js';
 

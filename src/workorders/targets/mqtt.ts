@@ -5,7 +5,7 @@ import type { TargetConfig } from '../../config/schema.js';
 import { CbmError, errorMessage } from '../../core/errors.js';
 import type { WorkOrder } from '../model.js';
 import type { WorkOrderTarget } from '../target.js';
-import { skipNumberCache } from '../../sources/mqtt/packet-writer.js';
+import { skipNumberCache } from '../../core/mqtt-packet-writer.js';
 
 export type MqttTargetConfig = Extract<TargetConfig, { type: 'mqtt' }>;
 

@@ -12,7 +12,7 @@ describe('HTTP API', () => {
     const { file } = writeSite(pumpSite(2, { api: { enabled: false } }), [bearingRule]);
     gw = await startGateway(file, { clock });
     const t = clock.now();
-    gw.pipeline.ingest([
+    gw.ingest([
       { tag: 'p-1/bearing_temp', ts: t, value: 70, quality: 'Good' },
       { tag: 'p-1/vibration', ts: t, value: 250, quality: 'Good' }, // out of range → Bad
       { tag: 'p-2/bearing_temp', ts: t, value: 88.5, quality: 'Good' },
@@ -22,7 +22,7 @@ describe('HTTP API', () => {
   afterAll(() => gw?.stop());
 
   it('GET /api/health reports counters, outbox and sources', async () => {
-    const res = await buildApi(gw.apiDeps()).inject('/api/health');
+    const res = await buildApi(gw.view).inject('/api/health');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
       status: 'ok',
@@ -34,7 +34,7 @@ describe('HTTP API', () => {
   });
 
   it('GET /api/assets gives hierarchy, latest values with quality, and health', async () => {
-    const res = await buildApi(gw.apiDeps()).inject('/api/assets');
+    const res = await buildApi(gw.view).inject('/api/assets');
     const [p1, p2] = res.json() as any[];
     expect(p1).toMatchObject({ id: 'p-1', path: 'plant/area/line/p-1', serialNumber: 'SN-1000', health: 'ok' });
     expect(p1.location.map((l: { level: string }) => l.level)).toEqual(['site', 'area', 'line', 'asset']);
@@ -43,11 +43,11 @@ describe('HTTP API', () => {
       expect.objectContaining({ id: 'vibration', value: 250, quality: 'Bad', reason: 'out_of_range' }),
     ]);
     expect(p2).toMatchObject({ health: 'alarm', activeAlarms: [{ rule: 'bearing-hot', priority: 2, episode: 1 }] });
-    expect((await buildApi(gw.apiDeps()).inject('/api/assets/nope')).json()).toEqual({ code: 'CBM_ERR_NOT_FOUND', message: 'no asset "nope"' });
+    expect((await buildApi(gw.view).inject('/api/assets/nope')).json()).toEqual({ code: 'CBM_ERR_NOT_FOUND', message: 'no asset "nope"' });
   });
 
   it('GET /api/work-orders lists orders with their delivery state, filterable', async () => {
-    const api = buildApi(gw.apiDeps());
+    const api = buildApi(gw.view);
     const all = (await api.inject('/api/work-orders')).json() as any[];
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ asset: { id: 'p-2' }, priority: 2, title: 'Bearing 88.5 °C on Pump 2', deliveries: [] });
@@ -56,7 +56,7 @@ describe('HTTP API', () => {
   });
 
   it('GET /metrics speaks Prometheus text', async () => {
-    const res = await buildApi(gw.apiDeps()).inject('/metrics');
+    const res = await buildApi(gw.view).inject('/metrics');
     expect(res.body).toMatch(/^cbm_samples_received_total 4$/m);
     expect(res.body).toMatch(/^cbm_work_orders_total 1$/m);
     // The store's WAL checkpoints run in their worker (none needed yet in a store this small).

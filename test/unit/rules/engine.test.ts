@@ -37,12 +37,11 @@ describe('rule engine inline thresholds', () => {
         env,
       ),
     );
-    const order = () => ({}) as never;
-    const book = new AlarmBook(order);
-    const engine = new RuleEngine(env.catalog.tags.length, book, env.latest.num);
-    engine.load(insts);
+    const book = new AlarmBook();
+    const engine = new RuleEngine(env.catalog.tags.length, env.latest.num);
+    engine.load(insts, book);
 
-    const ref = insts.map((inst) => ({ inst, s: L.initialAlarmState(), p: policyOf(inst) }));
+    const ref = insts.map((inst) => ({ inst, s: L.initialAlarmState(), p: policyOf(inst.rule) }));
     const refOut: string[] = [];
     const got: string[] = [];
     for (let k = 0; k < 5000; k++) {
@@ -54,7 +53,7 @@ describe('rule engine inline thresholds', () => {
       env.features.now = ts;
       env.features.update(idx, ts, v);
       engine.evaluate(idx, ts);
-      got.push(...book.drain().map((t) => `${ts} ${t.inst.rule.id} ${t.change}`));
+      got.push(...book.drain().map((t) => `${ts} ${t.ruleId} ${t.change}`));
       for (const x of ref) {
         if (!x.inst.compiled.tags.has(idx)) continue;
         const out: L.Emitted[] = [];
@@ -75,9 +74,9 @@ describe('rule engine inline groups', () => {
       { id: 'hot', conditions: { [mode]: [{ fact: 't0', operator: 'greaterThan', value: 90 }, { fact: 't1', operator: 'greaterThan', value: 90, params: { stat: 'avg', window: '1m' } }] } as never },
       env,
     );
-    const book = new AlarmBook(() => ({}) as never);
-    const engine = new RuleEngine(env.catalog.tags.length, book, env.latest.num);
-    engine.load([inst]);
+    const book = new AlarmBook();
+    const engine = new RuleEngine(env.catalog.tags.length, env.latest.num);
+    engine.load([inst], book);
     expect(inst.compiled.group?.mode).toBe(mode);
     const r = rng(3);
     // One message of both tags every 100 ms (same timestamp), values 20-80: the bench's load.
@@ -114,11 +113,11 @@ describe('rule engine tick in steps', () => {
         env,
       ),
     );
-    const books = [new AlarmBook(() => ({}) as never), new AlarmBook(() => ({}) as never)];
-    const whole = new RuleEngine(env.catalog.tags.length, books[0]!, env.latest.num);
-    const stepped = new RuleEngine(env.catalog.tags.length, books[1]!, env.latest.num);
-    whole.load(insts);
-    stepped.load(insts);
+    const books = [new AlarmBook(), new AlarmBook()];
+    const whole = new RuleEngine(env.catalog.tags.length, env.latest.num);
+    const stepped = new RuleEngine(env.catalog.tags.length, env.latest.num);
+    whole.load(insts, books[0]!);
+    stepped.load(insts, books[1]!);
     const a: string[] = [];
     const b: string[] = [];
     let yields = 0;
@@ -133,8 +132,8 @@ describe('rule engine tick in steps', () => {
       if (k % 4 === 3) {
         whole.tick(ts);
         for (const _ of stepped.tickSteps(ts, 50)) yields++;
-        a.push(...books[0]!.drain().map((t) => `${ts} ${t.inst.rule.id} ${t.change}`));
-        b.push(...books[1]!.drain().map((t) => `${ts} ${t.inst.rule.id} ${t.change}`));
+        a.push(...books[0]!.drain().map((t) => `${ts} ${t.ruleId} ${t.change}`));
+        b.push(...books[1]!.drain().map((t) => `${ts} ${t.ruleId} ${t.change}`));
       }
     }
     expect(yields).toBeGreaterThanOrEqual(100 * 5); // 300 timed rules in steps of 50, 100 ticks
@@ -146,8 +145,8 @@ describe('rule engine tick in steps', () => {
 describe('rule engine before its first rule set', () => {
   it('takes samples and ticks as having no rules to evaluate', () => {
     const env = oneAsset(['a', 'b']);
-    const book = new AlarmBook(() => ({}) as never);
-    const engine = new RuleEngine(env.catalog.tags.length, book, env.latest.num);
+    const book = new AlarmBook();
+    const engine = new RuleEngine(env.catalog.tags.length, env.latest.num);
     env.set('a', 95, 1000);
     for (let t = 0; t < env.catalog.tags.length; t++) engine.evaluate(t, 1000);
     engine.tick(2000);

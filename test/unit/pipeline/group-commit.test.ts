@@ -2,16 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { AlarmStore } from '../../../src/alarms/store.js';
+import type { AlarmStore } from '../../../src/alarms/store.js';
 import { ManualClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { Sample } from '../../../src/core/sample.js';
-import { GROUP_HOLD_MS, Pipeline } from '../../../src/ingest/pipeline.js';
-import { RuleRuntime } from '../../../src/rules/runtime.js';
+import { GROUP_HOLD_MS } from '../../../src/pipeline/pipeline.js';
+import { Stages } from '../../../src/pipeline/stages.js';
 import { openStore } from '../../../src/store/db.js';
-import { Catalog } from '../../../src/tags/catalog.js';
-import { LatestValues } from '../../../src/tags/latest.js';
-import { Outbox } from '../../../src/workorders/outbox.js';
 import { siteConfigSchema } from '../../../src/config/schema.js';
 import { pumpSite } from '../../helpers/gateway.js';
 import { tempDir } from '../../helpers/servers.js';
@@ -26,23 +23,20 @@ function setup() {
   const file = join(dir, 'rules.yaml');
   writeFileSync(file, stringify({ rules: [{ id: 'hot', name: 'Hot', selector: { class: 'pump' }, priority: 2, conditions: { all: [{ fact: 'bearing_temp', operator: 'greaterThan', value: 90 }] }, workOrder: { title: 'Hot {{asset.name}}' } }] }));
   const clock = new ManualClock(Date.UTC(2026, 10, 25, 8));
-  const catalog = new Catalog(site);
-  const latest = new LatestValues(catalog.tags.length);
-  const runtime = new RuleRuntime({ catalog, latest, clock, gatewayId: 'gw', site: site.site, startedAt: clock.now() });
-  runtime.load([file]);
   const db = openStore(':memory:');
   let mono = 0;
   const slow = { commitMs: 0 };
-  const alarms = new AlarmStore(db);
+  const commits: number[] = [];
+  const stages = new Stages({
+    config: site, db, clock, log: silentLogger, startedAt: clock.now(), targetIds: () => ['t'],
+    monotonic: () => mono,
+    onCommitted: (changes) => commits.push(changes.length),
+  });
+  stages.loadRules([file]);
+  const alarms = stages.alarmStore;
   const save = alarms.save.bind(alarms);
   alarms.save = (...a: Parameters<AlarmStore['save']>) => ((mono += slow.commitMs), save(...a));
-  const commits: number[] = [];
-  const pipeline = new Pipeline({
-    catalog, latest, rules: runtime, book: runtime.book, db, alarms, outbox: new Outbox(db),
-    targetIds: () => ['t'], writer: undefined, clock, log: silentLogger, measurement: 'class',
-    monotonic: () => mono,
-    onCommitted: (ts) => commits.push(ts.length),
-  });
+  const { pipeline } = stages;
   const hot = (asset: string): Sample[] => [{ tag: `${asset}/bearing_temp`, ts: clock.now(), value: 95, quality: 'Good' }];
   return { pipeline, commits, hot, slow, advance: (ms: number) => (mono += ms) };
 }

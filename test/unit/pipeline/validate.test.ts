@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { AlarmStore } from '../../../src/alarms/store.js';
 import { siteConfigSchema } from '../../../src/config/schema.js';
 import { ManualClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { Sample } from '../../../src/core/sample.js';
-import { Pipeline } from '../../../src/ingest/pipeline.js';
-import { RuleRuntime } from '../../../src/rules/runtime.js';
+import { Stages } from '../../../src/pipeline/stages.js';
 import { openStore } from '../../../src/store/db.js';
-import { Catalog } from '../../../src/tags/catalog.js';
-import { LatestValues } from '../../../src/tags/latest.js';
-import { Outbox } from '../../../src/workorders/outbox.js';
 import { pumpSite } from '../../helpers/gateway.js';
 
 /** One pump: bearing_temp in -40..200, vibration 0..100, speed with no range, level with a minimum only. */
@@ -22,14 +17,9 @@ function setup() {
     rules: [],
   });
   const clock = new ManualClock(Date.UTC(2026, 10, 26, 8));
-  const catalog = new Catalog(site);
-  const latest = new LatestValues(catalog.tags.length);
-  const runtime = new RuleRuntime({ catalog, latest, clock, gatewayId: 'gw', site: site.site, startedAt: clock.now() });
-  const db = openStore(':memory:');
-  const pipeline = new Pipeline({
-    catalog, latest, rules: runtime, book: runtime.book, db, alarms: new AlarmStore(db), outbox: new Outbox(db),
-    targetIds: () => [], writer: undefined, clock, log: silentLogger, measurement: 'class',
-  });
+  const stages = new Stages({ config: site, db: openStore(':memory:'), clock, log: silentLogger, startedAt: clock.now(), targetIds: () => [] });
+  const { pipeline, catalog } = stages;
+  const { latest } = stages.tags;
   const index = (tag: string) => catalog.tag(`p-1/${tag}`)!.index;
   return { pipeline, latest, index, t: clock.now() };
 }

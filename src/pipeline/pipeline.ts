@@ -1,13 +1,13 @@
-import type { AlarmBook, AlarmTransition } from '../alarms/book.js';
-import type { AlarmStore } from '../alarms/store.js';
+import type { AlarmBook } from '../alarms/book.js';
 import type { Clock } from '../core/clock.js';
+import { errorMessage } from '../core/errors.js';
 import { OnceLogger, type Logger } from '../core/logger.js';
 import { numericValue, type Sample } from '../core/sample.js';
-import type { Db } from '../store/db.js';
-import type { Catalog } from '../tags/catalog.js';
-import type { LatestValues } from '../tags/latest.js';
+import type { RuleSet } from '../rules/rule-set.js';
+import type { TagState } from '../tags/tag-state.js';
 import type { TimeSeriesWriter } from '../timeseries/writer.js';
-import type { Outbox } from '../workorders/outbox.js';
+import type { OrderMaker } from '../workorders/orders.js';
+import type { Change, Committer } from './commit.js';
 
 /**
  * How long a group commit holds an alarm transition (ms) while one event-loop turn goes on
@@ -31,22 +31,16 @@ export interface IngestStats {
 }
 
 export interface PipelineDeps {
-  catalog: Catalog;
-  latest: LatestValues;
-  /** The rule stage: features, meters and rules for a good sample. */
-  rules: { onSample(tag: number, ts: number, v: number): void; tick(now: number): void; tickSteps?(now: number): Iterable<void> };
+  tags: TagState;
+  rules: RuleSet;
   book: AlarmBook;
-  db: Db;
-  alarms: AlarmStore;
-  outbox: Outbox;
-  targetIds: () => readonly string[];
+  orders: OrderMaker;
+  committer: Committer;
   writer: TimeSeriesWriter | undefined;
   clock: Clock;
   log: Logger;
-  /** Called after a commit that enqueued work orders (wakes the dispatcher). */
-  onOrders?: (n: number) => void;
-  /** Called after every commit with the transitions it made durable (backtests, tests). */
-  onCommitted?: (transitions: readonly AlarmTransition[]) => void;
+  /** Called after every commit with what it made durable (wakes the dispatcher, feeds backtests). */
+  onCommitted?: (changes: readonly Change[], orders: number) => void;
   /** Influx measurement per asset: its class or its id. */
   measurement: 'class' | 'asset';
   /**
@@ -57,9 +51,11 @@ export interface PipelineDeps {
 }
 
 /**
- * Ingest: validate each sample against its tag's definition, update the latest values, run the
- * rules that read it, hand it to the time-series writer, and commit whatever alarms changed
- * (with their work orders) in one SQLite transaction per batch. Never throws on bad input.
+ * Runs samples through the stages, in one direction: validate each sample against its tag's
+ * definition, update the tag state, hand it to the time-series writer and the rules that read it
+ * (which hand their outcomes to the alarm stage); then the work-order stage makes the orders the
+ * alarm transitions call for, and the committer makes both durable in one SQLite transaction.
+ * Never throws on bad input.
  */
 export class Pipeline {
   readonly stats: IngestStats = { received: 0, accepted: 0, bad: 0, unknownTag: 0, outOfRange: 0, alarmsRaised: 0, alarmsCleared: 0, workOrders: 0 };
@@ -70,7 +66,6 @@ export class Pipeline {
   /** Current group-commit hold (ms): the previous commit's duration, within {@link GROUP_HOLD_MS}. */
   private holdMs: number = GROUP_HOLD_MS.min;
   private durableWaiters: (() => void)[] = [];
-  private readonly commitTx: (ts: AlarmTransition[]) => number;
   private readonly measurements: string[];
   private readonly tagIds: string[];
   private readonly assetIds: string[];
@@ -86,24 +81,15 @@ export class Pipeline {
   constructor(private readonly d: PipelineDeps) {
     this.once = new OnceLogger(d.log);
     this.monotonic = d.monotonic ?? (() => performance.now());
-    this.measurements = d.catalog.tags.map((t) => {
-      const a = d.catalog.asset(t.assetId)!;
+    const { catalog } = d.tags;
+    this.measurements = catalog.tags.map((t) => {
+      const a = catalog.asset(t.assetId)!;
       return d.measurement === 'asset' ? a.id : a.class ?? 'asset';
     });
-    this.tagIds = d.catalog.tags.map((t) => t.id);
-    this.assetIds = d.catalog.tags.map((t) => t.assetId);
-    this.min = Float64Array.from(d.catalog.tags, (t) => t.min ?? -Infinity);
-    this.max = Float64Array.from(d.catalog.tags, (t) => t.max ?? Infinity);
-    this.commitTx = d.db.transaction((transitions: AlarmTransition[]) => {
-      const now = d.clock.now();
-      const targets = d.targetIds();
-      let orders = 0;
-      for (const t of transitions) {
-        d.alarms.save(t.inst.rule.id, t.inst.asset.id, t.state, t.change, t.inst.rule.priority, t.ts, now);
-        if (t.order && d.outbox.enqueue(t.order, targets, now)) orders++;
-      }
-      return orders;
-    });
+    this.tagIds = catalog.tags.map((t) => t.id);
+    this.assetIds = catalog.tags.map((t) => t.assetId);
+    this.min = Float64Array.from(catalog.tags, (t) => t.min ?? -Infinity);
+    this.max = Float64Array.from(catalog.tags, (t) => t.max ?? Infinity);
   }
 
   /**
@@ -114,7 +100,8 @@ export class Pipeline {
    * happens before `ingest` returns.
    */
   ingest(samples: readonly Sample[], groupCommit = false): void {
-    const { catalog, latest, rules, writer } = this.d;
+    const { tags, rules, writer } = this.d;
+    const { catalog, latest } = tags;
     for (let i = 0; i < samples.length; i++) {
       const s = samples[i]!;
       this.stats.received++;
@@ -142,7 +129,8 @@ export class Pipeline {
       }
       this.stats.accepted++;
       if (writer) writer.write(quality === s.quality ? s : { ...s, quality }, this.measurements[idx]!, this.assetIds[idx]!, this.tagIds[idx]!);
-      rules.onSample(idx, s.ts, num);
+      tags.update(idx, s.ts, num);
+      rules.evaluate(idx, s.ts);
     }
     if (!this.d.book.hasPending()) return;
     if (!groupCommit) return this.commit();
@@ -167,17 +155,17 @@ export class Pipeline {
     this.flush();
     const waiting = this.durableWaiters;
     this.durableWaiters = [];
-    for (const cb of waiting) cb();
+    for (const cb of waiting) this.d.committer.whenSaved(cb);
   }
 
   /**
    * Calls `cb` once everything ingested so far is committed: at once when nothing waits for a
-   * group commit, else right after it. The embedded broker acknowledges QoS 1 publishes through
-   * this, so an acknowledged sample's alarm and work order are already on disk.
+   * group commit or for the store, else right after it. The embedded broker acknowledges QoS 1
+   * publishes through this, so an acknowledged sample's alarm and work order are already on disk.
    */
   whenDurable(cb: () => void): void {
     if (this.commitQueued) this.durableWaiters.push(cb);
-    else cb();
+    else this.d.committer.whenSaved(cb);
   }
 
   /** Time moves on: timed rules, delays, shelve expiry; commits what changed. */
@@ -188,37 +176,35 @@ export class Pipeline {
 
   /** {@link tick} in steps: the caller lets the event loop run between them (the live tick loop). */
   *tickSteps(now: number): Generator<void, void, void> {
-    if (this.d.rules.tickSteps) yield* this.d.rules.tickSteps(now);
-    else this.d.rules.tick(now);
+    yield* this.d.rules.tickSteps(now);
     this.flush();
   }
 
-  /** Commits queued alarm transitions (after operator commands, ticks). */
+  /** Commits queued alarm transitions (after operator commands, ticks), and retries held ones. */
   flush(): void {
-    if (this.d.book.hasPending()) this.commit();
+    if (this.d.book.hasPending() || this.d.committer.holding) this.commit();
   }
 
   private commit(): void {
     const transitions = this.d.book.drain();
-    let orders: number;
+    const now = this.d.clock.now();
+    const orders = this.d.orders.make(transitions, now);
     const t0 = this.monotonic();
-    try {
-      orders = this.commitTx(transitions);
-      this.holdMs = Math.min(GROUP_HOLD_MS.max, Math.max(GROUP_HOLD_MS.min, this.monotonic() - t0));
-    } catch (e) {
-      // The store failing is the one thing we cannot absorb; say so loudly, keep ingesting.
-      this.d.log.error({ err: (e as Error).message, transitions: transitions.length }, 'could not commit alarm transitions');
-      return;
-    }
-    for (const t of transitions) {
+    const { saved, orders: enqueued } = this.d.committer.commit(transitions.map((t, i) => ({ transition: t, order: orders[i] })));
+    if (saved.length === 0) return;
+    this.holdMs = Math.min(GROUP_HOLD_MS.max, Math.max(GROUP_HOLD_MS.min, this.monotonic() - t0));
+    for (const { transition: t, order } of saved) {
       if (t.change === 'raised') this.stats.alarmsRaised++;
       else if (t.change === 'cleared') this.stats.alarmsCleared++;
-      const fields = { rule: t.inst.rule.id, asset: t.inst.asset.id, episode: t.state.episode, change: t.change, order: t.order?.idempotencyKey, by: t.by };
+      const fields = { rule: t.ruleId, asset: t.assetId, episode: t.state.episode, change: t.change, order: order?.idempotencyKey, by: t.by };
       if (t.change === 'chattering') this.d.log.warn(fields, 'alarm is chattering: work orders held back until it settles');
       else this.d.log.info(fields, `alarm ${t.change}`);
     }
-    this.stats.workOrders += orders;
-    this.d.onCommitted?.(transitions);
-    if (orders > 0) this.d.onOrders?.(orders);
+    this.stats.workOrders += enqueued;
+    try {
+      this.d.onCommitted?.(saved, enqueued);
+    } catch (e) {
+      this.d.log.error({ err: errorMessage(e) }, 'a listener of committed alarm changes failed');
+    }
   }
 }

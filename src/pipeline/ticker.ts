@@ -1,0 +1,29 @@
+import type { Clock } from '../core/clock.js';
+import { errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Stages } from './stages.js';
+
+/** Every how many ticks the usage meters are saved. */
+const METER_SAVE_TICKS = 10;
+
+/**
+ * Time-driven work, once a `periodMs` (1 s): timed rules (windows, staleness), on/off delays,
+ * shelve expiry, chattering; usage meters to SQLite every ten ticks. A tick runs in steps with
+ * the event loop free in between, so samples keep flowing during a long tick. Ends with `signal`.
+ */
+export async function runTicker(s: Pick<Stages, 'pipeline' | 'saveMeters'>, o: { clock: Clock; log: Logger; signal: AbortSignal; periodMs?: number }): Promise<void> {
+  let n = 0;
+  while (!o.signal.aborted) {
+    try {
+      await o.clock.sleep(o.periodMs ?? 1000, o.signal);
+    } catch {
+      break;
+    }
+    try {
+      for (const _ of s.pipeline.tickSteps(o.clock.now())) await new Promise((r) => setImmediate(r));
+      if (++n % METER_SAVE_TICKS === 0) s.saveMeters(o.clock.now());
+    } catch (e) {
+      o.log.error({ err: errorMessage(e) }, 'tick failed');
+    }
+  }
+}
