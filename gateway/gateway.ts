@@ -302,6 +302,7 @@ export class Gateway {
       process: () => this.processMonitor.read(),
       store: () => checkpointer.stats,
       storeHealth: () => stages.committer.stats(),
+      ruleErrors: () => ({ failedAlarms: stages.rules.engine.failedInstances, evaluationErrors: stages.rules.engine.errors, orderErrors: stages.orders.errors }),
       sources: () =>
         [...this.sourceStatus.values()].map((s) => {
           const src = this.source(s.id);

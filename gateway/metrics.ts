@@ -5,6 +5,7 @@ import type { DispatcherStats } from '../src/workorders/dispatcher.js';
 import type { DeliveryState } from '../src/workorders/outbox.js';
 import type { ProcessMetrics } from './process-metrics.js';
 import type { CheckpointStats } from '../src/store/checkpointer.js';
+import type { StoreHealth } from '../src/pipeline/commit.js';
 
 /** Prometheus text exposition (https://prometheus.io/docs/instrumenting/exposition_formats/). */
 export function metricsText(m: {
@@ -18,6 +19,7 @@ export function metricsText(m: {
   sources: SourceStatus[];
   process?: ProcessMetrics;
   store?: CheckpointStats;
+  storeHealth?: StoreHealth;
 }): string {
   const lines: string[] = [];
   const counter = (name: string, help: string, v: number, labels = '') => {
@@ -27,12 +29,15 @@ export function metricsText(m: {
   counter('cbm_samples_accepted_total', 'Samples that reached the rules', m.ingest.accepted);
   counter('cbm_samples_bad_total', 'Samples with Bad quality (kept from the rules)', m.ingest.bad);
   counter('cbm_samples_unknown_tag_total', 'Samples for tags the site does not define', m.ingest.unknownTag);
+  counter('cbm_samples_out_of_range_total', 'Samples outside their tag range (Bad)', m.ingest.outOfRange);
+  counter('cbm_samples_bad_timestamp_total', 'Samples dated outside the accepted window around the gateway clock (Bad)', m.ingest.badTimestamp);
   counter('cbm_alarms_raised_total', 'Alarm raises', m.ingest.alarmsRaised);
   counter('cbm_work_orders_total', 'Work orders written to the outbox', m.ingest.workOrders);
   counter('cbm_deliveries_sent_total', 'Deliveries accepted by a target', m.dispatcher.sent);
   counter('cbm_deliveries_retried_total', 'Delivery attempts that will be retried', m.dispatcher.retried);
   counter('cbm_deliveries_failed_total', 'Deliveries refused permanently by a target', m.dispatcher.failed);
   counter('cbm_deliveries_dead_total', 'Deliveries dead-lettered after maxAttempts or deadLetterAfter', m.dispatcher.dead);
+  counter('cbm_dispatcher_errors_total', 'Dispatcher rounds that failed (store errors); it backs off and goes on', m.dispatcher.loopErrors);
   const gauge = (name: string, help: string, v: number) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${v}`);
   const byTarget = Object.entries(m.dispatcher.byTarget);
   lines.push('# HELP cbm_target_deliveries_total Delivery outcomes per target', '# TYPE cbm_target_deliveries_total counter');
@@ -77,6 +82,11 @@ export function metricsText(m: {
     counter('cbm_store_checkpoint_failures_total', 'WAL checkpoints that failed', m.store.failures);
     gauge('cbm_store_checkpoint_max_seconds', 'Longest WAL checkpoint since start', m.store.maxMs / 1000);
     gauge('cbm_store_wal_pages', 'Pages in the WAL at the latest checkpoint', m.store.walPages);
+  }
+  if (m.storeHealth) {
+    gauge('cbm_store_writable', '1 while the store takes commits; 0 while alarm changes and orders wait in memory', m.storeHealth.writable ? 1 : 0);
+    gauge('cbm_store_held_changes', 'Alarm changes (with their orders) held in memory until the store can write', m.storeHealth.held);
+    counter('cbm_store_dropped_changes_total', 'Held alarm changes dropped beyond the in-memory bound', m.storeHealth.droppedTransitions);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -161,6 +161,15 @@ export const siteConfigSchema = z
         logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
         /** Reload rule files when they change (a broken file keeps the previous rules running). */
         watchRules: z.boolean().default(true),
+        /**
+         * Sample timestamps accepted around the gateway's clock: a sample dated further ahead or
+         * further back is Bad (`timestamp_out_of_window`), counted and kept out of the rules, so a
+         * timestamp read in the wrong unit cannot blind a rule or break an answer.
+         */
+        timestamps: z
+          .object({ maxAhead: duration.default(86_400_000), maxBehind: duration.default(365 * 86_400_000) })
+          .strict()
+          .default({ maxAhead: 86_400_000, maxBehind: 365 * 86_400_000 }),
       })
       .strict(),
     site: z.object({ id, name: z.string().min(1) }).strict(),

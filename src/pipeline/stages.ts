@@ -66,7 +66,7 @@ export class Stages {
       tags: this.tags,
       sink: this.book,
       startedAt: o.startedAt,
-      onError: (key, err) => ruleLog.error({ alarm: key, err: errorMessage(err) }, 'rule evaluation failed; this alarm is skipped until the rules reload, the others go on'),
+      onError: (key, err) => ruleLog.error({ alarm: key, err: errorMessage(err) }, 'rule evaluation failed for this alarm (reported once until the rules reload; later failures are counted); the other alarms go on'),
     });
     this.baselineStore.restore(this.rules.baselines);
     this.orders = new OrderMaker({
@@ -86,6 +86,7 @@ export class Stages {
       clock,
       log: log.child({ part: 'ingest' }),
       measurement: o.measurement ?? 'class',
+      timestamps: config.gateway.timestamps,
       ...(o.onCommitted ? { onCommitted: o.onCommitted } : {}),
       ...(o.monotonic ? { monotonic: o.monotonic } : {}),
     });

@@ -127,6 +127,11 @@ export class RuleEngine {
     this.timed = slots.filter((s) => s.inst.compiled.timed || s.inst.clear?.timed);
   }
 
+  /** Instances whose evaluation threw since the last load (still evaluated on every sample; each failure counted). */
+  get failedInstances(): string[] {
+    return [...this.failed];
+  }
+
   get size(): number {
     return this.slots.length;
   }

@@ -38,6 +38,11 @@ export interface DispatcherStats {
   lastError: string | undefined;
   /** Delivery latency of the last success: order created → target answered (ms). */
   lastLatencyMs: number | undefined;
+  /** Rounds that failed outside a delivery (the store could not be read or written); each backs off. */
+  loopErrors: number;
+  lastLoopError: string | undefined;
+  /** True from a failed round until a round succeeds. */
+  failing: boolean;
   byTarget: Record<string, TargetStats>;
 }
 
@@ -49,7 +54,7 @@ export interface DispatcherStats {
  * target error; `wake()` after an enqueue or an operator's retry skips the idle wait.
  */
 export class Dispatcher {
-  readonly stats: DispatcherStats = { sent: 0, retried: 0, failed: 0, dead: 0, lastError: undefined, lastLatencyMs: undefined, byTarget: {} };
+  readonly stats: DispatcherStats = { sent: 0, retried: 0, failed: 0, dead: 0, lastError: undefined, lastLatencyMs: undefined, loopErrors: 0, lastLoopError: undefined, failing: false, byTarget: {} };
   private readonly stopCtl = new AbortController();
   /** Ends the current idle wait early (set while the loop waits). */
   private endWait: (() => void) | undefined;
@@ -74,28 +79,55 @@ export class Dispatcher {
   }
 
   private async run(): Promise<void> {
-    const { outbox, clock } = this.o;
     const stop = this.stopCtl.signal;
+    let failures = 0;
     while (!stop.aborted) {
-      this.woken = false;
-      const due = outbox.due(clock.now(), this.o.concurrency);
-      if (due.length > 0) {
-        await Promise.all(due.map((d) => this.deliver(d)));
-        continue;
+      let wait: number | undefined;
+      try {
+        wait = await this.round();
+        if (failures > 0) this.o.log.info({ failures }, 'dispatcher rounds succeed again');
+        failures = 0;
+        this.stats.failing = false;
+      } catch (e) {
+        // The store could not be read or written (disk full, I/O error): never stop; log the
+        // first failure and every 100th, back off up to the idle poll, and go on.
+        failures++;
+        this.stats.loopErrors++;
+        this.stats.lastLoopError = errorMessage(e);
+        this.stats.failing = true;
+        if (failures === 1 || failures % 100 === 0) this.o.log.error({ err: this.stats.lastLoopError, failures }, 'dispatcher round failed; retrying with backoff');
+        wait = Math.min(this.o.idlePoll ?? 5_000, 100 * 2 ** Math.min(failures, 10));
       }
-      if (this.woken) continue;
-      const next = outbox.nextDueAt();
-      const idle = this.o.idlePoll ?? 5_000;
-      const wait = next === undefined ? idle : Math.min(idle, Math.max(0, next - clock.now()));
-      // A wake (every committed batch of orders) or `stop()` ends the wait early. A plain timer
-      // and callback: an AbortController per wait (and AbortSignal.any with `stop`, which keeps
-      // each composite signal registered) made garbage that lived long enough to be promoted.
-      await new Promise<void>((resolve) => {
-        const cancel = clock.timer(wait, resolve);
-        this.endWait = () => (cancel(), resolve());
-      });
-      this.endWait = undefined;
+      if (wait !== undefined && !stop.aborted) await this.idle(wait);
     }
+  }
+
+  /** Delivers what is due; returns how long to wait before the next round (undefined: go on at once). */
+  private async round(): Promise<number | undefined> {
+    const { outbox, clock } = this.o;
+    this.woken = false;
+    const due = outbox.due(clock.now(), this.o.concurrency);
+    if (due.length > 0) {
+      await Promise.all(due.map((d) => this.deliver(d)));
+      return undefined;
+    }
+    if (this.woken) return undefined;
+    const next = outbox.nextDueAt();
+    const idle = this.o.idlePoll ?? 5_000;
+    return next === undefined ? idle : Math.min(idle, Math.max(0, next - clock.now()));
+  }
+
+  /**
+   * Waits `ms`, or less when woken (every committed batch of orders) or stopped. A plain timer and
+   * callback: an AbortController per wait (and AbortSignal.any with `stop`, which keeps each
+   * composite signal registered) made garbage that lived long enough to be promoted.
+   */
+  private async idle(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const cancel = this.o.clock.timer(ms, resolve);
+      this.endWait = () => (cancel(), resolve());
+    });
+    this.endWait = undefined;
   }
 
   private target(id: string): TargetStats {

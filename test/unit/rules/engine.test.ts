@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AlarmBook, policyOf } from '../../../src/alarms/book.js';
 import * as L from '../../../src/alarms/lifecycle.js';
 import { RuleEngine } from '../../../src/rules/engine.js';
+import type { RuleHitSink } from '../../../src/rules/hits.js';
 import { rng } from '../../../simulators/plant/model.js';
 import { instance, oneAsset } from '../../helpers/rules.js';
 
@@ -152,5 +153,34 @@ describe('rule engine before its first rule set', () => {
     engine.tick(2000);
     expect(engine.evaluations).toBe(0);
     expect(book.hasPending()).toBe(false);
+  });
+});
+
+describe('rule engine containment', () => {
+  it('an instance whose evaluation throws is reported once and skipped; the others go on', () => {
+    const env = oneAsset(['a']);
+    const insts = ['r0', 'r1'].map((id) => instance({ id, conditions: { all: [{ fact: 'a', operator: 'greaterThan', value: 5 }] } }, env));
+    const book = new AlarmBook();
+    // The alarm stage fails for r0 (as a raise that cannot build its evidence did).
+    const sink: RuleHitSink = {
+      bind: (s) => book.bind(s),
+      hit: (slot, raise, hold, ts) => {
+        if (slot === 0) throw new RangeError('Invalid time value');
+        return book.hit(slot, raise, hold, ts);
+      },
+      evidence: (slot, ev) => book.evidence(slot, ev),
+      expire: (slot, ts) => book.expire(slot, ts),
+    };
+    const errors: string[] = [];
+    const engine = new RuleEngine(env.catalog.tags.length, env.latest.num, (key, err) => errors.push(`${key}: ${(err as Error).message}`));
+    engine.load(insts, sink);
+    const idx = env.catalog.tag('a-1/a')!.index;
+    for (const [ts, v] of [[100_000, 9], [200_000, 1], [300_000, 9]] as const) {
+      env.set('a', v, ts);
+      engine.evaluate(idx, ts);
+    }
+    expect(book.drain().map((t) => `${t.ruleId} ${t.change}`)).toEqual(['r1 raised', 'r1 cleared', 'r1 raised']);
+    expect(errors).toEqual(['r0@a-1: Invalid time value']);
+    expect(engine.errors).toBe(2); // the sample at 1 found r0 quiet and below its limit: nothing to evaluate
   });
 });

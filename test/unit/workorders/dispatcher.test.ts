@@ -125,3 +125,40 @@ describe('outbox + dispatcher', () => {
     expect(outbox.counts().pending).toBe(1);
   });
 });
+
+describe('dispatcher and a failing store', () => {
+  it('never stops on a store error: counts it, backs off, and delivers once the store answers again', async () => {
+    db = openStore(':memory:');
+    const real = new Outbox(db);
+    let failures = 3;
+    // The store refuses reads and writes as a full or broken disk does (SQLITE_FULL / SQLITE_IOERR).
+    const broken = (op: string) => () => {
+      const e = Object.assign(new Error(`${op}: database or disk is full`), { code: 'SQLITE_FULL' });
+      throw e;
+    };
+    const outbox = new Proxy(real, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (prop === 'due' && failures > 0) return (...a: unknown[]) => (failures--, broken('due')(), (v as (...x: unknown[]) => unknown).apply(target, a));
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const clock = new ManualClock(0);
+    const target = new ScriptedTarget('t', () => undefined);
+    const d = new Dispatcher({ outbox, targets: new Map([['t', target]]), clock, log: silentLogger, retry, concurrency: 2, random: () => 1, idlePoll: 10_000 });
+    real.enqueue(order(1), ['t'], 0);
+    d.start();
+    await settle(clock);
+    expect(d.stats).toMatchObject({ loopErrors: 1, failing: true });
+    expect(d.stats.lastLoopError).toMatch(/full/);
+    expect(target.calls).toEqual([]);
+    await settle(clock, 10_000);
+    await settle(clock, 10_000);
+    await settle(clock, 10_000);
+    expect(d.stats.loopErrors).toBe(3);
+    expect(target.calls).toEqual(['k-1']);
+    expect(d.stats.failing).toBe(false);
+    expect(real.list()[0]!.deliveries[0]).toMatchObject({ state: 'delivered' });
+    await d.stop();
+  });
+});
