@@ -47,7 +47,7 @@ export function policyOf(rule: RuleConfig): AlarmPolicy {
     offDelay: rule.offDelay,
     chatterCount: rule.chatter.count,
     chatterWindow: rule.chatter.window,
-    rearm: rule.rearm ?? (rule.workOrder.type === 'PM' ? 'completion' : 'clear'),
+    rearm: rule.rearm,
   };
 }
 

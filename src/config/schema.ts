@@ -206,9 +206,35 @@ export const siteConfigSchema = z
           .default({ pollInterval: 60_000 }),
         /** Orders delivered in parallel across assets; one asset's orders go in order. */
         concurrency: z.number().int().positive().default(4),
+        /** One open order per problem (docs/rules.md: how orders are consolidated). */
+        consolidation: z
+          .object({
+            /** Without status back from the CMMS, an order counts as open this long (a rule's `renotify` overrides it). */
+            renotify: duration.default(7 * 86_400_000),
+            /** Updates of one order go out at most this often (further raises merge into the pending update); escalations go at once. */
+            updateEvery: duration.default(3_600_000),
+          })
+          .strict()
+          .default({ renotify: 7 * 86_400_000, updateEvery: 3_600_000 }),
+        /**
+         * Flood guard (EEMUA 191: more than 10 alarms in 10 minutes is a flood): beyond `count` new
+         * orders within `window` for one asset, or one area, further orders are held and one
+         * "alarm flood" order lists them.
+         */
+        flood: z
+          .object({ count: z.number().int().min(1).default(10), window: duration.default(600_000) })
+          .strict()
+          .default({ count: 10, window: 600_000 }),
       })
       .strict()
-      .default({ targets: [], retry: { initialDelay: 1000, maxDelay: 300_000, factor: 2, maxAttempts: 0, deadLetterAfter: 7 * 86_400_000 }, status: { pollInterval: 60_000 }, concurrency: 4 }),
+      .default({
+        targets: [],
+        retry: { initialDelay: 1000, maxDelay: 300_000, factor: 2, maxAttempts: 0, deadLetterAfter: 7 * 86_400_000 },
+        status: { pollInterval: 60_000 },
+        concurrency: 4,
+        consolidation: { renotify: 7 * 86_400_000, updateEvery: 3_600_000 },
+        flood: { count: 10, window: 600_000 },
+      }),
     api: z
       .object({
         enabled: z.boolean().default(true),

@@ -99,11 +99,30 @@ export const ruleSchema = z
     /** The alarm clears only after the return-to-normal holds this long (off-delay). */
     offDelay: duration.default(0),
     /**
-     * When the rule may order again: `clear` (after each return to normal) or `completion` (only
-     * once its last order is completed or cancelled in the CMMS). Default: `completion` for PM
-     * work orders, `clear` otherwise.
+     * The failure mode this rule watches (`bearing-wear`, `vibration-severity`): while an order
+     * for this group and asset is open, further episodes of every rule of the group update that
+     * order instead of making a new one. Default: the rule's own id.
      */
-    rearm: z.enum(['clear', 'completion']).optional(),
+    group: id.optional(),
+    /**
+     * `completion` (default): one open order per group and asset, consolidated as above, until the
+     * CMMS completes or cancels it. `clear`: every episode after a return to normal orders anew
+     * (no consolidation).
+     */
+    rearm: z.enum(['clear', 'completion']).default('completion'),
+    /**
+     * For targets that never report status back: how long an order counts as open, after which a
+     * new episode orders again. Default: the site's `workOrders.consolidation.renotify` (7 days).
+     */
+    renotify: duration.optional(),
+    /**
+     * Repeating alarm (EEMUA 191): raised more than `perHour` times within an hour or `perDay`
+     * within a day. While repeating, its raises make no order and no update; it is a bad actor.
+     */
+    repeating: z
+      .object({ perHour: z.number().int().min(1).default(5), perDay: z.number().int().min(1).default(12) })
+      .strict()
+      .default({ perHour: 5, perDay: 12 }),
     /** Longest an operator may shelve this alarm (ISA-18.2 §11.6: shelving is time-limited). */
     maxShelve: duration.default(8 * 3_600_000),
     /** Chattering: this many raise/clear transitions within `window` (ISA-18.2 §16.5: 3 a minute). */
