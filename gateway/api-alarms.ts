@@ -34,8 +34,8 @@ export function alarmsOf(d: Pick<AlarmApiDeps, 'alarms'>, assetId: string) {
       since: iso(s.since),
       shelvedUntil: iso(s.shelvedUntil),
       chattering: s.chattering,
+      repeating: s.repeating,
       suppressedOrders: s.suppressed,
-      orderOpen: s.orderOpen,
     }));
 }
 

@@ -6,6 +6,8 @@ export interface ReceivedOrder {
   externalId: string;
   body: Record<string, unknown>;
   receivedAt: number;
+  /** Updates applied to it (`work_order.updated` events), in the order received. */
+  updates: Record<string, unknown>[];
 }
 
 export interface ReceiverOptions {
@@ -16,14 +18,16 @@ export interface ReceiverOptions {
 }
 
 /**
- * A CMMS that receives cbm-gateway's webhook and honours its contract (README: webhook
- * contract): checks `X-CBM-Signature` when it has a secret, requires `Idempotency-Key`, creates
- * one work order per key and answers a replayed key with the order it already made (200 instead
- * of 201). Counts every POST, so tests can tell deliveries from duplicates; fault injection
+ * A CMMS that receives cbm-gateway's webhook and honours its contract (docs/targets.md: the
+ * webhook contract): checks `X-CBM-Signature` when it has a secret, requires `Idempotency-Key`,
+ * creates one work order per key and answers a replayed key with the order it already made (200
+ * instead of 201); applies a `work_order.updated` event to the order it names, once per key. Counts every POST, so tests can tell deliveries from duplicates; fault injection
  * (`failNext`, `loseNext`) comes from {@link HttpSim}.
  */
 export class WebhookReceiver extends HttpSim {
   readonly orders = new Map<string, ReceivedOrder>();
+  /** Updates by their own Idempotency-Key. */
+  readonly updates = new Map<string, Record<string, unknown>>();
   posts = 0;
   replays = 0;
   rejected = 0;
@@ -63,15 +67,32 @@ export class WebhookReceiver extends HttpSim {
       this.rejected++;
       return { status: 400, body: { error: 'body is not a JSON object' } };
     }
+    if (req.headers['x-cbm-event'] === 'work_order.updated' || body.event === 'work_order.updated') return this.applyUpdate(key, body);
     const known = this.orders.get(key);
     if (known) {
       this.replays++;
       return { status: 200, body: { id: known.externalId, replayed: true } };
     }
-    const order: ReceivedOrder = { key, externalId: `WO-${this.nextId++}`, body, receivedAt: Date.now() };
+    const order: ReceivedOrder = { key, externalId: `WO-${this.nextId++}`, body, receivedAt: Date.now(), updates: [] };
     this.orders.set(key, order);
     this.o.onOrder?.(order);
     if (this.consumeLoss()) return 'lost';
     return { status: 201, body: { id: order.externalId } };
+  }
+
+  /** An update names its order by `orderIdempotencyKey`; applied once per update key; 404 for an unknown order. */
+  private applyUpdate(key: string, body: Record<string, unknown>): SimReply {
+    const order = this.orders.get(String(body.orderIdempotencyKey ?? ''));
+    if (!order) {
+      this.rejected++;
+      return { status: 404, body: { error: `no order with key ${String(body.orderIdempotencyKey)}` } };
+    }
+    if (this.updates.has(key)) {
+      this.replays++;
+      return { status: 200, body: { id: order.externalId, replayed: true } };
+    }
+    this.updates.set(key, body);
+    order.updates.push(body);
+    return { status: 200, body: { id: order.externalId } };
   }
 }

@@ -21,8 +21,9 @@ export interface AlarmTransition {
   state: AlarmState;
   ts: number;
   /**
-   * This change calls for the episode's work order: a raise, or a shelve / out-of-service ending
-   * on an active alarm whose episode has none yet.
+   * This change asks for the episode's work order: a raise, or a shelve / out-of-service ending
+   * on an active alarm whose episode has not asked yet. The work-order stage decides whether it
+   * makes a new order or updates the one open for the rule's group.
    */
   order: boolean;
   /** What the rule saw when the current episode raised (undefined before any raise). */
@@ -47,7 +48,8 @@ export function policyOf(rule: RuleConfig): AlarmPolicy {
     offDelay: rule.offDelay,
     chatterCount: rule.chatter.count,
     chatterWindow: rule.chatter.window,
-    rearm: rule.rearm,
+    repeatPerHour: rule.repeating.perHour,
+    repeatPerDay: rule.repeating.perDay,
   };
 }
 
@@ -63,7 +65,7 @@ function bitsOf(s: AlarmState): number {
   return (
     (s.active ? ALARM.ACTIVE : 0) |
     (!Number.isNaN(s.pendingSince) || !Number.isNaN(s.clearingSince) ? ALARM.WAITING : 0) |
-    (!Number.isNaN(s.shelvedUntil) || s.chattering ? ALARM.EXPIRES : 0)
+    (!Number.isNaN(s.shelvedUntil) || s.chattering || s.repeating ? ALARM.EXPIRES : 0)
   );
 }
 
@@ -176,17 +178,9 @@ export class AlarmBook implements RuleHitSink {
     this.slots.forEach((sl, i) => {
       if (sl.assetId !== assetId) return;
       n++;
-      this.command(i, by, (s, out) => L.setOutOfService(s.state, ts, oos, s.policy, out));
+      this.command(i, by, (s, out) => L.setOutOfService(s.state, ts, oos, out));
     });
     return n;
-  }
-
-  /** The CMMS closed the rule's last order: the rule may order again. False when no such alarm. */
-  rearm(key: string, ts: number, by: string): boolean {
-    const i = this.byKey.get(key);
-    if (i === undefined) return false;
-    this.command(i, by, (sl, out) => L.rearm(sl.state, ts, out));
-    return true;
   }
 
   /** The state of an alarm (a copy), or undefined when it never existed. */

@@ -5,9 +5,10 @@ import type { Evidence } from '../rules/evidence.js';
  * Part 9 (AlarmConditionType: Active, Acked, Shelved, OutOfService/Suppressed). It raises when
  * its condition has held for the on-delay, returns to normal when the return-to-normal has held
  * for the off-delay, can be acknowledged, shelved for a bounded time, or taken out of service
- * (asset in maintenance). Each raise starts an episode; an episode makes at most one work order,
- * and none while shelved, out of service, chattering, or (rearm: completion) while the rule's last
- * order is still open. A shelve that expires with the alarm still active brings it back.
+ * (asset in maintenance). Each raise starts an episode; an episode asks for at most one work
+ * order, and none while shelved, out of service, chattering or repeating (EEMUA 191 bad actors).
+ * Whether the request makes a new order or updates an open one is the work-order stage's call.
+ * A shelve that expires with the alarm still active brings it back.
  */
 export type AlarmStateName = 'normal' | 'unacknowledged' | 'acknowledged' | 'rtn_unacknowledged' | 'shelved' | 'out_of_service';
 
@@ -21,7 +22,8 @@ export type AlarmChange =
   | 'in_service'
   | 'chattering'
   | 'chattering_ended'
-  | 'rearmed';
+  | 'repeating'
+  | 'repeating_ended';
 
 export interface AlarmState {
   /** The process is in alarm (after the delays). */
@@ -29,7 +31,7 @@ export interface AlarmState {
   acked: boolean;
   /** Increments on every raise; with the rule and asset it makes the idempotency key. */
   episode: number;
-  /** Whether the current episode has made its work order. */
+  /** Whether the current episode has asked for its work order. */
   episodeOrdered: boolean;
   /** NaN when not pending. */
   pendingSince: number;
@@ -42,9 +44,11 @@ export interface AlarmState {
   chattering: boolean;
   /** Times of recent raise/clear transitions, for chattering detection. */
   recent: number[];
-  /** A work order of this rule and asset is open (not completed or cancelled). */
-  orderOpen: boolean;
-  /** Raises that made no order (shelved, out of service, chattering, order open). */
+  /** Raised more often than the repeating limits allow (EEMUA 191): raises ask for no order. */
+  repeating: boolean;
+  /** Times of recent raises (the last day's, at most `repeatPerDay` + 1), for repeating detection. */
+  raises: number[];
+  /** Raises that asked for no order (shelved, out of service, chattering, repeating). */
   suppressed: number;
   /** What the rule saw when the current episode raised; its work order carries it. */
   evidence: Evidence | null;
@@ -56,8 +60,9 @@ export interface AlarmPolicy {
   /** Transitions within `chatterWindow` that mark an alarm as chattering (ISA-18.2 §16.5: 3 a minute). */
   chatterCount: number;
   chatterWindow: number;
-  /** `clear`: a new excursion after return to normal makes a new order; `completion`: only after the last order completed. */
-  rearm: 'clear' | 'completion';
+  /** Repeating (EEMUA 191): more than this many raises within an hour, or within a day. */
+  repeatPerHour: number;
+  repeatPerDay: number;
 }
 
 export interface Emitted {
@@ -80,7 +85,8 @@ export function initialAlarmState(): AlarmState {
     outOfService: false,
     chattering: false,
     recent: [],
-    orderOpen: false,
+    repeating: false,
+    raises: [],
     suppressed: 0,
     evidence: null,
   };
@@ -93,19 +99,39 @@ export function stateName(s: AlarmState): AlarmStateName {
   return s.acked ? 'normal' : 'rtn_unacknowledged';
 }
 
-function mayOrder(s: AlarmState, p: AlarmPolicy): boolean {
-  return !s.outOfService && Number.isNaN(s.shelvedUntil) && !s.chattering && !(p.rearm === 'completion' && s.orderOpen);
+function mayOrder(s: AlarmState): boolean {
+  return !s.outOfService && Number.isNaN(s.shelvedUntil) && !s.chattering && !s.repeating;
 }
 
-function takeOrder(s: AlarmState, p: AlarmPolicy): boolean {
+function takeOrder(s: AlarmState): boolean {
   if (s.episodeOrdered) return false;
-  if (!mayOrder(s, p)) {
+  if (!mayOrder(s)) {
     s.suppressed++;
     return false;
   }
   s.episodeOrdered = true;
-  s.orderOpen = true;
   return true;
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** Raises within `ms` before `ts` (the list is in time order). */
+function raisesWithin(s: AlarmState, ts: number, ms: number): number {
+  let n = 0;
+  for (let i = s.raises.length - 1; i >= 0 && s.raises[i]! > ts - ms; i--) n++;
+  return n;
+}
+
+/** A raise at `ts`: repeating when the last hour or day holds more raises than the policy allows. */
+function noteRaise(s: AlarmState, ts: number, p: AlarmPolicy, out: Emitted[]): void {
+  s.raises.push(ts);
+  while (s.raises.length > 0 && s.raises[0]! <= ts - DAY) s.raises.shift();
+  if (s.raises.length > p.repeatPerDay + 1) s.raises.splice(0, s.raises.length - p.repeatPerDay - 1);
+  if (!s.repeating && (raisesWithin(s, ts, HOUR) > p.repeatPerHour || raisesWithin(s, ts, DAY) > p.repeatPerDay)) {
+    s.repeating = true;
+    out.push({ change: 'repeating', ts, order: false });
+  }
 }
 
 function noteTransition(s: AlarmState, ts: number, p: AlarmPolicy, out: Emitted[]): void {
@@ -118,12 +144,16 @@ function noteTransition(s: AlarmState, ts: number, p: AlarmPolicy, out: Emitted[
   }
 }
 
-/** Time-driven changes: shelve expiry, end of chattering. Call on every evaluation and tick. */
+/** Time-driven changes: shelve expiry, end of chattering and of repeating. Call on every evaluation and tick. */
 export function expireAlarm(s: AlarmState, ts: number, p: AlarmPolicy, out: Emitted[]): void {
   if (!Number.isNaN(s.shelvedUntil) && ts >= s.shelvedUntil) {
     s.shelvedUntil = Number.NaN;
     // Coming back from a shelve with the condition still present: the order it held back is due now.
-    out.push({ change: 'unshelved', ts, order: s.active && takeOrder(s, p) });
+    out.push({ change: 'unshelved', ts, order: s.active && takeOrder(s) });
+  }
+  if (s.repeating && raisesWithin(s, ts, HOUR) <= p.repeatPerHour && raisesWithin(s, ts, DAY) <= p.repeatPerDay) {
+    s.repeating = false;
+    out.push({ change: 'repeating_ended', ts, order: false });
   }
   if (s.chattering) {
     const last = s.recent[s.recent.length - 1];
@@ -157,7 +187,8 @@ export function stepAlarm(s: AlarmState, raise: boolean, hold: boolean, ts: numb
     s.pendingSince = Number.NaN;
     s.clearingSince = Number.NaN;
     noteTransition(s, ts, p, out);
-    out.push({ change: 'raised', ts, order: takeOrder(s, p) });
+    noteRaise(s, ts, p, out);
+    out.push({ change: 'raised', ts, order: takeOrder(s) });
     return;
   }
   if (hold) {
@@ -192,15 +223,8 @@ export function unshelve(s: AlarmState, ts: number, p: AlarmPolicy, out: Emitted
   expireAlarm(s, ts, p, out);
 }
 
-export function setOutOfService(s: AlarmState, ts: number, oos: boolean, p: AlarmPolicy, out: Emitted[]): void {
+export function setOutOfService(s: AlarmState, ts: number, oos: boolean, out: Emitted[]): void {
   if (s.outOfService === oos) return;
   s.outOfService = oos;
-  out.push({ change: oos ? 'out_of_service' : 'in_service', ts, order: !oos && s.active && takeOrder(s, p) });
-}
-
-/** The rule's work order completed or was cancelled: the rule may order again. */
-export function rearm(s: AlarmState, ts: number, out: Emitted[]): void {
-  if (!s.orderOpen) return;
-  s.orderOpen = false;
-  out.push({ change: 'rearmed', ts, order: false });
+  out.push({ change: oos ? 'out_of_service' : 'in_service', ts, order: !oos && s.active && takeOrder(s) });
 }

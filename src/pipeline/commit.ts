@@ -4,13 +4,13 @@ import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../store/db.js';
-import type { WorkOrder } from '../workorders/model.js';
+import type { OrderAction } from '../workorders/orders.js';
 import type { Outbox } from '../workorders/outbox.js';
 
-/** An alarm transition and the work order it made, if any: what one commit makes durable. */
+/** An alarm transition and what it made happen to work orders: what one commit makes durable. */
 export interface Change {
   transition: AlarmTransition;
-  order: WorkOrder | undefined;
+  actions: OrderAction[];
 }
 
 /** Whether the store takes commits, for health and metrics. */
@@ -22,7 +22,7 @@ export interface StoreHealth {
   since: number | undefined;
   /** Changes held in memory until the store takes them again. */
   held: number;
-  /** Changes dropped because more than `maxHeld` waited (orders among them are counted apart). */
+  /** Changes dropped because more than `maxHeld` waited (those with order actions are counted apart). */
   droppedTransitions: number;
   droppedOrders: number;
 }
@@ -57,34 +57,39 @@ export class Committer {
     this.tx = d.db.transaction((changes: readonly Change[]) => {
       const now = d.clock.now();
       const targets = d.targetIds();
-      let orders = 0;
-      for (const { transition: t, order } of changes) {
+      let sends = 0;
+      for (const { transition: t, actions } of changes) {
         d.alarms.save(t.ruleId, t.assetId, t.state, t.change, t.priority, t.ts, now);
-        if (order && d.outbox.enqueue(order, targets, now)) orders++;
+        for (const a of actions) {
+          if (a.kind === 'create') sends += d.outbox.enqueue(a.order, targets, now, { groupKey: a.groupKey, kind: a.orderKind }) ? 1 : 0;
+          else if (a.kind === 'held') d.outbox.enqueue(a.order, targets, now, { groupKey: a.groupKey, kind: 'held' });
+          else if (d.outbox.enqueueUpdate(a.update, targets, now, a.notBefore)) sends++;
+        }
       }
-      return orders;
+      return sends;
     });
   }
 
   /**
    * Commits `changes` after whatever is held. Returns what became durable (held changes first)
-   * and how many orders were enqueued; nothing when the store failed (the changes are held).
+   * and how many orders and updates were queued for delivery; nothing when the store failed (the
+   * changes are held).
    */
-  commit(changes: readonly Change[]): { saved: Change[]; orders: number } {
+  commit(changes: readonly Change[]): { saved: Change[]; sends: number } {
     const all = this.held.length ? [...this.held, ...changes] : [...changes];
-    if (all.length === 0) return { saved: [], orders: 0 };
-    let orders: number;
+    if (all.length === 0) return { saved: [], sends: 0 };
+    let sends: number;
     try {
-      orders = this.tx(all);
+      sends = this.tx(all);
     } catch (e) {
       this.hold(all, e);
-      return { saved: [], orders: 0 };
+      return { saved: [], sends: 0 };
     }
     if (!this.health.writable) this.d.log.info({ held: this.held.length, downMs: this.d.clock.now() - (this.health.since ?? 0) }, 'store writable again; held alarm changes and orders committed');
     this.held = [];
     Object.assign(this.health, { writable: true, error: undefined, since: undefined, held: 0 });
     this.release();
-    return { saved: all, orders };
+    return { saved: all, sends };
   }
 
   /** Calls `cb` once nothing is held (at once when nothing is). */
@@ -115,7 +120,7 @@ export class Committer {
     if (excess > 0) {
       const kept: Change[] = [];
       for (const c of all) {
-        if (excess > 0 && !c.order) {
+        if (excess > 0 && c.actions.length === 0) {
           excess--;
           this.health.droppedTransitions++;
         } else kept.push(c);
@@ -123,7 +128,7 @@ export class Committer {
       while (kept.length > this.maxHeld) {
         const c = kept.shift()!;
         this.health.droppedTransitions++;
-        if (c.order) this.health.droppedOrders++;
+        if (c.actions.length) this.health.droppedOrders++;
       }
       all = kept;
       this.d.log.error({ dropped: this.health.droppedTransitions, droppedOrders: this.health.droppedOrders, maxHeld: this.maxHeld }, 'store still cannot write: held changes over the bound were dropped');

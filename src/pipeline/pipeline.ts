@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { OnceLogger, type Logger } from '../core/logger.js';
 import { numericValue, type Sample } from '../core/sample.js';
+import { isoTime } from '../core/timestamp.js';
 import type { RuleSet } from '../rules/rule-set.js';
 import type { TagState } from '../tags/tag-state.js';
 import type { TimeSeriesWriter } from '../timeseries/writer.js';
@@ -29,7 +30,12 @@ export interface IngestStats {
   badTimestamp: number;
   alarmsRaised: number;
   alarmsCleared: number;
+  /** New orders queued for delivery (flood orders included, held ones not). */
   workOrders: number;
+  /** Updates of open orders queued (another episode of the group, an escalation, a held order). */
+  orderUpdates: number;
+  /** Orders the flood guard held back. */
+  ordersHeld: number;
 }
 
 export interface PipelineDeps {
@@ -41,8 +47,8 @@ export interface PipelineDeps {
   writer: TimeSeriesWriter | undefined;
   clock: Clock;
   log: Logger;
-  /** Called after every commit with what it made durable (wakes the dispatcher, feeds backtests). */
-  onCommitted?: (changes: readonly Change[], orders: number) => void;
+  /** Called after every commit with what it made durable and how many deliveries it queued (wakes the dispatcher, feeds backtests). */
+  onCommitted?: (changes: readonly Change[], sends: number) => void;
   /** Influx measurement per asset: its class or its id. */
   measurement: 'class' | 'asset';
   /** Sample timestamps accepted around the gateway clock (ms); default 1 day ahead, 365 days back. */
@@ -54,6 +60,17 @@ export interface PipelineDeps {
   monotonic?: () => number;
 }
 
+/** Why an alarm change asked for no order, in the words the log gives. */
+function noOrderReason(t: Change['transition']): string | undefined {
+  const s = t.state;
+  if (t.change !== 'raised') return undefined;
+  if (s.outOfService) return 'asset out of service';
+  if (!Number.isNaN(s.shelvedUntil)) return `shelved until ${isoTime(s.shelvedUntil)}`;
+  if (s.chattering) return 'chattering (ISA-18.2: transitions too often)';
+  if (s.repeating) return 'repeating (EEMUA 191: raised too often)';
+  return undefined;
+}
+
 /**
  * Runs samples through the stages, in one direction: validate each sample against its tag's
  * definition, update the tag state, hand it to the time-series writer and the rules that read it
@@ -62,7 +79,7 @@ export interface PipelineDeps {
  * Never throws on bad input.
  */
 export class Pipeline {
-  readonly stats: IngestStats = { received: 0, accepted: 0, bad: 0, unknownTag: 0, outOfRange: 0, badTimestamp: 0, alarmsRaised: 0, alarmsCleared: 0, workOrders: 0 };
+  readonly stats: IngestStats = { received: 0, accepted: 0, bad: 0, unknownTag: 0, outOfRange: 0, badTimestamp: 0, alarmsRaised: 0, alarmsCleared: 0, workOrders: 0, orderUpdates: 0, ordersHeld: 0 };
   private readonly once: OnceLogger;
   private commitQueued = false;
   /** Monotonic time (ms) of the oldest transition the group commit holds; -1 when none. */
@@ -222,24 +239,42 @@ export class Pipeline {
     if (this.d.book.hasPending() || this.d.committer.holding) this.commit();
   }
 
+  /** Counts and logs one committed change: what the alarm did and what it did to orders, or why nothing. */
+  private report({ transition: t, actions }: Change): void {
+    if (t.change === 'raised') this.stats.alarmsRaised++;
+    else if (t.change === 'cleared') this.stats.alarmsCleared++;
+    const fields: Record<string, unknown> = { rule: t.ruleId, asset: t.assetId, episode: t.state.episode, change: t.change, by: t.by };
+    for (const a of actions) {
+      if (a.kind === 'create') {
+        this.stats.workOrders++;
+        fields[a.orderKind === 'flood' ? 'floodOrder' : 'order'] = a.order.idempotencyKey;
+      } else if (a.kind === 'update') {
+        this.stats.orderUpdates++;
+        fields.updates = a.update.id;
+        if (a.update.escalated) fields.escalatedTo = a.update.priority;
+      } else {
+        this.stats.ordersHeld++;
+        fields.heldBy = a.floodOrderId;
+      }
+    }
+    const why = noOrderReason(t);
+    if (why) fields.noOrder = why;
+    if (t.change === 'chattering' || t.change === 'repeating') this.d.log.warn(fields, `alarm is ${t.change}: its raises make no work order until it settles`);
+    else if (actions.some((a) => a.kind === 'held')) this.d.log.warn(fields, 'alarm raised during an alarm flood: its order is held and listed on the flood order');
+    else this.d.log.info(fields, `alarm ${t.change}${actions.some((a) => a.kind === 'update') ? ': the open order of its group is updated' : why ? `: no work order (${why})` : ''}`);
+  }
+
   private commit(): void {
     const transitions = this.d.book.drain();
     const now = this.d.clock.now();
-    const orders = this.d.orders.make(transitions, now);
+    const actions = this.d.orders.make(transitions, now);
     const t0 = this.monotonic();
-    const { saved, orders: enqueued } = this.d.committer.commit(transitions.map((t, i) => ({ transition: t, order: orders[i] })));
+    const { saved, sends } = this.d.committer.commit(transitions.map((t, i) => ({ transition: t, actions: actions[i]! })));
     if (saved.length === 0) return;
     this.holdMs = Math.min(GROUP_HOLD_MS.max, Math.max(GROUP_HOLD_MS.min, this.monotonic() - t0));
-    for (const { transition: t, order } of saved) {
-      if (t.change === 'raised') this.stats.alarmsRaised++;
-      else if (t.change === 'cleared') this.stats.alarmsCleared++;
-      const fields = { rule: t.ruleId, asset: t.assetId, episode: t.state.episode, change: t.change, order: order?.idempotencyKey, by: t.by };
-      if (t.change === 'chattering') this.d.log.warn(fields, 'alarm is chattering: work orders held back until it settles');
-      else this.d.log.info(fields, `alarm ${t.change}`);
-    }
-    this.stats.workOrders += enqueued;
+    for (const c of saved) this.report(c);
     try {
-      this.d.onCommitted?.(saved, enqueued);
+      this.d.onCommitted?.(saved, sends);
     } catch (e) {
       this.d.log.error({ err: errorMessage(e) }, 'a listener of committed alarm changes failed');
     }

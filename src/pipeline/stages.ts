@@ -18,7 +18,7 @@ import { Committer, type Change } from './commit.js';
 import { Pipeline } from './pipeline.js';
 
 export interface StagesOptions {
-  config: Pick<SiteConfig, 'gateway' | 'site' | 'areas' | 'assets'>;
+  config: Pick<SiteConfig, 'gateway' | 'site' | 'areas' | 'assets' | 'workOrders'>;
   db: Db;
   clock: Clock;
   log: Logger;
@@ -50,6 +50,7 @@ export class Stages {
   readonly pipeline: Pipeline;
   readonly meterStore: MeterStore;
   private readonly baselineStore: BaselineStore;
+  private ordersRestored = false;
 
   constructor(private readonly o: StagesOptions) {
     const { config, db, clock, log } = o;
@@ -73,6 +74,8 @@ export class Stages {
       gatewayId: config.gateway.id,
       site: config.site,
       asset: (id) => this.catalog.asset(id),
+      consolidation: config.workOrders.consolidation,
+      flood: config.workOrders.flood,
       onError: (key, err) => log.error({ alarm: key, err: errorMessage(err) }, 'could not build the work order of an alarm; the alarm change is kept'),
     });
     this.committer = new Committer({ db, alarms: this.alarmStore, outbox: this.outbox, targetIds: o.targetIds, clock, log: log.child({ part: 'store' }) });
@@ -99,8 +102,18 @@ export class Stages {
   loadRules(files: readonly string[], env?: NodeJS.ProcessEnv): LoadedRules {
     const { loaded, baselines } = this.rules.load(files, env);
     this.orders.setRules(loaded.rules.map((r) => r.rule));
+    if (!this.ordersRestored) {
+      this.ordersRestored = true;
+      const s = this.outbox.openOrders(this.o.clock.now() - this.o.config.workOrders.flood.window);
+      this.orders.restore(s.open, s.recent, s.floods);
+    }
     for (const b of baselines) this.baselineStore.save(b.instanceKey, b.meterId, b.value);
     return loaded;
+  }
+
+  /** The CMMS reported a status for an order: a closed one frees its group; see {@link OrderMaker}. */
+  orderStatus(orderId: string, status: string): void {
+    this.orders.statusChanged(orderId, status);
   }
 
   /** "Since service" meters of an alarm count from now (its order completed); persisted. */

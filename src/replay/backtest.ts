@@ -9,7 +9,8 @@ import type { RecordedSample } from '../rules/samples-file.js';
 import { openStore } from '../store/db.js';
 
 export interface ReplayEvent {
-  type: 'alarm' | 'workorder';
+  /** `update`: an open order of the group was updated; `held`: the flood guard held the order back. */
+  type: 'alarm' | 'workorder' | 'update' | 'held';
   ts: string;
   rule: string;
   asset: string;
@@ -18,8 +19,10 @@ export interface ReplayEvent {
   /** Alarms: the change and the state it left the alarm in. */
   change?: string;
   state?: string;
-  /** Work orders: the title as it would be sent. */
+  /** Work orders: the title as it would be sent; updates: their note. */
   title?: string;
+  /** Updates and held orders: the order they update or the flood order that lists them. */
+  order?: string;
 }
 
 export interface ReplayOptions {
@@ -51,10 +54,14 @@ export function backtest(loaded: LoadedConfig, ruleFiles: readonly string[], sam
     startedAt: t0,
     targetIds: () => [],
     onCommitted: (changes) => {
-      for (const { transition: t, order } of changes) {
+      for (const { transition: t, actions } of changes) {
         const base = { ts: isoTime(t.ts), rule: t.ruleId, asset: t.assetId, priority: t.priority, episode: t.state.episode };
         events.push({ type: 'alarm', ...base, change: t.change, state: stateName(t.state) });
-        if (order) events.push({ type: 'workorder', ...base, title: order.title });
+        for (const a of actions) {
+          if (a.kind === 'create') events.push({ type: 'workorder', ...base, rule: a.order.rule.id, priority: a.order.priority, title: a.order.title });
+          else if (a.kind === 'update') events.push({ type: 'update', ...base, priority: a.update.priority, title: a.update.note, order: a.update.id });
+          else events.push({ type: 'held', ...base, title: a.order.title, order: a.floodOrderId });
+        }
       }
     },
   });
@@ -95,5 +102,7 @@ export function backtest(loaded: LoadedConfig, ruleFiles: readonly string[], sam
 
 export function formatEvent(e: ReplayEvent): string {
   if (e.type === 'workorder') return `${e.ts}  WORK ORDER  P${e.priority}  ${e.asset}  ${e.rule}  #${e.episode}  ${e.title}`;
+  if (e.type === 'update') return `${e.ts}  ORDER UPDATE  P${e.priority}  ${e.asset}  ${e.rule}  #${e.episode}  ${e.title}`;
+  if (e.type === 'held') return `${e.ts}  ORDER HELD (flood)  P${e.priority}  ${e.asset}  ${e.rule}  #${e.episode}  ${e.title}`;
   return `${e.ts}  alarm ${e.change!.padEnd(16)} ${e.asset}  ${e.rule}  P${e.priority}  #${e.episode}  → ${e.state}`;
 }

@@ -120,4 +120,54 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE deliveries ADD COLUMN retry_since INTEGER;
   `,
+  // 5: one open order per problem (issue 16). Orders carry their failure-mode group and kind
+  // (condition, flood, held); updates of an order are their own rows with their own idempotency
+  // key, delivered through the same outbox queue after the order (deliveries keyed by update_seq,
+  // 0 for the order itself: a rebuild, SQLite cannot alter a UNIQUE constraint).
+  `
+  ALTER TABLE work_orders ADD COLUMN group_key TEXT;
+  ALTER TABLE work_orders ADD COLUMN kind TEXT NOT NULL DEFAULT 'condition';
+  ALTER TABLE work_orders ADD COLUMN current_priority INTEGER;
+  ALTER TABLE work_orders ADD COLUMN updates INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE work_orders ADD COLUMN last_update_at INTEGER;
+  CREATE INDEX work_orders_group ON work_orders (group_key, created_at);
+
+  CREATE TABLE work_order_updates (
+    id         INTEGER PRIMARY KEY,
+    order_id   TEXT NOT NULL REFERENCES work_orders (id),
+    seq        INTEGER NOT NULL,
+    idem_key   TEXT NOT NULL UNIQUE,
+    priority   INTEGER NOT NULL,
+    escalated  INTEGER NOT NULL,
+    payload    TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (order_id, seq)
+  );
+
+  CREATE TABLE deliveries_v3 (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_id    TEXT NOT NULL REFERENCES work_orders (id),
+    update_seq  INTEGER NOT NULL DEFAULT 0,
+    target_id   TEXT NOT NULL,
+    asset_id    TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'dead', 'cancelled')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_at     INTEGER NOT NULL,
+    last_error  TEXT,
+    external_id TEXT,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    delivered_at INTEGER,
+    retry_since INTEGER,
+    UNIQUE (order_id, target_id, update_seq)
+  );
+  INSERT INTO deliveries_v3 (seq, order_id, update_seq, target_id, asset_id, state, attempts, next_at, last_error, external_id, created_at, updated_at, delivered_at, retry_since)
+    SELECT seq, order_id, 0, target_id, asset_id, state, attempts, next_at, last_error, external_id, created_at, updated_at, delivered_at, retry_since FROM deliveries;
+  DROP TABLE deliveries;
+  ALTER TABLE deliveries_v3 RENAME TO deliveries;
+  CREATE INDEX deliveries_due ON deliveries (state, next_at);
+  CREATE INDEX deliveries_order ON deliveries (target_id, asset_id, state, seq);
+  CREATE INDEX deliveries_external ON deliveries (external_id);
+  CREATE INDEX deliveries_by_order ON deliveries (order_id, update_seq);
+  `,
 ];

@@ -1,10 +1,11 @@
 import type { Clock } from '../core/clock.js';
 import { Histogram, LATENCY_BUCKETS_S } from '../core/histogram.js';
-import { errorMessage, isCbmError } from '../core/errors.js';
+import { CbmError, errorMessage, isCbmError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { RetryConfig } from '../config/schema.js';
 import { backoffDelay } from './backoff.js';
 import type { Delivery, Outbox } from './outbox.js';
+import type { WorkOrder } from './model.js';
 import type { WorkOrderTarget } from './target.js';
 
 export interface DispatcherOptions {
@@ -134,6 +135,16 @@ export class Dispatcher {
     return (this.stats.byTarget[id] ??= { sent: 0, retried: 0, failed: 0, dead: 0, latency: new Histogram(LATENCY_BUCKETS_S) });
   }
 
+  /** Sends the order (updateSeq 0) or the update a delivery is for; throws as the target does. */
+  private async send(target: WorkOrderTarget, d: Delivery, order: WorkOrder): Promise<string | undefined> {
+    if (d.updateSeq === 0) return (await target.send(order, this.stopCtl.signal)).externalId;
+    const u = this.o.outbox.update(d.orderId, d.updateSeq);
+    if (!u) throw new CbmError('CBM_ERR_TARGET_REJECTED', `update ${d.updateSeq} of order ${d.orderId} is missing`);
+    if (!target.update) throw new CbmError('CBM_ERR_TARGET_REJECTED', `target type "${target.type}" does not take order updates`);
+    await target.update(u, { externalId: this.o.outbox.externalId(d.orderId, d.targetId) }, this.stopCtl.signal);
+    return undefined;
+  }
+
   private async deliver(d: Delivery): Promise<void> {
     const { outbox, clock, log } = this.o;
     const ts = this.target(d.targetId);
@@ -147,8 +158,9 @@ export class Dispatcher {
       else outbox.markRetry(d.seq, now + this.o.retry.maxDelay, why, now);
       return;
     }
+    const what = d.updateSeq === 0 ? 'work order' : `update ${d.updateSeq} of work order`;
     try {
-      const { externalId } = await target.send(order, this.stopCtl.signal);
+      const externalId = await this.send(target, d, order);
       const now = clock.now();
       outbox.markDelivered(d.seq, externalId, now);
       this.stats.sent++;
@@ -156,7 +168,7 @@ export class Dispatcher {
       // From enqueue (gateway clock, as the row says) to the target's answer.
       this.stats.lastLatencyMs = now - d.createdAt;
       ts.latency.observe(Math.max(0, now - d.createdAt) / 1000);
-      log.info({ target: d.targetId, key: order.idempotencyKey, externalId, attempt: d.attempts + 1 }, 'work order delivered');
+      log.info({ target: d.targetId, key: order.idempotencyKey, update: d.updateSeq || undefined, externalId, attempt: d.attempts + 1 }, `${what} delivered`);
     } catch (e) {
       const now = clock.now();
       const msg = errorMessage(e);
@@ -169,7 +181,7 @@ export class Dispatcher {
         outbox.markFailed(d.seq, msg, now);
         this.stats.failed++;
         ts.failed++;
-        log.error({ target: d.targetId, key: order.idempotencyKey, attempt, err: msg }, 'work order refused by the target; kept as failed for inspection');
+        log.error({ target: d.targetId, key: order.idempotencyKey, attempt, err: msg }, `${what} refused by the target; kept as failed for inspection`);
         return;
       }
       const age = this.o.retry.deadLetterAfter;
@@ -177,14 +189,14 @@ export class Dispatcher {
         outbox.markDead(d.seq, msg, now);
         this.stats.dead++;
         ts.dead++;
-        log.error({ target: d.targetId, key: order.idempotencyKey, attempt, ageMs: now - d.since, err: msg }, 'work order dead-lettered: retries ran out; retry or cancel it by hand');
+        log.error({ target: d.targetId, key: order.idempotencyKey, attempt, ageMs: now - d.since, err: msg }, `${what} dead-lettered: retries ran out; retry or cancel it by hand`);
         return;
       }
       const delay = backoffDelay(attempt, this.o.retry, this.o.random);
       outbox.markRetry(d.seq, now + delay, msg, now);
       this.stats.retried++;
       ts.retried++;
-      log.warn({ target: d.targetId, key: order.idempotencyKey, attempt, retryInMs: delay, err: msg }, 'work order delivery failed; will retry');
+      log.warn({ target: d.targetId, key: order.idempotencyKey, attempt, retryInMs: delay, err: msg }, `${what} delivery failed; will retry`);
     }
   }
 }

@@ -109,3 +109,28 @@ export function buildWorkOrder(t: AlarmTransition, rule: RuleConfig, asset: Asse
     estimatedHours: wo.estimatedHours,
   };
 }
+
+/**
+ * The order the flood guard makes when it first holds one back in `scope` (an asset or an area):
+ * it says what is going on, lists the first order it held (later ones arrive as its updates) and
+ * takes that order's priority.
+ */
+export function buildFloodOrder(scope: string, scopeName: string, episode: number, first: WorkOrder, ctx: BuildContext, flood: { count: number; window: number }): WorkOrder {
+  const minutes = Math.round(flood.window / 60_000);
+  return {
+    ...first,
+    id: randomUUID(),
+    idempotencyKey: idempotencyKey(ctx.gatewayId, 'alarm-flood', scope, episode),
+    title: `Alarm flood on ${scopeName}: orders held`,
+    description:
+      `More than ${flood.count} work orders within ${minutes} minutes on ${scopeName} (EEMUA 191 flood). ` +
+      `Further orders are held and listed here instead of being sent one by one; look for a common cause ` +
+      `(a process upset, a power dip, a failed sensor network). Held so far: ${first.title} (P${first.priority}, rule ${first.rule.id}).`,
+    type: 'CM',
+    rule: { id: 'alarm-flood', name: 'Alarm flood', episode },
+    createdAt: isoTime(ctx.now),
+    safety: [],
+    parts: [],
+    estimatedHours: undefined,
+  };
+}

@@ -1,6 +1,9 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db.js';
 import type { WorkOrder } from './model.js';
+import type { Priority } from '../core/priority.js';
+import type { StoredOpenOrder, UpdateDraft } from './orders.js';
+import { mergeUpdates, updateKey, type OrderUpdate } from './update.js';
 
 /**
  * `pending` waits for (re)delivery; `delivered` the target accepted it; `failed` the target refused
@@ -13,6 +16,8 @@ export const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'delivered'
 export interface Delivery {
   seq: number;
   orderId: string;
+  /** 0: the order itself; n: the order's n-th update. */
+  updateSeq: number;
   targetId: string;
   assetId: string;
   state: DeliveryState;
@@ -30,6 +35,7 @@ export interface Delivery {
 interface DeliveryRow {
   seq: number;
   order_id: string;
+  update_seq: number;
   target_id: string;
   asset_id: string;
   state: DeliveryState;
@@ -46,6 +52,7 @@ interface DeliveryRow {
 const toDelivery = (r: DeliveryRow): Delivery => ({
   seq: r.seq,
   orderId: r.order_id,
+  updateSeq: r.update_seq,
   targetId: r.target_id,
   assetId: r.asset_id,
   state: r.state,
@@ -61,13 +68,29 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
 
 export interface WorkOrderRecord {
   order: WorkOrder;
+  /** `condition` (an alarm's order), `flood` (the flood guard's), `held` (held back by a flood, never sent). */
+  kind: 'condition' | 'flood' | 'held';
+  /** The priority after its updates (escalations); the order's own is what it was sent with. */
+  currentPriority: number;
   /** The status the CMMS last reported (`open` until it reports one). */
   status: string;
   statusAt: number | null;
+  /** Its updates, oldest first. */
+  updates: OrderUpdate[];
+  /** Deliveries of the order (updateSeq 0) and of its updates. */
   deliveries: Delivery[];
 }
 
 /** What an operator command changed: the order it resolved to and how many deliveries moved. */
+/**
+ * Whether delivery `d` may go now as far as order goes: an order is the head of its (target,
+ * asset) queue, so one asset's orders reach a target in the order they were made; an update waits
+ * only for its own order and earlier updates on that target.
+ */
+const HEAD = `(CASE WHEN d.update_seq = 0
+    THEN d.seq = (SELECT MIN(seq) FROM deliveries h WHERE h.target_id = d.target_id AND h.asset_id = d.asset_id AND h.state = 'pending' AND h.update_seq = 0)
+    ELSE NOT EXISTS (SELECT 1 FROM deliveries c WHERE c.order_id = d.order_id AND c.target_id = d.target_id AND c.state = 'pending' AND c.update_seq < d.update_seq) END)`;
+
 export interface CommandResult {
   orderId: string;
   changed: number;
@@ -81,6 +104,15 @@ export interface CommandResult {
 export class Outbox {
   private readonly insOrder;
   private readonly insDelivery;
+  private readonly lastUpdateStmt;
+  private readonly insUpdate;
+  private readonly setUpdate;
+  private readonly soonerStmt;
+  private readonly orderUpdated;
+  private readonly orderMeta;
+  private readonly getUpdate;
+  private readonly updatesOf;
+  private readonly externalOf;
   /** The due query per LIMIT (see `due`). */
   private readonly dueStmts = new Map<number, Statement>();
   private readonly nextDueStmt;
@@ -97,18 +129,32 @@ export class Outbox {
 
   constructor(private readonly db: Db) {
     this.insOrder = db.prepare(
-      `INSERT INTO work_orders (id, idem_key, asset_id, rule_id, episode, priority, title, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO work_orders (id, idem_key, asset_id, rule_id, episode, priority, current_priority, title, payload, created_at, group_key, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (idem_key) DO NOTHING`,
     );
     this.insDelivery = db.prepare(
-      `INSERT INTO deliveries (order_id, target_id, asset_id, state, attempts, next_at, created_at, updated_at) VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)
-       ON CONFLICT (order_id, target_id) DO NOTHING`,
+      `INSERT INTO deliveries (order_id, update_seq, target_id, asset_id, state, attempts, next_at, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+       ON CONFLICT (order_id, target_id, update_seq) DO NOTHING`,
     );
+    this.lastUpdateStmt = db.prepare(
+      `SELECT u.seq, u.payload, u.escalated,
+              (SELECT COUNT(*) FROM deliveries d WHERE d.order_id = u.order_id AND d.update_seq = u.seq AND (d.state != 'pending' OR d.attempts > 0)) AS started
+       FROM work_order_updates u WHERE u.order_id = ? ORDER BY u.seq DESC LIMIT 1`,
+    );
+    this.insUpdate = db.prepare(`INSERT INTO work_order_updates (order_id, seq, idem_key, priority, escalated, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.setUpdate = db.prepare(`UPDATE work_order_updates SET priority = ?, escalated = ?, payload = ? WHERE order_id = ? AND seq = ?`);
+    this.soonerStmt = db.prepare(`UPDATE deliveries SET next_at = MIN(next_at, ?), updated_at = ? WHERE order_id = ? AND update_seq = ? AND state = 'pending'`);
+    this.orderUpdated = db.prepare(`UPDATE work_orders SET current_priority = ?, updates = ?, last_update_at = ? WHERE id = ?`);
+    this.orderMeta = db.prepare(`SELECT asset_id FROM work_orders WHERE id = ?`);
+    this.getUpdate = db.prepare(`SELECT payload FROM work_order_updates WHERE order_id = ? AND seq = ?`);
+    this.updatesOf = db.prepare(`SELECT payload FROM work_order_updates WHERE order_id = ? ORDER BY seq`);
+    this.externalOf = db.prepare(`SELECT external_id FROM deliveries WHERE order_id = ? AND target_id = ? AND update_seq = 0`);
     // Only queue heads count: a later order due now still waits behind its asset's retrying head.
+    // An update is not in that queue (it may wait for `updateEvery` without holding up new orders);
+    // it goes once its order, and its earlier updates, are no longer pending on that target.
     this.nextDueStmt = db.prepare(
       `SELECT MIN(d.next_at) AS t FROM deliveries d
-       WHERE d.state = 'pending'
-         AND d.seq = (SELECT MIN(seq) FROM deliveries h WHERE h.target_id = d.target_id AND h.asset_id = d.asset_id AND h.state = 'pending')`,
+       WHERE d.state = 'pending' AND ${HEAD}`,
     );
     this.delivered = db.prepare(
       `UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, external_id = ?, last_error = NULL, delivered_at = ?, updated_at = ? WHERE seq = ? AND state = 'pending'`,
@@ -135,13 +181,78 @@ export class Outbox {
 
   /**
    * Records an order and one pending delivery per target. Returns false if an order with the
-   * same idempotency key already exists (nothing is written then).
+   * same idempotency key already exists (nothing is written then). A `held` order is recorded
+   * without deliveries.
    */
-  enqueue(order: WorkOrder, targetIds: readonly string[], now: number): boolean {
-    const r = this.insOrder.run(order.id, order.idempotencyKey, order.asset.id, order.rule.id, order.rule.episode, order.priority, order.title, JSON.stringify(order), now);
+  enqueue(order: WorkOrder, targetIds: readonly string[], now: number, meta: { groupKey: string; kind: 'condition' | 'flood' | 'held' } = { groupKey: `${order.asset.id}/${order.rule.id}`, kind: 'condition' }): boolean {
+    const r = this.insOrder.run(order.id, order.idempotencyKey, order.asset.id, order.rule.id, order.rule.episode, order.priority, order.priority, order.title, JSON.stringify(order), now, meta.groupKey, meta.kind);
     if (r.changes === 0) return false;
-    for (const t of targetIds) this.insDelivery.run(order.id, t, order.asset.id, now, now, now);
+    if (meta.kind !== 'held') for (const t of targetIds) this.insDelivery.run(order.id, 0, t, order.asset.id, now, now, now);
     return true;
+  }
+
+  /**
+   * Records an update of an order: folded into the order's latest update while that one has not
+   * gone out to any target yet (so a burst of raises makes one update), else a new update with
+   * one pending delivery per target, due at `notBefore`. An escalation makes its update due now.
+   * Returns the update as it stands.
+   */
+  enqueueUpdate(draft: UpdateDraft, targetIds: readonly string[], now: number, notBefore: number): OrderUpdate | undefined {
+    const meta = this.orderMeta.get(draft.id) as { asset_id: string } | undefined;
+    if (!meta) return undefined;
+    const last = this.lastUpdateStmt.get(draft.id) as { seq: number; payload: string; escalated: number; started: number } | undefined;
+    let u: OrderUpdate;
+    if (last && last.started === 0) {
+      u = mergeUpdates(JSON.parse(last.payload) as OrderUpdate, { ...draft, sequence: last.seq, idempotencyKey: '' });
+      this.setUpdate.run(u.priority, u.escalated ? 1 : 0, JSON.stringify(u), draft.id, last.seq);
+      if (draft.escalated) this.soonerStmt.run(now, now, draft.id, last.seq);
+    } else {
+      const seq = (last?.seq ?? 0) + 1;
+      u = { ...draft, sequence: seq, idempotencyKey: updateKey(draft.orderIdempotencyKey, seq) };
+      this.insUpdate.run(draft.id, seq, u.idempotencyKey, u.priority, u.escalated ? 1 : 0, JSON.stringify(u), now);
+      for (const t of targetIds) this.insDelivery.run(draft.id, seq, t, meta.asset_id, draft.escalated ? now : notBefore, now, now);
+    }
+    this.orderUpdated.run(u.priority, u.sequence, now, draft.id);
+    return u;
+  }
+
+  /**
+   * What the work-order stage rebuilds at start: the open orders (not completed or cancelled; the
+   * newest per group), the condition orders made since `since` (the flood window), and how many
+   * flood orders each scope has had.
+   */
+  openOrders(since: number): { open: StoredOpenOrder[]; recent: { assetId: string; ts: number }[]; floods: { scope: string; n: number }[] } {
+    const rows = this.db
+      .prepare(
+        `SELECT id, idem_key, asset_id, rule_id, group_key, kind, COALESCE(current_priority, priority) AS priority, created_at, status_at, last_update_at
+         FROM work_orders WHERE kind IN ('condition', 'flood') AND status NOT IN ('completed', 'cancelled') AND group_key IS NOT NULL ORDER BY created_at, rowid`,
+      )
+      .all() as { id: string; idem_key: string; asset_id: string; rule_id: string; group_key: string; kind: 'condition' | 'flood'; priority: number; created_at: number; status_at: number | null; last_update_at: number | null }[];
+    const open = rows.map((r) => ({
+      orderId: r.id,
+      key: r.idem_key,
+      assetId: r.asset_id,
+      groupKey: r.group_key,
+      ruleId: r.rule_id,
+      kind: r.kind,
+      priority: r.priority as Priority,
+      createdAt: r.created_at,
+      statusSeen: r.status_at !== null,
+      lastUpdateAt: r.last_update_at ?? undefined,
+    }));
+    const recent = (this.db.prepare(`SELECT asset_id, created_at FROM work_orders WHERE kind = 'condition' AND created_at > ? ORDER BY created_at`).all(since) as { asset_id: string; created_at: number }[]).map((r) => ({ assetId: r.asset_id, ts: r.created_at }));
+    const floods = (this.db.prepare(`SELECT group_key, COUNT(*) AS n FROM work_orders WHERE kind = 'flood' GROUP BY group_key`).all() as { group_key: string; n: number }[]).map((r) => ({ scope: r.group_key.replace(/^flood:/, ''), n: r.n }));
+    return { open, recent, floods };
+  }
+
+  update(orderId: string, seq: number): OrderUpdate | undefined {
+    const r = this.getUpdate.get(orderId, seq) as { payload: string } | undefined;
+    return r ? (JSON.parse(r.payload) as OrderUpdate) : undefined;
+  }
+
+  /** The target's id for the order (from the order's own delivery), if it gave one. */
+  externalId(orderId: string, targetId: string): string | undefined {
+    return (this.externalOf.get(orderId, targetId) as { external_id: string | null } | undefined)?.external_id ?? undefined;
   }
 
   due(now: number, limit: number): Delivery[] {
@@ -153,8 +264,7 @@ export class Outbox {
       // The head of each (target, asset) queue, if it is due: later orders wait behind it.
       st = this.db.prepare(
         `SELECT d.* FROM deliveries d
-         WHERE d.state = 'pending' AND d.next_at <= ?
-           AND d.seq = (SELECT MIN(seq) FROM deliveries h WHERE h.target_id = d.target_id AND h.asset_id = d.asset_id AND h.state = 'pending')
+         WHERE d.state = 'pending' AND d.next_at <= ? AND ${HEAD}
          ORDER BY d.next_at, d.seq LIMIT ${n}`,
       );
       this.dueStmts.set(n, st);
@@ -236,13 +346,16 @@ export class Outbox {
       args.push(opts.state);
     }
     const rows = this.db
-      .prepare(`SELECT o.id, o.payload, o.status, o.status_at FROM work_orders o ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?`)
-      .all(...args, opts.limit ?? 100) as { id: string; payload: string; status: string; status_at: number | null }[];
-    const dStmt = this.db.prepare(`SELECT * FROM deliveries WHERE order_id = ? ORDER BY target_id`);
+      .prepare(`SELECT o.id, o.payload, o.status, o.status_at, o.kind, o.priority, o.current_priority FROM work_orders o ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?`)
+      .all(...args, opts.limit ?? 100) as { id: string; payload: string; status: string; status_at: number | null; kind: WorkOrderRecord['kind']; priority: number; current_priority: number | null }[];
+    const dStmt = this.db.prepare(`SELECT * FROM deliveries WHERE order_id = ? ORDER BY update_seq, target_id`);
     return rows.map((r) => ({
       order: JSON.parse(r.payload) as WorkOrder,
+      kind: r.kind,
+      currentPriority: r.current_priority ?? r.priority,
       status: r.status,
       statusAt: r.status_at,
+      updates: (this.updatesOf.all(r.id) as { payload: string }[]).map((u) => JSON.parse(u.payload) as OrderUpdate),
       deliveries: (dStmt.all(r.id) as DeliveryRow[]).map(toDelivery),
     }));
   }

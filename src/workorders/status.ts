@@ -91,7 +91,7 @@ export class OrderStatusBook {
     this.byRef = db.prepare(
       `SELECT id, idem_key, asset_id, rule_id, episode, status, status_at FROM work_orders
        WHERE id = (SELECT id FROM work_orders WHERE idem_key = @key UNION ALL SELECT id FROM work_orders WHERE id = @id
-                   UNION ALL SELECT order_id FROM deliveries WHERE external_id = @ext LIMIT 1)`,
+                   UNION ALL SELECT order_id FROM deliveries WHERE external_id = @ext AND update_seq = 0 LIMIT 1)`,
     );
     this.insHistory = db.prepare(
       `INSERT INTO work_order_status (order_id, status, notes, technician, at, source, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -101,7 +101,7 @@ export class OrderStatusBook {
     this.historyStmt = db.prepare(`SELECT status, notes, technician, at, source, received_at FROM work_order_status WHERE order_id = ? ORDER BY at, id`);
     this.openStmt = db.prepare(
       `SELECT o.id, o.idem_key, d.external_id FROM deliveries d JOIN work_orders o ON o.id = d.order_id
-       WHERE d.target_id = ? AND d.state = 'delivered' AND o.status NOT IN ('completed', 'cancelled') ORDER BY d.seq LIMIT ?`,
+       WHERE d.target_id = ? AND d.update_seq = 0 AND d.state = 'delivered' AND o.status NOT IN ('completed', 'cancelled') ORDER BY d.seq LIMIT ?`,
     );
     this.applyTx = db.transaction((row: OrderRow, u: StatusUpdate, at: number, source: string): 'applied' | 'duplicate' | 'older' => {
       const r = this.insHistory.run(row.id, u.status, u.notes ?? null, u.technician ?? null, at, source, this.clock.now());

@@ -1,4 +1,5 @@
 import type { WorkOrder } from './model.js';
+import type { OrderUpdate } from './update.js';
 
 /** Work-order status as the CMMS reports it back (inbound endpoint or polling). */
 export type WorkOrderStatus = 'open' | 'in_progress' | 'completed' | 'cancelled';
@@ -30,6 +31,11 @@ export interface OpenOrderRef {
  * `CBM_ERR_TARGET_TIMEOUT`) or not (`CBM_ERR_TARGET_REJECTED`). Where the API allows, a target
  * first looks the order up by its idempotency key, so a retry never creates a second order.
  *
+ * `update` carries a change to an order the target already has (another alarm episode of its
+ * failure-mode group, an escalation, orders held by a flood guard): it names the order by the
+ * `externalId` the target gave (when it gave one) and by the order's idempotency key, and applies
+ * the update once per `update.idempotencyKey`. It throws as `send` does.
+ *
  * `pollStatus`, where the CMMS API allows reading orders back, returns the status of those
  * delivered orders that changed (in progress, completed, cancelled) with the technician's notes.
  */
@@ -37,6 +43,7 @@ export interface WorkOrderTarget {
   readonly id: string;
   readonly type: string;
   send(order: WorkOrder, signal: AbortSignal): Promise<{ externalId: string | undefined }>;
+  update?(update: OrderUpdate, ref: { externalId: string | undefined }, signal: AbortSignal): Promise<void>;
   pollStatus?(open: readonly OpenOrderRef[], signal: AbortSignal): Promise<StatusUpdate[]>;
   close(): Promise<void>;
 }

@@ -70,11 +70,12 @@ describe('gateway killed with SIGKILL while rules fire and the CMMS flaps', () =
       pumpSite(ASSETS, {
         gateway: { id: 'crash-gw', dataDir: './data', logLevel: 'info' },
         sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: mqttPort }, topics: [{ topic: 'p/{asset}/{tag}' }] }],
-        workOrders: { targets: [{ id: 'cmms', type: 'webhook', url: `http://127.0.0.1:${link.port}/wo`, secret: 's', timeout: 1000 }], retry: { initialDelay: 50, maxDelay: 400 }, concurrency: 4 },
+        // Every raise is an order here: no flood guard.
+        workOrders: { targets: [{ id: 'cmms', type: 'webhook', url: `http://127.0.0.1:${link.port}/wo`, secret: 's', timeout: 1000 }], retry: { initialDelay: 50, maxDelay: 400 }, concurrency: 4, flood: { count: 1_000_000 } },
         api: { port: 0 },
       }),
-      // Raise on every excursion: no chattering hold-back, re-arm on clear.
-      [{ ...bearingRule, rearm: 'clear', chatter: { count: 1000, window: 1000 } }],
+      // Raise on every excursion: no chattering or repeating hold-back, no consolidation (re-arm on clear).
+      [{ ...bearingRule, rearm: 'clear', chatter: { count: 1000, window: 1000 }, repeating: { perHour: 1_000_000, perDay: 1_000_000 } }],
     );
     let up = false;
     const setUp = async (v: boolean) => {

@@ -3,6 +3,7 @@ import { failOn, request } from './http.js';
 import type { WebhookTargetConfig } from '../../config/schema.js';
 import type { WorkOrder } from '../model.js';
 import type { WorkOrderTarget } from '../target.js';
+import type { OrderUpdate } from '../update.js';
 
 export function signBody(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
@@ -24,17 +25,31 @@ export class WebhookTarget implements WorkOrderTarget {
   }
 
   async send(order: WorkOrder, signal: AbortSignal): Promise<{ externalId: string | undefined }> {
-    const body = JSON.stringify(order);
+    const r = await this.post(JSON.stringify(order), order.idempotencyKey, 'work_order.created', signal);
+    return { externalId: externalIdOf(r.text) };
+  }
+
+  /**
+   * An update goes to the same URL as the order: `X-CBM-Event: work_order.updated`, its own
+   * `Idempotency-Key`, the body an {@link OrderUpdate} naming the order by `id` and
+   * `orderIdempotencyKey` (docs/targets.md: the webhook contract).
+   */
+  async update(update: OrderUpdate, _ref: { externalId: string | undefined }, signal: AbortSignal): Promise<void> {
+    await this.post(JSON.stringify(update), update.idempotencyKey, update.event, signal);
+  }
+
+  private async post(body: string, key: string, event: string, signal: AbortSignal) {
     const headers: Record<string, string> = {
       ...this.cfg.headers,
       'content-type': 'application/json',
-      'idempotency-key': order.idempotencyKey,
+      'idempotency-key': key,
+      'x-cbm-event': event,
       'user-agent': 'cbm-gateway',
     };
     if (this.cfg.secret) headers['x-cbm-signature'] = signBody(this.cfg.secret, body);
     const r = await request(this.cfg.url, this.cfg.url, { method: 'POST', headers, body }, this.cfg.timeout, signal);
     failOn(this.cfg.url, r, () => undefined);
-    return { externalId: externalIdOf(r.text) };
+    return r;
   }
 
   async close(): Promise<void> {}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as L from '../../../src/alarms/lifecycle.js';
 import type { AlarmPolicy, Emitted } from '../../../src/alarms/lifecycle.js';
 
-const policy = (p: Partial<AlarmPolicy> = {}): AlarmPolicy => ({ onDelay: 0, offDelay: 0, chatterCount: 3, chatterWindow: 60_000, rearm: 'clear', ...p });
+const policy = (p: Partial<AlarmPolicy> = {}): AlarmPolicy => ({ onDelay: 0, offDelay: 0, chatterCount: 3, chatterWindow: 60_000, repeatPerHour: 5, repeatPerDay: 12, ...p });
 
 /** Steps an alarm and returns what it emitted, as `change` or `change+order`. */
 function stepper(p: AlarmPolicy) {
@@ -15,8 +15,7 @@ function stepper(p: AlarmPolicy) {
     expire: (ts: number) => (L.expireAlarm(s, ts, p, out), fmt()),
     shelve: (ts: number, until: number) => (L.shelve(s, ts, until, out), fmt()),
     ack: (ts: number) => (L.acknowledge(s, ts, out), fmt()),
-    oos: (ts: number, on: boolean) => (L.setOutOfService(s, ts, on, p, out), fmt()),
-    rearm: (ts: number) => (L.rearm(s, ts, out), fmt()),
+    oos: (ts: number, on: boolean) => (L.setOutOfService(s, ts, on, out), fmt()),
   };
 }
 
@@ -86,13 +85,28 @@ describe('alarm lifecycle (ISA-18.2)', () => {
     expect(a.oos(3, false)).toEqual(['in_service']); // not active: nothing due
   });
 
-  it('rearm on completion: no second order while the first is open', () => {
-    const a = stepper(policy({ rearm: 'completion', chatterCount: 100 }));
-    expect(a.step(true, false, 0)).toEqual(['raised+order']);
-    expect(a.step(false, false, 1)).toEqual(['cleared']);
-    expect(a.step(true, false, 2)).toEqual(['raised']);
-    expect(a.rearm(3)).toEqual(['rearmed']);
-    expect(a.step(false, false, 4)).toEqual(['cleared']);
-    expect(a.step(true, false, 5)).toEqual(['raised+order']);
+  it('repeating (EEMUA 191): more raises in an hour than allowed ask for no order until the hour calms down', () => {
+    const a = stepper(policy({ chatterCount: 100, repeatPerHour: 3, repeatPerDay: 100 }));
+    const min = 60_000;
+    const raiseAndClear = (t: number) => [...a.step(true, false, t), ...a.step(false, false, t + min)];
+    expect(raiseAndClear(0)).toEqual(['raised+order', 'cleared']);
+    expect(raiseAndClear(10 * min)).toEqual(['raised+order', 'cleared']);
+    expect(raiseAndClear(20 * min)).toEqual(['raised+order', 'cleared']);
+    expect(raiseAndClear(30 * min)).toEqual(['repeating', 'raised', 'cleared']); // the fourth within the hour
+    expect(a.s.repeating).toBe(true);
+    expect(a.expire(59 * min)).toEqual([]); // raises at 0, 10, 20 and 30 min within the hour
+    expect(a.expire(60 * min)).toEqual(['repeating_ended']); // the one at 0 left the hour
+    expect(a.s.suppressed).toBe(1);
+  });
+
+  it('repeating ends when both the hour and the day hold no more raises than allowed', () => {
+    const a = stepper(policy({ chatterCount: 100, repeatPerHour: 100, repeatPerDay: 2 }));
+    const h = 3_600_000;
+    for (const t of [0, 2 * h]) a.step(true, false, t), a.step(false, false, t + 1);
+    expect(a.step(true, false, 4 * h)).toEqual(['repeating', 'raised']);
+    a.step(false, false, 4 * h + 1);
+    expect(a.expire(23 * h)).toEqual([]);
+    expect(a.expire(24 * h + 1)).toEqual(['repeating_ended']); // the raise at 0 left the day
+    expect(a.step(true, false, 27 * h)).toEqual(['raised+order']); // the day (3 h, 27 h] holds 4 h and this one
   });
 });
