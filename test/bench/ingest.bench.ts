@@ -1,5 +1,5 @@
 /**
- * End-to-end ingest and its peer. Method (README § Performance says more):
+ * End-to-end ingest and its peer. Method (test/bench/README.md says more):
  * - Subject: the gateway started through its CLI (`cbm-gateway start`), alone on core 1
  *   (`taskset -a -c 1`): 1,000 assets × 10 tags, 1,000 rules (t0 of every asset > 90, or the
  *   1-minute average of its t1 > 90; deadband 2), a webhook target, optionally InfluxDB batches
