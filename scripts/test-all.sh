@@ -28,9 +28,9 @@ fi
 npm run typecheck
 npm run build
 report="$(mktemp -t cbm-vitest-XXXXXX.json)"
+trap 'rm -f "$report"' EXIT
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
 # One plain closing line for CI readers: "N passed, N failed".
 node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$report" || true
-rm -f "$report"
 exit "$status"
