@@ -1,4 +1,4 @@
-import ignore from '@balena/dockerignore';
+import dockerignoreModule from '@balena/dockerignore';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,8 @@ const root = join(import.meta.dirname, '../../..');
 const text = readFileSync(join(root, 'Dockerfile'), 'utf8');
 const dockerfile = DockerfileParser.parse(text);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string>; engines: { node: string } };
-const dockerignore = ignore().add(readFileSync(join(root, '.dockerignore'), 'utf8').split('\n'));
+// A CommonJS module typed with `export default`: its factory is also its own `.default`.
+const dockerignore = dockerignoreModule.default().add(readFileSync(join(root, '.dockerignore'), 'utf8').split('\n'));
 const args = (i: Instruction) => i.getArguments().map((a) => a.getValue());
 const line = (i: Instruction) => i.getRange().start.line;
 const stages = dockerfile.getFROMs();
@@ -113,5 +114,25 @@ describe('Dockerfile', () => {
     const rules = validateRules(loaded);
     expect(rules.rules.length).toBeGreaterThan(0);
     expect(rules.instances.length).toBeGreaterThan(0);
+  });
+});
+
+describe('deploy/compose.yaml', () => {
+  const compose = parseYaml(readFileSync(join(root, 'deploy/compose.yaml'), 'utf8')) as {
+    services: { gateway: { build: { context: string }; ports: string[]; volumes: string[]; stop_grace_period: string } };
+    volumes: Record<string, unknown>;
+  };
+  const gw = compose.services.gateway;
+
+  it('builds this repository\'s Dockerfile and publishes the ports the image exposes', () => {
+    expect(existsSync(join(root, 'deploy', gw.build.context, 'Dockerfile'))).toBe(true);
+    const exposed = finalStage('EXPOSE').flatMap(args).sort();
+    expect(gw.ports.map((p) => p.split(':')).map(([host, container]) => [host, container])).toEqual(exposed.map((p) => [p, p]));
+  });
+
+  it('keeps /data on a named volume', () => {
+    const data = gw.volumes.find((v) => v.endsWith(':/data'))!;
+    expect(data).toBeDefined();
+    expect(Object.keys(compose.volumes)).toContain(data.split(':')[0]);
   });
 });
