@@ -13,6 +13,7 @@ have victoria-metrics || need+=(victoria-metrics)
 have mbpoll || need+=(mbpoll)
 have openssl || need+=(openssl) # the MQTT target's TLS test makes a private CA
 have chromium || need+=(chromium) # the dashboard's end-to-end test (playwright-core drives it)
+have systemd-analyze || need+=(systemd) # verifies deploy/cbm-gateway.service (the unit is not started)
 /usr/bin/python3 -c 'import pymodbus' >/dev/null 2>&1 || need+=(python3-pymodbus)
 # pymodbus only recommends it, and recommends are skipped below: the RTU test's serial server needs it.
 /usr/bin/python3 -c 'import serial_asyncio' >/dev/null 2>&1 || need+=(python3-serial-asyncio)
@@ -28,9 +29,9 @@ fi
 npm run typecheck
 npm run build
 report="$(mktemp -t cbm-vitest-XXXXXX.json)"
+trap 'rm -f "$report"' EXIT
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
 # One plain closing line for CI readers: "N passed, N failed".
 node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$report" || true
-rm -f "$report"
 exit "$status"

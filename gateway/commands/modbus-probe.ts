@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { byteOrders, modbusFunctions, type ModbusFunction, type ModbusType } from '../../src/config/sources/modbus.js';
 import { decodeRegisters, registerCount } from '../../src/sources/modbus/decode.js';
 import { describeTarget, ModbusLink, type LinkTarget, type ReadResult } from '../../src/sources/modbus/link.js';
-import { UsageError, type Command } from './command.js';
+import { defineCommand, UsageError } from './command.js';
+import { jsonOption } from './options.js';
 import { reportError } from './report.js';
 
 const numericTypes: ModbusType[] = ['int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64'];
@@ -66,27 +66,24 @@ function render(target: string, unit: number, fn: ModbusFunction, address: numbe
   return lines.join('\n');
 }
 
-export const modbusProbeCommand: Command = {
+export const modbusProbeCommand = defineCommand({
   words: ['modbus', 'probe'],
-  usage: 'modbus probe --host H [--port P] [--unit U] --function F --address A [--count N] [--json]',
-  summary: 'read once; print raw registers and every type × byte order (F: holding|input|coil|discrete; RTU: --serial PATH --baud B --parity P)',
-  async run(args) {
-    const { values: v } = parseArgs({
-      args,
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string', default: '502' },
-        unit: { type: 'string', default: '1' },
-        function: { type: 'string', default: 'holding' },
-        address: { type: 'string' },
-        count: { type: 'string', default: '10' },
-        timeout: { type: 'string', default: '2000' },
-        serial: { type: 'string' },
-        baud: { type: 'string', default: '9600' },
-        parity: { type: 'string', default: 'even' },
-        json: { type: 'boolean', default: false },
-      },
-    });
+  usage: 'modbus probe (--host HOST | --serial PATH) --address A [--function F] [--count N] [options]',
+  summary: 'read once; print raw registers and every type × byte order',
+  options: {
+    host: { type: 'string', value: 'HOST', description: 'Modbus TCP device or gateway' },
+    port: { type: 'string', default: '502', value: 'PORT', description: 'Modbus TCP port' },
+    serial: { type: 'string', value: 'PATH', description: 'Modbus RTU serial port instead of TCP, e.g. /dev/ttyUSB0' },
+    baud: { type: 'string', default: '9600', value: 'BAUD', description: 'RTU baud rate' },
+    parity: { type: 'string', default: 'even', value: 'PARITY', description: 'RTU parity: none | even | odd; 8 data bits, 1 stop bit' },
+    unit: { type: 'string', default: '1', value: 'ID', description: 'unit (slave) id, 0-255' },
+    function: { type: 'string', default: 'holding', value: 'F', description: `what to read: ${modbusFunctions.join(' | ')}` },
+    address: { type: 'string', value: 'A', description: 'first address, 0-based as on the wire (0-65535)' },
+    count: { type: 'string', default: '10', value: 'N', description: 'registers (1-125) or bits (1-2000) to read' },
+    timeout: { type: 'string', default: '2000', value: 'MS', description: 'connect and response timeout in milliseconds' },
+    json: { ...jsonOption, description: 'print registers and decodings as JSON' },
+  },
+  async run({ values: v }) {
     const fn = v.function as ModbusFunction;
     if (!modbusFunctions.includes(fn)) throw new UsageError(`--function expects ${modbusFunctions.join(' | ')}, got ${v.function}`);
     const bits = fn === 'coil' || fn === 'discrete';
@@ -123,4 +120,4 @@ export const modbusProbeCommand: Command = {
       link.drop();
     }
   },
-};
+});

@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import { CbmError } from '../../src/core/errors.js';
 import type { BrowseRow } from '../../src/sources/opcua/browse.js';
 import { loadRuntime } from '../../src/sources/opcua/load.js';
-import type { Command } from './command.js';
-import { endpointArgs, endpointOptions } from './opcua-endpoint.js';
+import { defineCommand } from './command.js';
+import { endpointArgs, endpointNote, endpointOptions } from './opcua-endpoint.js';
+import { jsonOption } from './options.js';
 
 function table(rows: BrowseRow[]): string {
   const name = (r: BrowseRow) => `${'  '.repeat(r.depth)}${r.browseName}`;
@@ -14,12 +14,14 @@ function table(rows: BrowseRow[]): string {
   return [head, ...rows.map((r) => `${name(r).padEnd(w1)}  ${r.nodeId.padEnd(w2)}  ${(r.dataType ?? r.nodeClass).padEnd(w3)}  ${r.value ?? ''}${r.status && r.status !== 'Good' ? ` (${r.status})` : ''}`)].join('\n');
 }
 
-export const opcuaBrowseCommand: Command = {
+export const opcuaBrowseCommand = defineCommand({
   words: ['opcua', 'browse'],
   usage: 'opcua browse <endpoint> [nodeId] [--depth N] [--json] [--config FILE --source ID]',
   summary: 'list an OPC UA address space: NodeIds, browse names, data types, current values',
-  async run(args) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...endpointOptions, depth: { type: 'string', default: '3' }, json: { type: 'boolean', default: false } } });
+  options: { ...endpointOptions, depth: { type: 'string', default: '3', value: 'N', description: 'levels below the start node to list' }, json: jsonOption },
+  positionals: true,
+  notes: ['Arguments: <endpoint> opc.tcp://host:port (or from --config); [nodeId] where to start (default: ns=0;i=85, the Objects folder).', endpointNote],
+  async run({ values, positionals }) {
     const [first, second] = positionals;
     const isEndpoint = first?.startsWith('opc.tcp://');
     const { cfg, pki, dataDir } = endpointArgs(values, isEndpoint ? first : undefined);
@@ -41,4 +43,4 @@ export const opcuaBrowseCommand: Command = {
       await client.disconnect().catch(() => undefined);
     }
   },
-};
+});

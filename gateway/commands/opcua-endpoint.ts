@@ -1,7 +1,8 @@
 import { resolveFrom, loadConfig } from '../../src/config/load.js';
 import { opcuaSource, type OpcuaSourceConfig } from '../../src/config/sources/opcua.js';
 import { pkiRoot } from '../../src/sources/opcua/paths.js';
-import { UsageError } from './command.js';
+import { UsageError, type OptionTable } from './command.js';
+import { configOption } from './options.js';
 
 /** Connection settings for the `opcua` commands: from a site config's source, or from flags. */
 export interface EndpointArgs {
@@ -11,17 +12,22 @@ export interface EndpointArgs {
 }
 
 export const endpointOptions = {
-  config: { type: 'string', short: 'c' },
-  source: { type: 'string' },
-  'security-mode': { type: 'string' },
-  'security-policy': { type: 'string' },
-  user: { type: 'string' },
-  pki: { type: 'string' },
-} as const;
+  config: { ...configOption, description: 'site configuration: connect as its OPC UA source does (endpoint, security, user, PKI); default: $CBM_CONFIG, unless an endpoint is given without --source' },
+  source: { type: 'string', value: 'ID', description: "which of the config's OPC UA sources (needed when it has more than one)" },
+  'security-mode': { type: 'string', value: 'MODE', description: 'None | Sign | SignAndEncrypt, without --config (default: None)' },
+  'security-policy': { type: 'string', value: 'POLICY', description: 'Basic256Sha256 | Aes128_Sha256_RsaOaep | Aes256_Sha256_RsaPss, without --config (default: Basic256Sha256 when secured)' },
+  user: { type: 'string', value: 'NAME', description: 'log in with this user name; the password comes from $CBM_OPCUA_PASSWORD' },
+  pki: { type: 'string', value: 'DIR', description: "certificate folder, without --config (default: ./data's OPC UA PKI)" },
+} as const satisfies OptionTable;
+
+export const endpointNote = 'Environment: CBM_OPCUA_PASSWORD is the password for --user (never on the command line: shell history and ps show it).';
 
 export function endpointArgs(values: Partial<Record<keyof typeof endpointOptions, string>>, endpoint: string | undefined): EndpointArgs {
-  if (values.config) {
-    const loaded = loadConfig(values.config);
+  // As the other commands do, a site named by $CBM_CONFIG stands in for --config (in the container
+  // image it always is), except when an endpoint alone asks for a connection from flags.
+  const file = values.config ?? (endpoint && !values.source ? undefined : process.env.CBM_CONFIG);
+  if (file) {
+    const loaded = loadConfig(file);
     const dataDir = resolveFrom(loaded.baseDir, loaded.config.gateway.dataDir);
     const ua = loaded.config.sources.filter((s): s is Extract<typeof s, { type: 'opcua' }> => s.type === 'opcua');
     const cfg = values.source ? ua.find((s) => s.id === values.source) : ua.length === 1 ? ua[0] : undefined;

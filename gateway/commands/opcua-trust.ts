@@ -1,9 +1,8 @@
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import { CbmError } from '../../src/core/errors.js';
 import { loadRuntime } from '../../src/sources/opcua/load.js';
-import { UsageError, type Command } from './command.js';
-import { endpointArgs, endpointOptions } from './opcua-endpoint.js';
+import { defineCommand, UsageError } from './command.js';
+import { endpointArgs, endpointNote, endpointOptions } from './opcua-endpoint.js';
 
 async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
@@ -21,12 +20,14 @@ async function confirm(question: string): Promise<boolean> {
  * thumbprint, validity, application URI), and copy it into the PKI's `trusted/` folder only on an
  * explicit yes, or when `--thumbprint` names exactly this certificate (for scripts).
  */
-export const opcuaTrustCommand: Command = {
+export const opcuaTrustCommand = defineCommand({
   words: ['opcua', 'trust'],
   usage: 'opcua trust --config FILE [--source ID] [--thumbprint HEX] | opcua trust <endpoint> --pki DIR',
   summary: "show an OPC UA server's certificate and trust it explicitly (asks, or checks --thumbprint)",
-  async run(args) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...endpointOptions, thumbprint: { type: 'string' } } });
+  options: { ...endpointOptions, thumbprint: { type: 'string', value: 'HEX', description: "trust without asking, if the server presents exactly this SHA-1 thumbprint (for scripts)" } },
+  positionals: true,
+  notes: ['Arguments: <endpoint> opc.tcp://host:port, when not taken from --config.', endpointNote],
+  async run({ values, positionals }) {
     const { cfg, pki } = endpointArgs(values, positionals[0]);
     const secured = cfg.securityMode === 'None' ? { ...cfg, securityMode: 'SignAndEncrypt' as const, securityPolicy: 'Basic256Sha256' as const } : cfg;
     const { certificateInfo, fetchServerCertificate, normaliseThumbprint, openPki } = await loadRuntime();
@@ -65,4 +66,4 @@ export const opcuaTrustCommand: Command = {
     process.stdout.write(`trusted: copied to ${pki}/trusted/certs; the gateway picks it up on its next connection attempt\n`);
     return 0;
   },
-};
+});

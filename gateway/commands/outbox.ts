@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { loadConfig, resolveFrom } from '../../src/config/load.js';
 import { CbmError } from '../../src/core/errors.js';
 import { openStore, type Db } from '../../src/store/db.js';
 import { DELIVERY_STATES, Outbox, type DeliveryState } from '../../src/workorders/outbox.js';
-import { UsageError, type Command } from './command.js';
+import { defineCommand, UsageError, type Command } from './command.js';
+import { configNote, configOption, jsonOption } from './options.js';
 import { reportError } from './report.js';
 
 /**
@@ -26,15 +26,19 @@ function withOutbox<T>(file: string, fn: (outbox: Outbox, db: Db) => T): T {
 
 const iso = (t: number | null) => (t ? new Date(t).toISOString() : '-');
 
-const listCommand: Command = {
+const listCommand = defineCommand({
   words: ['outbox', 'list'],
   usage: 'outbox list --config FILE [--state S] [--asset ID] [--limit N] [--json]',
   summary: 'list work orders with each delivery state, attempts and last error (newest first)',
-  async run(args) {
-    const { values } = parseArgs({
-      args,
-      options: { config: { type: 'string', short: 'c' }, state: { type: 'string' }, asset: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
-    });
+  options: {
+    config: configOption,
+    state: { type: 'string', value: 'S', description: `only orders with a delivery in this state: ${DELIVERY_STATES.join(' | ')}` },
+    asset: { type: 'string', value: 'ID', description: "only this asset's orders" },
+    limit: { type: 'string', value: 'N', description: 'at most this many orders (default: 100)' },
+    json: jsonOption,
+  },
+  notes: [configNote],
+  async run({ values }) {
     const file = values.config ?? process.env.CBM_CONFIG;
     if (!file) throw new UsageError('outbox list needs --config FILE');
     if (values.state !== undefined && !DELIVERY_STATES.includes(values.state as DeliveryState)) throw new UsageError(`--state must be one of ${DELIVERY_STATES.join(', ')}`);
@@ -57,15 +61,17 @@ const listCommand: Command = {
       return 1;
     }
   },
-};
+});
 
 function commandOn(verb: 'retry' | 'cancel', summary: string): Command {
-  return {
+  return defineCommand({
     words: ['outbox', verb],
     usage: `outbox ${verb} --config FILE ID...`,
     summary,
-    async run(args) {
-      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string', short: 'c' } } });
+    options: { config: configOption },
+    positionals: true,
+    notes: ['Arguments: ID... work orders by order id, idempotency key or the CMMS external id.', configNote],
+    async run({ values, positionals }) {
       const file = values.config ?? process.env.CBM_CONFIG;
       if (!file) throw new UsageError(`outbox ${verb} needs --config FILE`);
       if (positionals.length === 0) throw new UsageError(`outbox ${verb} needs at least one order id, idempotency key or external id`);
@@ -89,7 +95,7 @@ function commandOn(verb: 'retry' | 'cancel', summary: string): Command {
         return 1;
       }
     },
-  };
+  });
 }
 
 /** `cbm-gateway outbox list|retry|cancel`: the operator's view of what is stuck, from the shell. */

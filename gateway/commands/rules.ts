@@ -1,29 +1,24 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config/load.js';
 import { formatProblem } from '../../src/config/problems.js';
 import { ruleFiles } from '../../src/rules/load.js';
 import { readSamples } from '../../src/rules/samples-file.js';
 import { backtest, formatEvent } from '../../src/replay/backtest.js';
 import { parseDuration } from '../../src/config/duration.js';
-import { UsageError, type Command } from './command.js';
+import { defineCommand, UsageError } from './command.js';
+import { configNote, configOption } from './options.js';
 import { reportError } from './report.js';
 import { validateRules } from './validate.js';
 
-const opts = {
-  config: { type: 'string', short: 'c' },
-  rules: { type: 'string', short: 'r', multiple: true },
-  samples: { type: 'string', short: 's' },
-  json: { type: 'boolean' },
-  tail: { type: 'string' },
-} as const;
+const rulesOption = { type: 'string', short: 'r', multiple: true, value: 'FILE|DIR', description: "rule file or folder, instead of the ones the config lists; repeatable" } as const;
 
-export const rulesCheckCommand: Command = {
+export const rulesCheckCommand = defineCommand({
   words: ['rules', 'check'],
   usage: 'rules check --config FILE [--rules FILE|DIR ...]',
   summary: 'check rule files against the site: unknown assets, tags, facts, units and template variables are errors',
-  async run(args) {
-    const { values } = parseArgs({ args, options: opts });
+  options: { config: configOption, rules: rulesOption },
+  notes: [configNote],
+  async run({ values }) {
     const file = values.config ?? process.env.CBM_CONFIG;
     if (!file) throw new UsageError('rules check needs --config FILE');
     try {
@@ -39,14 +34,20 @@ export const rulesCheckCommand: Command = {
       return 1;
     }
   },
-};
+});
 
-export const rulesTestCommand: Command = {
+export const rulesTestCommand = defineCommand({
   words: ['rules', 'test'],
   usage: 'rules test --config SITE --rules FILE --samples FILE [--json] [--tail 10m]',
   summary: 'backtest: replay recorded samples (CSV ts,asset,tag,value or NDJSON) through rules; print alarms and work orders',
-  async run(args) {
-    const { values } = parseArgs({ args, options: opts });
+  options: {
+    config: { ...configOption, value: 'SITE', description: 'site configuration (YAML) whose assets and tags the rules run on' },
+    rules: rulesOption,
+    samples: { type: 'string', short: 's', value: 'FILE', description: 'recorded samples: CSV with ts,asset,tag,value columns, or NDJSON' },
+    json: { type: 'boolean', description: 'print each alarm change and work order as one JSON line' },
+    tail: { type: 'string', value: 'DURATION', description: 'keep replaying the clock this long after the last sample (e.g. 10m), so delays and staleness can fire' },
+  },
+  async run({ values }) {
     if (!values.config || !values.samples) throw new UsageError('rules test needs --config SITE and --samples FILE (and usually --rules FILE)');
     try {
       const loaded = loadConfig(values.config);
@@ -64,4 +65,4 @@ export const rulesTestCommand: Command = {
       return 1;
     }
   },
-};
+});

@@ -1,18 +1,19 @@
-import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { loadConfig } from '../../src/config/load.js';
 import { Gateway } from '../gateway.js';
 import { createLogger } from '../log.js';
-import { UsageError, type Command } from './command.js';
+import { defineCommand, UsageError } from './command.js';
+import { configOption, configNote } from './options.js';
 import { reportError } from './report.js';
 
-export const startCommand: Command = {
+export const startCommand = defineCommand({
   words: ['start'],
   usage: 'start --config FILE',
   summary: 'run the gateway until SIGINT or SIGTERM, then stop cleanly',
-  async run(args) {
-    const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
+  options: { config: configOption },
+  notes: [configNote],
+  async run({ values }) {
     const file = values.config ?? process.env.CBM_CONFIG;
     if (!file) throw new UsageError('start needs --config FILE');
     let gw: Gateway;
@@ -42,7 +43,7 @@ export const startCommand: Command = {
       process.on('SIGTERM', () => stop('SIGTERM'));
     });
   },
-};
+});
 
 /**
  * Loading a site and its rules (YAML kept with source positions for error messages, zod) leaves

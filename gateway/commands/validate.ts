@@ -1,11 +1,11 @@
-import { parseArgs } from 'node:util';
 import { loadConfig, resolveFrom, type LoadedConfig } from '../../src/config/load.js';
 import { AlarmBook } from '../../src/alarms/book.js';
 import { ruleFiles, type LoadedRules } from '../../src/rules/load.js';
 import { RuleSet } from '../../src/rules/rule-set.js';
 import { Catalog } from '../../src/tags/catalog.js';
 import { TagState } from '../../src/tags/tag-state.js';
-import { UsageError, type Command } from './command.js';
+import { defineCommand, UsageError } from './command.js';
+import { configNote, configOption } from './options.js';
 import { reportError } from './report.js';
 
 /** Loads the config's rule files against its assets, as `start` would; throws every problem. */
@@ -14,12 +14,13 @@ export function validateRules(loaded: LoadedConfig, files?: string[]): LoadedRul
   return rules.load(files ?? ruleFiles(loaded.config.rules.map((r) => resolveFrom(loaded.baseDir, r)))).loaded;
 }
 
-export const validateCommand: Command = {
+export const validateCommand = defineCommand({
   words: ['validate'],
   usage: 'validate --config FILE',
   summary: 'check a site configuration and its rule files; exit 0, or print every problem and exit 1',
-  async run(args) {
-    const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
+  options: { config: configOption },
+  notes: [configNote],
+  async run({ values }) {
     const file = values.config ?? process.env.CBM_CONFIG;
     if (!file) throw new UsageError('validate needs --config FILE');
     try {
@@ -32,4 +33,4 @@ export const validateCommand: Command = {
       return 1;
     }
   },
-};
+});

@@ -1,9 +1,9 @@
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/gateway.js';
 import { bearingRule, pumpSite, startGateway, writeSite } from '../helpers/gateway.js';
+import { tempDir } from '../helpers/servers.js';
 
 /**
  * What a maintenance lead sees: the dashboard in a real Chromium (Debian's, driven by
@@ -47,6 +47,7 @@ describe('dashboard in Chromium', () => {
     const order = page.locator('#orders tbody tr').first();
     expect(await order.textContent()).toContain('Bearing 88.25 °C on Pump 2');
     expect(await page.locator('#health').textContent()).toMatch(/gateway (ok|degraded)/);
-    await page.screenshot({ path: join(tmpdir(), 'cbm-dashboard.png'), fullPage: true });
+    // Set CBM_SCREENSHOTS=DIR to keep the screenshot for a look; otherwise it goes with the run's temporary root.
+    await page.screenshot({ path: join(process.env.CBM_SCREENSHOTS ?? tempDir('screenshots'), 'dashboard.png'), fullPage: true });
   });
 });

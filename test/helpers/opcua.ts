@@ -1,4 +1,3 @@
-import { userInfo, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../src/core/logger.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -6,16 +5,18 @@ import { systemClock } from '../../src/core/clock.js';
 import type { Sample } from '../../src/core/sample.js';
 import type { ConnectionState, SourceContext } from '../../src/sources/source.js';
 import { tempDir } from './servers.js';
+import { runRoot } from './tmp.js';
 
 /**
- * PKI folders reused across test runs: node-opcua makes an RSA key and a certificate the first
- * time a folder is used, which takes seconds. Each simulated server gets a folder (so a test can
- * give one server a certificate the client has never trusted), and so does each test file's
- * client: files run in parallel processes, and two processes making the first certificate of
- * one folder at once could leave a key and a certificate that do not match.
+ * PKI folders reused across the files of a test run and removed with its temporary root:
+ * node-opcua makes an RSA key and a certificate the first time a folder is used, which takes
+ * seconds. Each simulated server gets a folder (so a test can give one server a certificate the
+ * client has never trusted), and so does each test file's client: files run in parallel
+ * processes, and two processes making the first certificate of one folder at once could leave a
+ * key and a certificate that do not match.
  */
 export function opcuaPki(name: string): string {
-  return join(tmpdir(), `cbm-opcua-pki-${userInfo().uid}`, name);
+  return join(runRoot(), 'opcua-pki', name);
 }
 
 export interface Recorder {

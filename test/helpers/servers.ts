@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runRoot } from './tmp.js';
 
 /** A free TCP port on loopback (for servers that cannot bind port 0 themselves). */
 export async function freePort(): Promise<number> {
@@ -17,8 +17,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A fresh folder inside this test run's temporary root (removed with it when the run ends). */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `cbm-${prefix}-`));
+  return mkdtempSync(join(runRoot(), `${prefix}-`));
 }
 
 /** Polls `check` until it returns a value, or fails after `timeoutMs` with the last error. */
