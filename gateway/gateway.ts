@@ -29,6 +29,7 @@ import { apiDepsOf } from './api-deps.js';
 import { buildApi, type ApiDeps } from './api.js';
 import { ProcessMonitor } from './process-metrics.js';
 import type { FastifyInstance } from 'fastify';
+import { FleetLinks } from './fleet.js';
 
 export interface GatewayOptions {
   clock?: Clock;
@@ -66,6 +67,8 @@ export class Gateway {
   statusPoller: StatusPoller | undefined;
   writer: TimeSeriesWriter | undefined;
   api: FastifyInstance | undefined;
+  /** Status and Sparkplug B on a central broker (fleet.ts). */
+  fleet: FleetLinks | undefined;
   apiAddress: string | undefined;
   readonly sources: Source[] = [];
   readonly sourceStatus = new Map<string, SourceStatus>();
@@ -186,6 +189,7 @@ export class Gateway {
           this.writer = new InfluxWriter(cfg.influx, { log: this.log.child({ part: 'influx' }), spill });
         },
       },
+      { name: 'start fleet links', run: () => void (this.fleet = new FleetLinks(this), this.fleet.start()) },
       {
         name: 'build pipeline',
         run: () => {
@@ -198,7 +202,8 @@ export class Gateway {
             alarms: this.alarmStore,
             outbox: this.outbox,
             targetIds: () => [...this.targets.keys()],
-            writer: this.writer,
+            writer: this.fleet?.writer(this.writer) ?? this.writer,
+            onCommitted: (t) => this.fleet?.committed(t),
             clock: this.clock,
             log: this.log.child({ part: 'ingest' }),
             onOrders: () => this.dispatcher.wake(),
@@ -322,6 +327,7 @@ export class Gateway {
       { name: 'flush time-series writer', run: async () => void (await this.writer?.close()) },
       { name: 'stop status polling', run: async () => void (await this.statusPoller?.stop()) },
       { name: 'stop dispatcher', run: async () => void (await this.dispatcher?.stop()) },
+      { name: 'stop fleet links', run: async () => void (await this.fleet?.stop()) },
       { name: 'close targets', run: async () => void (await Promise.all([...this.targets.values()].map((t) => t.close()))) },
       { name: 'save meters', run: () => void (this.meterStore && this.runtime && this.meterStore.saveMeters(this.runtime.meters, this.clock.now())) },
       { name: 'stop WAL checkpoints', run: async () => void (await this.checkpointer?.stop()) },

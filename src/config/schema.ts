@@ -8,6 +8,7 @@ import { mqttTarget } from './targets/mqtt.js';
 import { maximoTarget } from './targets/maximo.js';
 import { sapTarget } from './targets/sap.js';
 import { maintainxTarget } from './targets/maintainx.js';
+import { fleetProblems, sparkplugConfig, statusConfig } from './fleet.js';
 
 export { id };
 
@@ -208,9 +209,14 @@ export const siteConfigSchema = z
       })
       .strict()
       .default({ enabled: true, host: '127.0.0.1', port: 8080 }),
+    /** Gateway status (birth and last will) on a central broker: docs/fleet.md. */
+    status: statusConfig.optional(),
+    /** The gateway as a Sparkplug B edge node: docs/sparkplug.md. */
+    sparkplug: sparkplugConfig.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    fleetProblems(cfg, ctx);
     const lines = new Set(cfg.areas.flatMap((a) => a.lines.map((l) => `${a.id}/${l.id}`)));
     const seen = new Map<string, number>();
     cfg.assets.forEach((a, i) => {
