@@ -3,6 +3,7 @@ import { duration, id } from './primitives.js';
 import { sourceTagRefs } from './tag-refs.js';
 import { modbusSource } from './sources/modbus.js';
 import { opcuaSource } from './sources/opcua.js';
+import { sparkplugSource } from './sources/sparkplug.js';
 import { webhookTarget } from './targets/webhook.js';
 import { mqttTarget } from './targets/mqtt.js';
 import { maximoTarget } from './targets/maximo.js';
@@ -66,7 +67,7 @@ const mqttSource = z
  * Source configs by type. Each protocol keeps its schema in its own file under
  * `src/config/sources/` (importing only `primitives.ts`) and joins this union.
  */
-export const sourceSchema = z.discriminatedUnion('type', [mqttSource, modbusSource, opcuaSource]);
+export const sourceSchema = z.discriminatedUnion('type', [mqttSource, modbusSource, opcuaSource, sparkplugSource]);
 
 const tag = z
   .object({
