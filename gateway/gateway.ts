@@ -186,7 +186,7 @@ export class Gateway {
         run: () => {
           if (!cfg.influx?.enabled) return;
           const spill = cfg.influx.spill.enabled ? new SpillStore(resolveFrom(this.dataDir, 'spill.db'), cfg.influx.spill.maxBytes) : undefined;
-          this.writer = new InfluxWriter(cfg.influx, { log: this.log.child({ part: 'influx' }), spill });
+          this.writer = new InfluxWriter(cfg.influx, { log: this.log.child({ part: 'influx' }), spill, tags: { site: cfg.site.id, gateway: cfg.gateway.id } });
         },
       },
       { name: 'start fleet links', run: () => void (this.fleet = new FleetLinks(this), this.fleet.start()) },
