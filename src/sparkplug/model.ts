@@ -55,7 +55,8 @@ interface Device {
   tags: TagSlot[];
   info: { name: string; alias: number; value: string }[];
   alarms: Map<string, AlarmSlot>;
-  open: Map<string, true>;
+  /** Open orders and the rule each was made by. */
+  open: Map<string, string | undefined>;
   lastOrder: OrderInput | undefined;
   orderAliases: [open: number, lastId: number, lastState: number, lastRule: number];
   pending: Metric[];
@@ -188,12 +189,12 @@ export class EdgeModel {
     const d = this.byAsset.get(o.assetId);
     if (!d || !this.o.workOrders) return false;
     const before = d.open.size;
+    const sameOrder = d.lastOrder?.orderId === o.orderId;
+    const rule = o.ruleId ?? d.open.get(o.orderId) ?? (sameOrder ? d.lastOrder?.ruleId : undefined);
     if (CLOSED.has(o.state)) d.open.delete(o.orderId);
-    else d.open.set(o.orderId, true);
+    else d.open.set(o.orderId, rule);
     const [open, lastId, lastState, lastRule] = d.orderAliases;
     // "Last": the order this update is about, so the host sees each order's state changes in turn.
-    const sameOrder = d.lastOrder?.orderId === o.orderId;
-    const rule = o.ruleId ?? (sameOrder ? d.lastOrder?.ruleId : undefined);
     if (d.open.size !== before) this.queue(d, { alias: open, type: 'Int32', value: d.open.size, timestamp: o.ts });
     if (!sameOrder) this.queue(d, { alias: lastId, type: 'String', value: o.orderId, timestamp: o.ts });
     if (!sameOrder || d.lastOrder?.state !== o.state) this.queue(d, { alias: lastState, type: 'String', value: o.state, timestamp: o.ts });
