@@ -14,9 +14,8 @@ const root = protobuf.loadSync(join(import.meta.dirname, '../fixtures/sparkplug_
 const PayloadType = root.lookupType('org.eclipse.tahu.protobuf.Payload');
 export const DataType = root.lookupEnum('org.eclipse.tahu.protobuf.DataType').values as Record<string, number>;
 
-export interface WirePropertyValue {
-  type?: number;
-  isNull?: boolean;
+/** The value fields a metric and a property value share (one of them is set). */
+export interface WireValue {
   intValue?: number;
   longValue?: number;
   floatValue?: number;
@@ -25,7 +24,12 @@ export interface WirePropertyValue {
   stringValue?: string;
 }
 
-export interface WireMetric {
+export interface WirePropertyValue extends WireValue {
+  type?: number;
+  isNull?: boolean;
+}
+
+export interface WireMetric extends WireValue {
   name?: string;
   alias?: number;
   timestamp?: number;
@@ -33,12 +37,6 @@ export interface WireMetric {
   isNull?: boolean;
   isHistorical?: boolean;
   properties?: { keys: string[]; values: WirePropertyValue[] };
-  intValue?: number;
-  longValue?: number;
-  floatValue?: number;
-  doubleValue?: number;
-  booleanValue?: boolean;
-  stringValue?: string;
 }
 
 export interface WirePayload {
