@@ -70,11 +70,6 @@ export const sparkplugConfig = z
     groupId: sparkplugId.optional(),
     /** Sparkplug edge node id; unique within the group (tck-id-payloads-nbirth-edge-node-descriptor). Default: the gateway id. */
     edgeNodeId: sparkplugId.optional(),
-    /**
-     * Primary Host Application id: when set, births wait until `spBv1.0/STATE/<id>` says the host
-     * is online, and the node goes offline (NDEATH) while it is not (Sparkplug 3.0 §5.4).
-     */
-    primaryHostId: sparkplugId.optional(),
     /** Changes are gathered and published as one DDATA per asset this often. 0 = at the end of each event-loop turn. */
     publishInterval: duration.default(1000),
     /** Deadband for tags without their own entry in `deadbands`. */

@@ -1,7 +1,7 @@
 /**
  * The Sparkplug B topic namespace (Sparkplug 3.0 §4.1):
- * `spBv1.0/<group_id>/<message_type>/<edge_node_id>[/<device_id>]`, and the Primary Host
- * Application's `spBv1.0/STATE/<host_id>`.
+ * `spBv1.0/<group_id>/<message_type>/<edge_node_id>[/<device_id>]`. (The Primary Host
+ * Application's `spBv1.0/STATE/<host_id>` is not used: the edge node births without waiting for a host.)
  */
 export const NAMESPACE = 'spBv1.0';
 
@@ -28,10 +28,6 @@ export function nodeTopic(group: string, type: NodeMessageType, node: string): s
 
 export function deviceTopic(group: string, type: DeviceMessageType, node: string, device: string): string {
   return `${NAMESPACE}/${group}/${type}/${node}/${device}`;
-}
-
-export function stateTopic(hostId: string): string {
-  return `${NAMESPACE}/STATE/${hostId}`;
 }
 
 /**

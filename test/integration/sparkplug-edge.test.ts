@@ -162,7 +162,7 @@ describe('Sparkplug B edge node against Mosquitto (payloads read by the spec .pr
     await host.close();
   });
 
-  it('a killed edge node: the broker publishes its NDEATH will (QoS 1, bdSeq of the session) within 1.5 x keep-alive', async () => {
+  it('a killed edge node: the broker publishes its NDEATH will (QoS 1, bdSeq of the session)', async () => {
     const dir = tempDir('spb-kill');
     const host = await capture(broker.url, ['spBv1.0/plant-a/#']);
     const child = spawnLogged(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/sparkplug-edge-child.ts'), broker.url, dir]);
@@ -175,7 +175,7 @@ describe('Sparkplug B edge node against Mosquitto (payloads read by the spec .pr
     expect(will.qos).toBe(1);
     expect(p.seq).toBeUndefined();
     expect(byName(p, 'bdSeq').longValue).toBe(bd);
-    // Reported, not asserted (the broker's keep-alive check decides): 1 s keep-alive in the child.
+    // Reported, not asserted: the OS closes a killed process's socket, so the broker needs no keep-alive here.
     console.log(`NDEATH will ${will.at - killedAt} ms after SIGKILL (keep-alive 1 s)`);
     await host.close();
   });

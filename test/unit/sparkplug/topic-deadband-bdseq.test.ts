@@ -3,14 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BdSeqFile } from '../../../src/sparkplug/bdseq.js';
 import { exceedsDeadband } from '../../../src/sparkplug/deadband.js';
-import { deviceTopic, nodeTopic, parseTopic, stateTopic } from '../../../src/sparkplug/topic.js';
+import { deviceTopic, nodeTopic, parseTopic } from '../../../src/sparkplug/topic.js';
 import { tempDir } from '../../helpers/servers.js';
 
 describe('Sparkplug topic namespace', () => {
   it('builds and parses spBv1.0/<group>/<type>/<node>[/<device>]', () => {
     expect(nodeTopic('Plant 1', 'NBIRTH', 'gw-1')).toBe('spBv1.0/Plant 1/NBIRTH/gw-1');
     expect(deviceTopic('g', 'DDATA', 'n', 'd')).toBe('spBv1.0/g/DDATA/n/d');
-    expect(stateTopic('scada')).toBe('spBv1.0/STATE/scada');
     expect(parseTopic('spBv1.0/g/DDATA/n/d')).toEqual({ group: 'g', type: 'DDATA', node: 'n', device: 'd' });
     expect(parseTopic('spBv1.0/g/NDEATH/n')).toEqual({ group: 'g', type: 'NDEATH', node: 'n', device: undefined });
   });
