@@ -181,6 +181,11 @@ describe('a fleet of three gateways on one broker, one VictoriaMetrics, one CMMS
     expect(decodeWire(nbC2.payload).metrics.find((x) => x.name === 'bdSeq')!.longValue).toBe((bdC + 1) % 256);
     await waitFor('thawed gateway: online', () => central.of('cbm/site-2/gw-c/status').find((x) => x.at >= lwtC.at && JSON.parse(x.payload.toString()).online === true), 20_000);
     expect(cmms.posts).toBe(orders);
+    // The reconnected session registered a will with its own bdSeq, so its death pairs with its birth.
+    const killedC = Date.now();
+    await c.proc!.stop('SIGKILL');
+    const ndC2 = await waitFor('NDEATH of the second session', () => central.of('spBv1.0/site-2/NDEATH/gw-c').find((x) => x.at >= killedC), 10_000);
+    expect(decodeWire(ndC2.payload).metrics.find((x) => x.name === 'bdSeq')!.longValue).toBe((bdC + 1) % 256);
 
     const samples = [...final.counts.values()].reduce((a, n) => a + n, 0);
     console.log(`fleet: ${samples} samples in ${final.counts.size} series, ${cmms.count} orders (${cmms.posts} POSTs); after SIGKILL: status will ${lwtMs} ms, NDEATH ${ndeathMs} ms; after SIGSTOP: status will ${lwtC.at - frozenAt} ms, NDEATH ${ndC.at - frozenAt} ms (keep-alive 2 s); whole test ${Date.now() - began} ms`);
