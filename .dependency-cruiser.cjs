@@ -2,7 +2,8 @@
  * The import rule of docs/architecture.md: values flow forward. A stage imports only from `core`,
  * `config`, `store` and the stages before it (sources < tags < rules < alarms < workorders <
  * targets), never from a stage after it; time series is a sink beside the rules; the pipeline
- * (src/pipeline) may import every stage, the replay every part of src/; `gateway/` imports
+ * (src/pipeline) may import every stage, the replay every part of src/; the Sparkplug B edge node
+ * and the gateway status (src/sparkplug, src/fleet) are sinks no stage imports; `gateway/` imports
  * `src/` only; `simulators/` imports `src/core` only (the demo launcher also `gateway/`). test/unit/architecture.test.ts runs it.
  */
 const STAGES = ['sources', 'tags', 'rules', 'alarms', 'workorders', 'workorders/targets'];
@@ -49,6 +50,19 @@ const forbidden = [
     comment: 'The time-series writer sits beside the rules: it imports core, config and store only.',
     from: { path: dir('timeseries') },
     to: { path: '^src/', pathNot: anyOf(['core', 'config', 'store', 'timeseries']) },
+  },
+  {
+    name: 'sparkplug-and-fleet-are-sinks',
+    severity: 'error',
+    comment: 'The Sparkplug B edge node and the gateway status hear what the pipeline hands them; no stage imports them, except that the Sparkplug source shares the payload codec and topic names.',
+    from: { path: anyOf([...STAGES, 'timeseries', 'core', 'config', 'store']), pathNot: '^src/sources/sparkplug/' },
+    to: { path: '^src/(sparkplug|fleet)/' },
+  },
+  {
+    name: 'sparkplug-source-uses-the-codec-only',
+    severity: 'error',
+    from: { path: '^src/sources/sparkplug/' },
+    to: { path: '^src/(sparkplug|fleet)/', pathNot: '^src/sparkplug/(payload|topic)\\.ts$' },
   },
   {
     name: 'pipeline-not-replay',

@@ -8,6 +8,7 @@ import { formatProblem, ProblemsError } from '../src/config/problems.js';
 import { alarmCommands } from '../src/pipeline/commands.js';
 import { orderStatusFeedback } from '../src/pipeline/feedback.js';
 import { Stages } from '../src/pipeline/stages.js';
+import { Catalog } from '../src/tags/catalog.js';
 import { runTicker } from '../src/pipeline/ticker.js';
 import { ruleFiles } from '../src/rules/load.js';
 import { createSource } from '../src/sources/registry.js';
@@ -23,6 +24,7 @@ import { StatusPoller } from '../src/workorders/status-poller.js';
 import type { WorkOrderTarget } from '../src/workorders/target.js';
 import { createTarget } from '../src/workorders/targets/registry.js';
 import { buildApi, type ApiDeps } from './api.js';
+import { FleetLinks } from './fleet.js';
 import { ProcessMonitor } from './process-metrics.js';
 import { watchRules } from './rule-watcher.js';
 
@@ -71,6 +73,8 @@ export class Gateway {
   private readonly stopCtl = new AbortController();
   private p: Partial<Parts> = {};
   private writer: TimeSeriesWriter | undefined;
+  /** Status and Sparkplug B on a central broker (fleet.ts). */
+  private fleet: FleetLinks | undefined;
   private api: FastifyInstance | undefined;
   private address: string | undefined;
   private ticking: Promise<void> | undefined;
@@ -160,23 +164,26 @@ export class Gateway {
         run: () => {
           if (!cfg.influx?.enabled) return;
           const spill = cfg.influx.spill.enabled ? new SpillStore(resolveFrom(this.dataDir, 'spill.db'), cfg.influx.spill.maxBytes) : undefined;
-          this.writer = new InfluxWriter(cfg.influx, { log: this.log.child({ part: 'influx' }), spill });
+          // Site and gateway tags on every line: a fleet writing to one database never merges series.
+          this.writer = new InfluxWriter(cfg.influx, { log: this.log.child({ part: 'influx' }), spill, tags: { site: cfg.site.id, gateway: cfg.gateway.id } });
         },
       },
       {
         name: 'load rules',
         run: () => {
+          const fleet = cfg.status?.enabled || cfg.sparkplug?.enabled ? this.fleetLinks() : undefined;
           const stages = new Stages({
             config: cfg,
             db: p.db!,
             clock: this.clock,
             log: this.log,
             startedAt: this.startedAt,
-            writer: this.writer,
+            writer: fleet?.writer(this.writer) ?? this.writer,
             targetIds: () => [...this.targets.keys()],
             measurement: cfg.influx?.measurement ?? 'class',
-            onCommitted: (_changes, orders) => {
-              if (orders > 0) p.dispatcher?.wake();
+            onCommitted: (changes, sends) => {
+              if (sends > 0) p.dispatcher?.wake();
+              fleet?.committed(changes);
             },
           });
           p.stages = stages;
@@ -184,6 +191,10 @@ export class Gateway {
           const r = stages.loadRules(files, this.opts.env);
           this.log.info({ files: files.length, rules: r.rules.length, instances: r.instances.length }, 'rules loaded');
           for (const w of r.warnings) this.log.warn({ where: formatProblem(w) }, 'rule warning');
+          if (fleet) {
+            fleet.seed(stages);
+            fleet.start();
+          }
           // Completion in the CMMS re-arms the rule and restarts its "since service" meters.
           p.orderStatus!.onStatus(orderStatusFeedback(stages, this.clock));
         },
@@ -271,6 +282,23 @@ export class Gateway {
     }
   }
 
+  /** Status birth/last will and the Sparkplug B edge node, on a central broker (docs/fleet.md). */
+  private fleetLinks(): FleetLinks {
+    const p = this.p;
+    this.fleet = new FleetLinks({
+      config: this.config,
+      clock: this.clock,
+      log: this.log,
+      startedAt: this.startedAt,
+      dataDir: this.dataDir,
+      catalog: new Catalog(this.config),
+      sources: () => [...this.sourceStatus.values()].map((s) => ({ id: s.id, state: s.state })),
+      pending: () => p.stages?.outbox.pending() ?? { count: 0, oldestCreatedAt: undefined },
+      onOrderStatus: (l) => this.onOrderStatus(l),
+    });
+    return this.fleet;
+  }
+
   private setStatus(src: Source, state: ConnectionState, detail: string | undefined, log: Logger): void {
     const prev = this.sourceStatus.get(src.id);
     if (prev?.state !== state) log.info({ state, detail }, `source ${state}`);
@@ -339,6 +367,8 @@ export class Gateway {
       { name: 'flush time-series writer', run: async () => void (await this.writer?.close()) },
       { name: 'stop status polling', run: async () => void (await p.statusPoller?.stop()) },
       { name: 'stop dispatcher', run: async () => void (await p.dispatcher?.stop()) },
+      // After the dispatcher, so the last order states go out before the NDEATH and the offline status.
+      { name: 'stop fleet links', run: async () => void (await this.fleet?.stop()) },
       { name: 'close targets', run: async () => void (await Promise.all([...this.targets.values()].map((t) => t.close()))) },
       { name: 'save meters', run: () => p.stages?.saveMeters(this.clock.now()) },
       { name: 'stop WAL checkpoints', run: async () => void (await p.checkpointer?.stop()) },

@@ -3,11 +3,13 @@ import { duration, id } from './primitives.js';
 import { sourceTagRefs } from './source-tags.js';
 import { modbusSource } from './sources/modbus.js';
 import { opcuaSource } from './sources/opcua.js';
+import { sparkplugSource } from './sources/sparkplug.js';
 import { webhookTarget } from './targets/webhook.js';
 import { mqttTarget } from './targets/mqtt.js';
 import { maximoTarget } from './targets/maximo.js';
 import { sapTarget } from './targets/sap.js';
 import { maintainxTarget } from './targets/maintainx.js';
+import { fleetProblems, sparkplugConfig, statusConfig } from './fleet.js';
 
 export { id };
 
@@ -65,7 +67,7 @@ const mqttSource = z
  * Source configs by type. Each protocol keeps its schema in its own file under
  * `src/config/sources/` (importing only `primitives.ts`) and joins this union.
  */
-export const sourceSchema = z.discriminatedUnion('type', [mqttSource, modbusSource, opcuaSource]);
+export const sourceSchema = z.discriminatedUnion('type', [mqttSource, modbusSource, opcuaSource, sparkplugSource]);
 
 const tag = z
   .object({
@@ -243,9 +245,14 @@ export const siteConfigSchema = z
       })
       .strict()
       .default({ enabled: true, host: '127.0.0.1', port: 8080 }),
+    /** Gateway status (birth and last will) on a central broker: docs/fleet.md. */
+    status: statusConfig.optional(),
+    /** The gateway as a Sparkplug B edge node: docs/sparkplug.md. */
+    sparkplug: sparkplugConfig.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    fleetProblems(cfg, ctx);
     const lines = new Set(cfg.areas.flatMap((a) => a.lines.map((l) => `${a.id}/${l.id}`)));
     const seen = new Map<string, number>();
     cfg.assets.forEach((a, i) => {

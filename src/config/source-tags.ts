@@ -24,6 +24,8 @@ export function sourceTagRefs(s: SourceConfig): TagRef[] {
           g.points.flatMap((p, i) => (p.asset ?? g.asset ?? d.asset ? [{ path: ['devices', di, 'groups', gi, 'points', i], asset: (p.asset ?? g.asset ?? d.asset)!, tag: p.tag }] : [])),
         ),
       ]);
+    case 'sparkplug':
+      return s.devices.flatMap((d, i) => Object.entries(d.metrics).map(([metric, tag]) => ({ path: ['devices', i, 'metrics', metric], asset: d.asset ?? d.device ?? d.node, tag })));
     default:
       return [];
   }

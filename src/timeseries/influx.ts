@@ -37,6 +37,11 @@ export interface InfluxWriterOptions {
   /** Where failed batches wait; without one they wait in memory up to `maxBufferLines`. */
   spill?: SpillStore;
   send?: LineSender;
+  /**
+   * Tags on every line, after `asset` and `tag` (Telegraf's `global_tags`): the gateway passes
+   * `site` and `gateway`, so the series of a fleet writing to one database never merge.
+   */
+  tags?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -73,6 +78,7 @@ export class InfluxWriter implements TimeSeriesWriter {
   private lastError: string | undefined;
   private connected = true;
   private readonly measCache = new Map<string, string>();
+  private readonly extraTags: string;
 
   constructor(
     private readonly cfg: InfluxConfig,
@@ -82,6 +88,9 @@ export class InfluxWriter implements TimeSeriesWriter {
     this.clock = o.clock ?? systemClock;
     this.spill = o.spill;
     this.send = o.send ?? influxSender(cfg);
+    this.extraTags = Object.entries(o.tags ?? {})
+      .map(([k, v]) => `,${escapeTag(k)}=${escapeTag(v)}`)
+      .join('');
     this.timer = setInterval(() => this.cut(), Math.max(10, cfg.flushInterval));
     this.timer.unref();
     if (this.spill && this.spill.size > 0) this.kickReplay(); // left over from the last run
@@ -94,7 +103,7 @@ export class InfluxWriter implements TimeSeriesWriter {
     const key = `${measurement}\u0000${assetId}\u0000${tagId}`;
     let head = this.measCache.get(key);
     if (head === undefined) {
-      head = `${escapeMeasurement(measurement)},asset=${escapeTag(assetId)},tag=${escapeTag(tagId)} value=`;
+      head = `${escapeMeasurement(measurement)},asset=${escapeTag(assetId)},tag=${escapeTag(tagId)}${this.extraTags} value=`;
       if (this.measCache.size < 1_000_000) this.measCache.set(key, head);
     }
     this.buf.push(`${head}${fv} ${Math.round(s.ts)}`);
