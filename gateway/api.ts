@@ -45,6 +45,8 @@ export interface ApiDeps extends AlarmApiDeps {
   dispatcher: () => DispatcherStats;
   /** Status polling of the targets that can be asked (rounds, updates, errors). */
   statusPoll: () => { rounds: number; updates: number; errors: number };
+  /** Assets and areas in an alarm flood now (the flood guard holds their new orders). */
+  floods: () => { scope: string; orders: number; floodOrderId: string | undefined }[];
   /** Alarms whose rule evaluation failed since the last rule load, and orders that could not be built. */
   ruleErrors: () => { failedAlarms: string[]; evaluationErrors: number; orderErrors: number };
   /** Whether the store takes commits (alarm changes and orders wait in memory while it cannot). */
@@ -114,6 +116,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
       ...sources.filter((s) => s.state !== 'connected').map((s) => `source ${s.id} ${s.state}`),
       ...(ts !== undefined && !ts.connected ? ['InfluxDB unreachable'] : []),
       ...(!store.writable ? [`store cannot write (${store.error}); ${store.held} alarm changes and orders held in memory`] : []),
+      ...d.floods().map((f) => `alarm flood on ${f.scope}: ${f.orders} new orders within the flood window; further orders are held and listed on flood order ${f.floodOrderId ?? '(pending)'}`),
       ...(d.ruleErrors().failedAlarms.length ? [`rule evaluation failed for ${d.ruleErrors().failedAlarms.join(', ')} (see the log)`] : []),
       ...(d.dispatcher().failing ? [`work-order dispatcher failing: ${d.dispatcher().lastLoopError}`] : []),
       ...(outbox.failed + outbox.dead > 0 ? [`${outbox.failed + outbox.dead} work-order deliveries failed or dead-lettered (see /api/work-orders?state=failed|dead)`] : []),
@@ -129,6 +132,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
       rules: { rules: d.rules().rules.length, instances: d.rules().instances.length, ...d.ruleErrors() },
       outbox,
       dispatcher: d.dispatcher(),
+      floods: d.floods(),
       store,
       timeseries: ts ?? null,
     };
@@ -144,7 +148,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
   registerAlarmRoutes(app, d);
 
   app.get('/metrics', async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4').send(metricsText({ now: d.clock.now(), ingest: d.ingest(), outbox: d.outbox.counts(), pending: d.outbox.pending(), dispatcher: d.dispatcher(), timeseries: d.timeseries(), sources: d.sources(), process: d.process?.(), store: d.store?.(), storeHealth: d.storeHealth() })),
+    reply.type('text/plain; version=0.0.4').send(metricsText({ now: d.clock.now(), ingest: d.ingest(), outbox: d.outbox.counts(), pending: d.outbox.pending(), dispatcher: d.dispatcher(), timeseries: d.timeseries(), sources: d.sources(), process: d.process?.(), store: d.store?.(), storeHealth: d.storeHealth(), floods: d.floods() })),
   );
 
   return app;

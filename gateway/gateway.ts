@@ -57,8 +57,8 @@ interface Parts {
  * starts them in order; stops them in reverse. It holds no logic of its own: feedback loops,
  * ticks and commits live in their stages (src/pipeline). Start-up: open store → time-series writer
  * → stages and rules → targets and dispatcher → sources → ticker and rule watcher → API.
- * Shutdown: API → ticker → sources → writer flush → status polling → dispatcher → targets →
- * meters → store.
+ * Shutdown, bounded by `gateway.shutdownTimeout`: API → ticker → sources → writer flush →
+ * status polling → dispatcher drain → targets → meters → store.
  */
 export class Gateway {
   private readonly clock: Clock;
@@ -330,6 +330,7 @@ export class Gateway {
       process: () => this.processMonitor.read(),
       store: () => checkpointer.stats,
       storeHealth: () => stages.committer.stats(),
+      floods: () => stages.orders.book.floods(this.clock.now()),
       ruleErrors: () => ({ failedAlarms: stages.rules.engine.failedInstances, evaluationErrors: stages.rules.engine.errors, orderErrors: stages.orders.errors }),
       sources: () =>
         [...this.sourceStatus.values()].map((s) => {
@@ -359,14 +360,15 @@ export class Gateway {
     this.stopped = true;
     this.stopCtl.abort();
     const p = this.p;
+    const budget = this.config.gateway.shutdownTimeout;
     const steps: Step[] = [
       { name: 'stop API', run: async () => void (await this.api?.close(), this.processMonitor.stop()) },
       { name: 'stop ticker and watcher', run: async () => void (this.watcher?.close(), await this.ticking) },
       { name: 'stop sources', run: async () => void (await Promise.all(this.sources.map((s) => s.stop()))) },
       { name: 'commit what the pipeline holds', run: () => p.stages?.pipeline.flush() },
-      { name: 'flush time-series writer', run: async () => void (await this.writer?.close()) },
+      { name: 'flush time-series writer', run: async () => void (await this.writer?.close(budget / 4)) },
       { name: 'stop status polling', run: async () => void (await p.statusPoller?.stop()) },
-      { name: 'stop dispatcher', run: async () => void (await p.dispatcher?.stop()) },
+      { name: 'drain dispatcher', run: async () => void (await p.dispatcher?.stop(budget / 2)) },
       // After the dispatcher, so the last order states go out before the NDEATH and the offline status.
       { name: 'stop fleet links', run: async () => void (await this.fleet?.stop()) },
       { name: 'close targets', run: async () => void (await Promise.all([...this.targets.values()].map((t) => t.close()))) },

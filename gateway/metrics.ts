@@ -20,6 +20,7 @@ export function metricsText(m: {
   process?: ProcessMetrics;
   store?: CheckpointStats;
   storeHealth?: StoreHealth;
+  floods?: { scope: string; orders: number }[];
 }): string {
   const lines: string[] = [];
   const counter = (name: string, help: string, v: number, labels = '') => {
@@ -30,6 +31,9 @@ export function metricsText(m: {
   counter('cbm_samples_bad_total', 'Samples with Bad quality (kept from the rules)', m.ingest.bad);
   counter('cbm_samples_unknown_tag_total', 'Samples for tags the site does not define', m.ingest.unknownTag);
   counter('cbm_samples_out_of_range_total', 'Samples outside their tag range (Bad)', m.ingest.outOfRange);
+  counter('cbm_samples_wrong_type_total', 'Samples whose value does not fit the tag type, e.g. a word on a numeric tag (Bad)', m.ingest.wrongType);
+  counter('cbm_work_order_updates_total', 'Updates of open orders queued (another episode of the problem, an escalation, a held order)', m.ingest.orderUpdates);
+  counter('cbm_work_orders_held_total', 'Orders the flood guard held back (listed on a flood order)', m.ingest.ordersHeld);
   counter('cbm_samples_bad_timestamp_total', 'Samples dated outside the accepted window around the gateway clock (Bad)', m.ingest.badTimestamp);
   counter('cbm_alarms_raised_total', 'Alarm raises', m.ingest.alarmsRaised);
   counter('cbm_work_orders_total', 'Work orders written to the outbox', m.ingest.workOrders);
@@ -82,6 +86,10 @@ export function metricsText(m: {
     counter('cbm_store_checkpoint_failures_total', 'WAL checkpoints that failed', m.store.failures);
     gauge('cbm_store_checkpoint_max_seconds', 'Longest WAL checkpoint since start', m.store.maxMs / 1000);
     gauge('cbm_store_wal_pages', 'Pages in the WAL at the latest checkpoint', m.store.walPages);
+  }
+  if (m.floods) {
+    lines.push('# HELP cbm_alarm_flood 1 while an asset or area is in an alarm flood (the flood guard holds its new orders)', '# TYPE cbm_alarm_flood gauge');
+    for (const f of m.floods) lines.push(`cbm_alarm_flood{scope="${f.scope}"} 1`);
   }
   if (m.storeHealth) {
     gauge('cbm_store_writable', '1 while the store takes commits; 0 while alarm changes and orders wait in memory', m.storeHealth.writable ? 1 : 0);

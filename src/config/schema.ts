@@ -77,6 +77,13 @@ const tag = z
     /** Valid engineering range; samples outside it are Bad (`out_of_range`) and kept from the rules. */
     range: z.object({ min: z.number().optional(), max: z.number().optional() }).strict().optional(),
     description: z.string().optional(),
+    /**
+     * What the tag carries: `number` (an analogue value: a boolean, a word or NaN is Bad,
+     * `not_a_number`), `boolean` (true/false or 0/1; anything else is Bad, `not_a_boolean`) or
+     * `text`. Default: `number` for a tag with a `unit` or a `range`, else any value (a run status,
+     * a serial number); a value that is not a number never reaches the rules either way.
+     */
+    type: z.enum(['number', 'boolean', 'text']).optional(),
   })
   .strict();
 
@@ -172,6 +179,13 @@ export const siteConfigSchema = z
           .object({ maxAhead: duration.default(86_400_000), maxBehind: duration.default(365 * 86_400_000) })
           .strict()
           .default({ maxAhead: 86_400_000, maxBehind: 365 * 86_400_000 }),
+        /**
+         * Longest a clean stop takes: the time-series writer gets a quarter of it to flush, the
+         * dispatcher half of it to deliver what is due; what is left then stays in the outbox and
+         * the spill for the next start. Keep it under the service manager's stop timeout (30 s in
+         * deploy/).
+         */
+        shutdownTimeout: duration.default(20_000),
       })
       .strict(),
     site: z.object({ id, name: z.string().min(1) }).strict(),

@@ -15,6 +15,8 @@ export interface TagInfo {
   unit: string | undefined;
   min: number | undefined;
   max: number | undefined;
+  /** What values it takes (see the site config's `type`); `any` when neither stated nor implied by a unit or range. */
+  type: 'number' | 'boolean' | 'text' | 'any';
 }
 
 export interface MeterInfo {

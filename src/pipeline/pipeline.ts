@@ -26,6 +26,8 @@ export interface IngestStats {
   bad: number;
   unknownTag: number;
   outOfRange: number;
+  /** Samples whose value does not fit the tag's type (a word or a boolean on a numeric tag, NaN, Infinity). */
+  wrongType: number;
   /** Samples dated outside the accepted window around the gateway's clock. */
   badTimestamp: number;
   alarmsRaised: number;
@@ -60,6 +62,15 @@ export interface PipelineDeps {
   monotonic?: () => number;
 }
 
+const TYPE_CODES = { any: 0, number: 1, boolean: 2, text: 3 } as const;
+
+/** Whether a sample's value fits its tag's type (code from {@link TYPE_CODES}); text takes anything. */
+function fitsType(type: number, value: Sample['value'], num: number): boolean {
+  if (type === 1) return typeof value !== 'boolean' && num - num === 0; // NaN and ±Infinity fail
+  if (type === 2) return typeof value === 'boolean' || num === 0 || num === 1;
+  return true;
+}
+
 /** Why an alarm change asked for no order, in the words the log gives. */
 function noOrderReason(t: Change['transition']): string | undefined {
   const s = t.state;
@@ -79,7 +90,7 @@ function noOrderReason(t: Change['transition']): string | undefined {
  * Never throws on bad input.
  */
 export class Pipeline {
-  readonly stats: IngestStats = { received: 0, accepted: 0, bad: 0, unknownTag: 0, outOfRange: 0, badTimestamp: 0, alarmsRaised: 0, alarmsCleared: 0, workOrders: 0, orderUpdates: 0, ordersHeld: 0 };
+  readonly stats: IngestStats = { received: 0, accepted: 0, bad: 0, unknownTag: 0, outOfRange: 0, wrongType: 0, badTimestamp: 0, alarmsRaised: 0, alarmsCleared: 0, workOrders: 0, orderUpdates: 0, ordersHeld: 0 };
   private readonly once: OnceLogger;
   private commitQueued = false;
   /** Monotonic time (ms) of the oldest transition the group commit holds; -1 when none. */
@@ -97,6 +108,8 @@ export class Pipeline {
    */
   private readonly min: Float64Array;
   private readonly max: Float64Array;
+  /** Each tag's type as a code: 0 any, 1 number, 2 boolean, 3 text. */
+  private readonly type: Uint8Array;
   private readonly monotonic: () => number;
   /**
    * Accepted sample times, from the gateway clock at the last refresh (each tick, and before a
@@ -119,6 +132,7 @@ export class Pipeline {
     this.assetIds = catalog.tags.map((t) => t.assetId);
     this.min = Float64Array.from(catalog.tags, (t) => t.min ?? -Infinity);
     this.max = Float64Array.from(catalog.tags, (t) => t.max ?? Infinity);
+    this.type = Uint8Array.from(catalog.tags, (t) => TYPE_CODES[t.type]);
     this.window = d.timestamps ?? { maxAhead: 86_400_000, maxBehind: 365 * 86_400_000 };
     this.refreshWindow();
   }
@@ -167,7 +181,12 @@ export class Pipeline {
         latest.set(idx, s.value, num, this.d.clock.now(), 'Bad', 'timestamp_out_of_window');
         continue;
       }
-      if (quality !== 'Bad' && (num < this.min[idx]! || num > this.max[idx]!)) {
+      if (quality !== 'Bad' && this.type[idx] !== 0 && !fitsType(this.type[idx]!, s.value, num)) {
+        quality = 'Bad';
+        reason = this.type[idx] === 2 ? 'not_a_boolean' : 'not_a_number';
+        this.stats.wrongType++;
+        this.once.warn(`type:${s.tag}`, { tag: s.tag, value: s.value, type: catalog.tags[idx]!.type }, 'sample value does not fit the tag type; marked Bad and kept from the rules');
+      } else if (quality !== 'Bad' && (num < this.min[idx]! || num > this.max[idx]!)) {
         quality = 'Bad';
         reason = 'out_of_range';
         this.stats.outOfRange++;
@@ -181,6 +200,8 @@ export class Pipeline {
       }
       this.stats.accepted++;
       if (writer) writer.write(quality === s.quality ? s : { ...s, quality }, this.measurements[idx]!, this.assetIds[idx]!, this.tagIds[idx]!);
+      // A word on an untyped tag is shown, but there is nothing for windows and rules to compare.
+      if (num !== num) continue;
       tags.update(idx, s.ts, num);
       rules.evaluate(idx, s.ts);
     }

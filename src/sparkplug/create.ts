@@ -57,7 +57,7 @@ export function tapWriter(writer: TimeSeriesWriter | undefined, edge: Pick<EdgeN
       if (i !== undefined) edge.sample(i, s.ts, s.value, s.quality);
     },
     flush: async () => writer?.flush(),
-    close: async () => writer?.close(),
+    close: async (graceMs?: number) => writer?.close(graceMs),
     stats: () => writer?.stats() ?? { written: 0, failedBatches: 0, lastError: undefined, connected: true },
   };
 }

@@ -50,6 +50,7 @@ export class Catalog {
           unit: t.unit,
           min: t.range?.min,
           max: t.range?.max,
+          type: t.type ?? (t.unit !== undefined || t.range !== undefined ? 'number' : 'any'),
         };
         tags.push(ti);
         info.tags.push(ti);

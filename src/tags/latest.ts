@@ -52,9 +52,10 @@ export class LatestValues {
     this.ts[index] = ts;
     this.quality[index] = QI[quality];
     this.reasons[index] = reason;
-    // A Bad sample is shown but never read by the rules: they keep the last usable value.
+    // A Bad sample is shown but never read by the rules: they keep the last usable value. A value
+    // without a numeric view (a word on a text tag) is a sign of life but no number to compare.
     if (quality !== 'Bad') {
-      this.num[index] = num;
+      if (num === num) this.num[index] = num;
       this.lastGoodTs[index] = ts;
     }
   }

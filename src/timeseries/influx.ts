@@ -234,12 +234,14 @@ export class InfluxWriter implements TimeSeriesWriter {
     await this.sending;
   }
 
-  /** Flushes, then stops the replay loop; whatever is spilled stays for the next start. */
-  async close(): Promise<void> {
+  /**
+   * Flushes for at most `graceMs`, then stops the replay loop; a hanging server is aborted and
+   * its batch spilled; whatever is spilled stays for the next start.
+   */
+  async close(graceMs = 5_000): Promise<void> {
     clearInterval(this.timer);
-    // Give the last batch a few seconds; a hanging server is then aborted and the batch spilled.
     let t: NodeJS.Timeout | undefined;
-    await Promise.race([this.flush().catch(() => undefined), new Promise<void>((r) => (t = setTimeout(r, 5_000)))]);
+    await Promise.race([this.flush().catch(() => undefined), new Promise<void>((r) => (t = setTimeout(r, graceMs)))]);
     clearTimeout(t);
     this.stopCtl.abort();
     for (const c of this.inflight) c.abort();

@@ -9,7 +9,8 @@ import type { SpillStats } from './spill.js';
 export interface TimeSeriesWriter {
   write(sample: Sample, measurement: string, assetId: string, tagId: string): void;
   flush(): Promise<void>;
-  close(): Promise<void>;
+  /** Flushes for at most `graceMs` (default 5 s), then stops. */
+  close(graceMs?: number): Promise<void>;
   stats(): TimeSeriesStats;
 }
 

@@ -92,6 +92,16 @@ export class OrderBook {
     return undefined;
   }
 
+  /** Scopes in flood at `now` (their window holds `count` new orders or more), for health and metrics. */
+  floods(now: number): { scope: string; orders: number; floodOrderId: string | undefined }[] {
+    const out: { scope: string; orders: number; floodOrderId: string | undefined }[] = [];
+    for (const [scope, list] of this.recent) {
+      const n = list.filter((t) => t > now - this.flood.window).length;
+      if (n >= this.flood.count) out.push({ scope, orders: n, floodOrderId: this.open.get(`flood:${scope}`)?.orderId });
+    }
+    return out;
+  }
+
   /** The flood order open for `scope`, if the flood goes on. */
   floodOrder(scope: string): OpenOrder | undefined {
     return this.open.get(`flood:${scope}`);

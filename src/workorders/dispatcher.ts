@@ -60,6 +60,8 @@ export class Dispatcher {
   /** Ends the current idle wait early (set while the loop waits). */
   private endWait: (() => void) | undefined;
   private woken = false;
+  /** Set by `stop`: deliver what is due, then end the loop instead of waiting. */
+  private draining = false;
   private loop: Promise<void> | undefined;
 
   constructor(private readonly o: DispatcherOptions) {}
@@ -73,10 +75,19 @@ export class Dispatcher {
     this.endWait?.();
   }
 
-  async stop(): Promise<void> {
-    this.stopCtl.abort();
+  /**
+   * Stops delivering. With `drainMs`, first delivers what is due (in-flight deliveries finish,
+   * due ones go out) until nothing is due or `drainMs` has passed, then aborts what is still in
+   * flight; its rows stay pending for the next start, so nothing is lost either way.
+   */
+  async stop(drainMs = 0): Promise<void> {
+    this.draining = true;
+    if (drainMs <= 0 || !this.loop) this.stopCtl.abort();
     this.endWait?.();
+    const cancel = drainMs > 0 ? this.o.clock.timer(drainMs, () => this.stopCtl.abort()) : undefined;
     await this.loop;
+    cancel?.();
+    this.stopCtl.abort();
   }
 
   private async run(): Promise<void> {
@@ -99,6 +110,7 @@ export class Dispatcher {
         if (failures === 1 || failures % 100 === 0) this.o.log.error({ err: this.stats.lastLoopError, failures }, 'dispatcher round failed; retrying with backoff');
         wait = Math.min(this.o.idlePoll ?? 5_000, 100 * 2 ** Math.min(failures, 10));
       }
+      if (wait !== undefined && this.draining) break; // nothing due: drained
       if (wait !== undefined && !stop.aborted) await this.idle(wait);
     }
   }

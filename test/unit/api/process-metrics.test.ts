@@ -20,7 +20,7 @@ describe('process metrics', () => {
       expect(m.read().loopDelay).toEqual({ p50: 0, p99: 0, max: 0 });
       const text = metricsText({
         now: 0,
-        ingest: { received: 0, accepted: 0, bad: 0, unknownTag: 0, outOfRange: 0, badTimestamp: 0, alarmsRaised: 0, alarmsCleared: 0, workOrders: 0, orderUpdates: 0, ordersHeld: 0 },
+        ingest: { received: 0, accepted: 0, bad: 0, unknownTag: 0, outOfRange: 0, wrongType: 0, badTimestamp: 0, alarmsRaised: 0, alarmsCleared: 0, workOrders: 0, orderUpdates: 0, ordersHeld: 0 },
         outbox: { pending: 0, delivered: 0, failed: 0, dead: 0, cancelled: 0 },
         pending: { count: 0, oldestCreatedAt: undefined },
         dispatcher: { sent: 0, retried: 0, failed: 0, dead: 0, lastError: undefined, lastLatencyMs: undefined, loopErrors: 0, lastLoopError: undefined, failing: false, byTarget: {} },

@@ -6,6 +6,8 @@ import { openStore, type Db } from '../../../src/store/db.js';
 import { backoffDelay } from '../../../src/workorders/backoff.js';
 import { Dispatcher } from '../../../src/workorders/dispatcher.js';
 import { Outbox } from '../../../src/workorders/outbox.js';
+import type { WorkOrder } from '../../../src/workorders/model.js';
+import type { WorkOrderTarget } from '../../../src/workorders/target.js';
 import { order, ScriptedTarget } from './fixtures.js';
 
 const retry = { initialDelay: 1000, maxDelay: 60_000, factor: 2, maxAttempts: 0, deadLetterAfter: 0 };
@@ -160,5 +162,67 @@ describe('dispatcher and a failing store', () => {
     expect(d.stats.failing).toBe(false);
     expect(real.list()[0]!.deliveries[0]).toMatchObject({ state: 'delivered' });
     await d.stop();
+  });
+});
+
+describe('dispatcher shutdown', () => {
+  /** A target whose answers the test releases one by one (or never). */
+  class GatedTarget implements WorkOrderTarget {
+    readonly type = 'gated';
+    readonly id = 't';
+    calls: string[] = [];
+    private gates: (() => void)[] = [];
+    async send(o: WorkOrder, signal: AbortSignal) {
+      this.calls.push(o.idempotencyKey);
+      await new Promise<void>((resolve, reject) => {
+        this.gates.push(resolve);
+        signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      });
+      return { externalId: `ext-${o.idempotencyKey}` };
+    }
+    release(): void {
+      for (const g of this.gates.splice(0)) g();
+    }
+    async close() {}
+  }
+
+  it('drains: deliveries in flight finish and due ones go out before stop() resolves', async () => {
+    db = openStore(':memory:');
+    const outbox = new Outbox(db);
+    const clock = new ManualClock(0);
+    const target = new GatedTarget();
+    const d = new Dispatcher({ outbox, targets: new Map([['t', target]]), clock, log: silentLogger, retry, concurrency: 2, idlePoll: 10_000 });
+    for (let i = 1; i <= 4; i++) outbox.enqueue(order(i, `p-${i}`), ['t'], 0);
+    d.start();
+    await settle(clock);
+    expect(target.calls).toHaveLength(2); // two in flight (concurrency 2)
+    let stopped = false;
+    const stopping = d.stop(20_000).then(() => (stopped = true));
+    for (let k = 0; k < 3; k++) {
+      target.release();
+      await settle(clock);
+    }
+    await stopping;
+    expect(stopped).toBe(true);
+    expect(outbox.counts()).toMatchObject({ delivered: 4, pending: 0 });
+  });
+
+  it('a hanging target: at the end of the drain time the delivery is aborted and stays pending for the next start', async () => {
+    db = openStore(':memory:');
+    const outbox = new Outbox(db);
+    const clock = new ManualClock(0);
+    const target = new GatedTarget();
+    const d = new Dispatcher({ outbox, targets: new Map([['t', target]]), clock, log: silentLogger, retry, concurrency: 2, idlePoll: 10_000 });
+    outbox.enqueue(order(1), ['t'], 0);
+    d.start();
+    await settle(clock);
+    let stopped = false;
+    const stopping = d.stop(5_000).then(() => (stopped = true));
+    await settle(clock, 4_999);
+    expect(stopped).toBe(false); // still draining
+    await settle(clock, 1);
+    await stopping;
+    expect(stopped).toBe(true);
+    expect(outbox.list()[0]!.deliveries[0]).toMatchObject({ state: 'pending', attempts: 0 });
   });
 });
