@@ -45,6 +45,8 @@ export interface ApiDeps extends AlarmApiDeps {
   dispatcher: () => DispatcherStats;
   /** Status polling of the targets that can be asked (rounds, updates, errors). */
   statusPoll: () => { rounds: number; updates: number; errors: number };
+  /** Wall-clock steps seen since start (the latest with its time and size). */
+  clockSteps: () => { steps: number; last: { at: number; ms: number } | undefined };
   /** Assets and areas in an alarm flood now (the flood guard holds their new orders). */
   floods: () => { scope: string; orders: number; floodOrderId: string | undefined }[];
   /** Alarms whose rule evaluation failed since the last rule load, and orders that could not be built. */
@@ -94,6 +96,15 @@ function assetView(d: ApiDeps, id: string) {
   };
 }
 
+/** A wall-clock step within the last hour is worth a look (a wrong time set by hand, a VM resumed). */
+function clockStepReason(d: ApiDeps): string[] {
+  const last = d.clockSteps().last;
+  if (!last || d.clock.now() - last.at > 3_600_000) return [];
+  const h = last.ms / 3_600_000;
+  const size = Math.abs(h) >= 1 ? `${h > 0 ? '+' : ''}${h.toFixed(1)} h` : `${last.ms > 0 ? '+' : ''}${Math.round(last.ms / 1000)} s`;
+  return [`wall clock stepped ${size} at ${isoTime(last.at)}: alarm delays, delivery backoff and dead-letter ages moved with it; check the time source`];
+}
+
 /** Builds the HTTP API without listening (fastify's testing pattern: `inject()` in tests). */
 export function buildApi(d: ApiDeps): FastifyInstance {
   const app = Fastify({ logger: false });
@@ -116,6 +127,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
       ...sources.filter((s) => s.state !== 'connected').map((s) => `source ${s.id} ${s.state}`),
       ...(ts !== undefined && !ts.connected ? ['InfluxDB unreachable'] : []),
       ...(!store.writable ? [`store cannot write (${store.error}); ${store.held} alarm changes and orders held in memory`] : []),
+      ...clockStepReason(d),
       ...d.floods().map((f) => `alarm flood on ${f.scope}: ${f.orders} new orders within the flood window; further orders are held and listed on flood order ${f.floodOrderId ?? '(pending)'}`),
       ...(d.ruleErrors().failedAlarms.length ? [`rule evaluation failed for ${d.ruleErrors().failedAlarms.join(', ')} (see the log)`] : []),
       ...(d.dispatcher().failing ? [`work-order dispatcher failing: ${d.dispatcher().lastLoopError}`] : []),
@@ -133,6 +145,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
       outbox,
       dispatcher: d.dispatcher(),
       floods: d.floods(),
+      clock: { steps: d.clockSteps().steps, lastStep: d.clockSteps().last ? { at: isoTime(d.clockSteps().last!.at), ms: d.clockSteps().last!.ms } : null },
       store,
       timeseries: ts ?? null,
     };
@@ -148,7 +161,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
   registerAlarmRoutes(app, d);
 
   app.get('/metrics', async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4').send(metricsText({ now: d.clock.now(), ingest: d.ingest(), outbox: d.outbox.counts(), pending: d.outbox.pending(), dispatcher: d.dispatcher(), timeseries: d.timeseries(), sources: d.sources(), process: d.process?.(), store: d.store?.(), storeHealth: d.storeHealth(), floods: d.floods() })),
+    reply.type('text/plain; version=0.0.4').send(metricsText({ clockSteps: d.clockSteps().steps, now: d.clock.now(), ingest: d.ingest(), outbox: d.outbox.counts(), pending: d.outbox.pending(), dispatcher: d.dispatcher(), timeseries: d.timeseries(), sources: d.sources(), process: d.process?.(), store: d.store?.(), storeHealth: d.storeHealth(), floods: d.floods() })),
   );
 
   return app;

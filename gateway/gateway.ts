@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../src/core/clock.js';
+import { ClockStepDetector } from '../src/core/clock-steps.js';
 import { errorMessage } from '../src/core/errors.js';
 import type { Logger } from '../src/core/logger.js';
 import type { Sample } from '../src/core/sample.js';
@@ -34,6 +35,11 @@ export interface GatewayOptions {
   env?: NodeJS.ProcessEnv;
   /** Override the API port (tests pass 0). */
   apiPort?: number;
+  /**
+   * The monotonic clock wall-clock steps are detected against (default `performance.now` with the
+   * system clock; none with an injected clock, whose time is the test's to move).
+   */
+  monotonic?: () => number;
 }
 
 interface Step {
@@ -80,6 +86,7 @@ export class Gateway {
   private ticking: Promise<void> | undefined;
   private watcher: { close(): void } | undefined;
   private stopped = false;
+  private readonly steps: ClockStepDetector | undefined;
 
   constructor(
     loaded: LoadedConfig,
@@ -89,6 +96,8 @@ export class Gateway {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log;
     this.startedAt = this.clock.now();
+    const mono = opts.monotonic ?? (opts.clock ? undefined : () => performance.now());
+    this.steps = mono ? new ClockStepDetector(() => this.clock.now(), mono) : undefined;
   }
 
   /**
@@ -210,6 +219,7 @@ export class Gateway {
             log: this.log.child({ part: 'dispatcher' }),
             retry: cfg.workOrders.retry,
             concurrency: cfg.workOrders.concurrency,
+            beforeRound: () => this.checkClock(),
           });
           p.dispatcher.start();
           p.statusPoller = new StatusPoller({
@@ -249,7 +259,7 @@ export class Gateway {
       {
         name: 'start ticker and rule watcher',
         run: () => {
-          this.ticking = runTicker(p.stages!, { clock: this.clock, log: this.log, signal: this.stopCtl.signal });
+          this.ticking = runTicker(p.stages!, { clock: this.clock, log: this.log, signal: this.stopCtl.signal, checkClock: () => this.checkClock() });
           if (cfg.gateway.watchRules) this.watcher = watchRules(this.ruleFiles, cfg.rules.map((r) => resolveFrom(this.loaded.baseDir, r)), () => this.reloadRules(), this.log);
         },
       },
@@ -280,6 +290,17 @@ export class Gateway {
       this.log.error({ problems }, 'rule reload failed; the previous rules keep running');
       return { ok: false, problems };
     }
+  }
+
+  /**
+   * Checks the wall clock against the monotonic one (each tick and each dispatcher round); on a
+   * step, the stages move what measures a duration with it (see Stages.clockStepped).
+   */
+  private checkClock(): void {
+    const step = this.steps?.check() ?? 0;
+    if (step === 0 || !this.p.stages) return;
+    this.p.stages.clockStepped(step);
+    this.p.dispatcher?.wake();
   }
 
   /** Status birth/last will and the Sparkplug B edge node, on a central broker (docs/fleet.md). */
@@ -331,6 +352,7 @@ export class Gateway {
       store: () => checkpointer.stats,
       storeHealth: () => stages.committer.stats(),
       floods: () => stages.orders.book.floods(this.clock.now()),
+      clockSteps: () => ({ steps: this.steps?.steps ?? 0, last: this.steps?.last }),
       ruleErrors: () => ({ failedAlarms: stages.rules.engine.failedInstances, evaluationErrors: stages.rules.engine.errors, orderErrors: stages.orders.errors }),
       sources: () =>
         [...this.sourceStatus.values()].map((s) => {

@@ -21,6 +21,7 @@ export function metricsText(m: {
   store?: CheckpointStats;
   storeHealth?: StoreHealth;
   floods?: { scope: string; orders: number }[];
+  clockSteps?: number;
 }): string {
   const lines: string[] = [];
   const counter = (name: string, help: string, v: number, labels = '') => {
@@ -87,6 +88,7 @@ export function metricsText(m: {
     gauge('cbm_store_checkpoint_max_seconds', 'Longest WAL checkpoint since start', m.store.maxMs / 1000);
     gauge('cbm_store_wal_pages', 'Pages in the WAL at the latest checkpoint', m.store.walPages);
   }
+  if (m.clockSteps !== undefined) counter('cbm_clock_steps_total', 'Wall-clock steps detected against the monotonic clock (more than 2 s)', m.clockSteps);
   if (m.floods) {
     lines.push('# HELP cbm_alarm_flood 1 while an asset or area is in an alarm flood (the flood guard holds its new orders)', '# TYPE cbm_alarm_flood gauge');
     for (const f of m.floods) lines.push(`cbm_alarm_flood{scope="${f.scope}"} 1`);

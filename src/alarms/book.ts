@@ -183,6 +183,21 @@ export class AlarmBook implements RuleHitSink {
     return n;
   }
 
+  /**
+   * The wall clock stepped by `ms`: the instants that time delays, shelves, chattering and
+   * repeating move with it, so a step back does not hold an alarm's on-delay for the length of the
+   * step, and a step forward does not end a shelve early.
+   */
+  shiftTimes(ms: number): void {
+    for (const s of this.states.values()) {
+      s.pendingSince += ms;
+      s.clearingSince += ms;
+      s.shelvedUntil += ms;
+      for (let i = 0; i < s.recent.length; i++) s.recent[i]! += ms;
+      for (let i = 0; i < s.raises.length; i++) s.raises[i]! += ms;
+    }
+  }
+
   /** The state of an alarm (a copy), or undefined when it never existed. */
   peek(key: string): AlarmState | undefined {
     const s = this.states.get(key);

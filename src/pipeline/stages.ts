@@ -121,6 +121,20 @@ export class Stages {
     for (const b of this.rules.baselines.reset(key)) this.baselineStore.save(key, b.meterId, b.value);
   }
 
+  /**
+   * The wall clock stepped by `ms` (see ClockStepDetector): what measures a duration moves with it
+   * (alarm delays, shelves, chattering and repeating windows; pending deliveries' backoff and
+   * dead-letter ages; renotify, update spacing and the flood window), so the step neither blinds
+   * an alarm nor dead-letters an order. Sample timestamps and history keep their own times.
+   */
+  clockStepped(ms: number): void {
+    const now = this.o.clock.now();
+    this.book.shiftTimes(ms);
+    this.orders.book.shiftTimes(ms);
+    const moved = this.outbox.shiftPending(ms, now);
+    this.o.log.warn({ stepMs: ms, pendingDeliveriesMoved: moved }, 'the wall clock stepped; alarm delays, delivery backoff and dead-letter ages moved with it');
+  }
+
   saveMeters(now: number): void {
     this.meterStore.save(this.tags.meters, now);
   }

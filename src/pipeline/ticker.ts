@@ -7,11 +7,15 @@ import type { Stages } from './stages.js';
 const METER_SAVE_TICKS = 10;
 
 /**
- * Time-driven work, once a `periodMs` (1 s): timed rules (windows, staleness), on/off delays,
- * shelve expiry, chattering; usage meters to SQLite every ten ticks. A tick runs in steps with
+ * Time-driven work, once a `periodMs` (1 s): a wall-clock step check, timed rules (windows,
+ * staleness), on/off delays, shelve expiry, chattering; usage meters to SQLite every ten ticks. A tick runs in steps with
  * the event loop free in between, so samples keep flowing during a long tick. Ends with `signal`.
  */
-export async function runTicker(s: Pick<Stages, 'pipeline' | 'saveMeters'>, o: { clock: Clock; log: Logger; signal: AbortSignal; periodMs?: number }): Promise<void> {
+export async function runTicker(
+  s: Pick<Stages, 'pipeline' | 'saveMeters'>,
+  /** `checkClock`: looks for a wall-clock step first (the composition root's; see Stages.clockStepped). */
+  o: { clock: Clock; log: Logger; signal: AbortSignal; periodMs?: number; checkClock?: () => void },
+): Promise<void> {
   let n = 0;
   while (!o.signal.aborted) {
     try {
@@ -20,6 +24,7 @@ export async function runTicker(s: Pick<Stages, 'pipeline' | 'saveMeters'>, o: {
       break;
     }
     try {
+      o.checkClock?.();
       for (const _ of s.pipeline.tickSteps(o.clock.now())) await new Promise((r) => setImmediate(r));
       if (++n % METER_SAVE_TICKS === 0) s.saveMeters(o.clock.now());
     } catch (e) {

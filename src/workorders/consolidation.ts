@@ -118,6 +118,15 @@ export class OrderBook {
     this.floodEpisodes.set(scope, Math.max(n, this.floodEpisodes.get(scope) ?? 0));
   }
 
+  /** The wall clock stepped by `ms`: renotify and update spacing, and the flood window, move with it. */
+  shiftTimes(ms: number): void {
+    for (const o of this.open.values()) {
+      o.createdAt += ms;
+      if (o.lastUpdateAt !== undefined) o.lastUpdateAt += ms;
+    }
+    for (const list of this.recent.values()) for (let i = 0; i < list.length; i++) list[i]! += ms;
+  }
+
   /** Open orders, for the API. */
   list(): OpenOrder[] {
     return [...this.open.values()];

@@ -18,6 +18,11 @@ export interface DispatcherOptions {
   random?: () => number;
   /** Longest idle wait before looking at the outbox again (ms). */
   idlePoll?: number;
+  /**
+   * Called before each round: the composition root checks the wall clock for a step there, so
+   * due times and dead-letter ages are shifted before the dispatcher judges them.
+   */
+  beforeRound?: () => void;
 }
 
 export interface TargetStats {
@@ -119,6 +124,7 @@ export class Dispatcher {
   private async round(): Promise<number | undefined> {
     const { outbox, clock } = this.o;
     this.woken = false;
+    this.o.beforeRound?.();
     const due = outbox.due(clock.now(), this.o.concurrency);
     if (due.length > 0) {
       await Promise.all(due.map((d) => this.deliver(d)));

@@ -317,6 +317,17 @@ export class Outbox {
     return id === undefined ? undefined : { orderId: id, changed: this.cancelStmt.run(now, id).changes };
   }
 
+  /**
+   * The wall clock stepped by `ms`: pending deliveries' due times and the instants their
+   * dead-letter age counts from move with it, so a step forward does not dead-letter them and a
+   * step back does not hold them. Returns how many moved.
+   */
+  shiftPending(ms: number, now: number): number {
+    return this.db
+      .prepare(`UPDATE deliveries SET next_at = next_at + @ms, retry_since = COALESCE(retry_since, created_at) + @ms, updated_at = @now WHERE state = 'pending'`)
+      .run({ ms: Math.round(ms), now }).changes;
+  }
+
   /** Pending deliveries and the creation time of the oldest (for the backlog-age metric). */
   pending(): { count: number; oldestCreatedAt: number | undefined } {
     const r = this.pendingStmt.get() as { n: number; oldest: number | null };

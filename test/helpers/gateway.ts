@@ -28,8 +28,8 @@ export function writeSite(config: Omit<SiteConfigInput, 'rules'>, rules: RuleInp
   return { dir, file };
 }
 
-export async function startGateway(file: string, opts: { clock?: Clock; log?: Logger; env?: NodeJS.ProcessEnv } = {}): Promise<Gateway> {
-  const gw = new Gateway(loadConfig(file, opts.env ?? process.env), { log: opts.log ?? silentLogger, clock: opts.clock, env: opts.env, apiPort: 0 });
+export async function startGateway(file: string, opts: { clock?: Clock; log?: Logger; env?: NodeJS.ProcessEnv; monotonic?: () => number } = {}): Promise<Gateway> {
+  const gw = new Gateway(loadConfig(file, opts.env ?? process.env), { log: opts.log ?? silentLogger, clock: opts.clock, env: opts.env, apiPort: 0, ...(opts.monotonic ? { monotonic: opts.monotonic } : {}) });
   await gw.start();
   return gw;
 }

@@ -1,0 +1,35 @@
+/**
+ * Notices when the wall clock steps (an operator setting the time, NTP stepping a clock that was
+ * far off, a VM resumed): between two checks the wall clock moved by a different amount than the
+ * monotonic clock. Small differences are the two clocks' jitter and NTP slewing; a step is more
+ * than `thresholdMs` (2 s).
+ */
+export class ClockStepDetector {
+  private lastWall: number;
+  private lastMono: number;
+  /** Steps seen since start, and the latest one. */
+  steps = 0;
+  last: { at: number; ms: number } | undefined;
+
+  constructor(
+    private readonly wall: () => number,
+    private readonly monotonic: () => number = () => performance.now(),
+    private readonly thresholdMs = 2_000,
+  ) {
+    this.lastWall = wall();
+    this.lastMono = monotonic();
+  }
+
+  /** The step since the last check in ms (positive: the wall clock jumped forward), or 0. */
+  check(): number {
+    const w = this.wall();
+    const m = this.monotonic();
+    const step = w - this.lastWall - (m - this.lastMono);
+    this.lastWall = w;
+    this.lastMono = m;
+    if (Math.abs(step) <= this.thresholdMs) return 0;
+    this.steps++;
+    this.last = { at: w, ms: Math.round(step) };
+    return this.last.ms;
+  }
+}

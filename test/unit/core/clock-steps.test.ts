@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { ClockStepDetector } from '../../../src/core/clock-steps.js';
+
+describe('wall-clock step detection', () => {
+  it('reports a step when the wall clock moves by more than the monotonic clock, not jitter', () => {
+    let wall = 1_000_000;
+    let mono = 0;
+    const d = new ClockStepDetector(() => wall, () => mono);
+    const tick = (dm: number, dw = dm) => ((mono += dm), (wall += dw), d.check());
+    expect(tick(1000)).toBe(0);
+    expect(tick(1000, 1300)).toBe(0); // slewing, jitter: within 2 s
+    expect(tick(1000, 1000 - 3_600_000)).toBe(-3_600_000); // set back an hour
+    expect(tick(1000)).toBe(0);
+    expect(tick(1000, 1000 + 8 * 86_400_000)).toBe(8 * 86_400_000); // eight days ahead
+    expect(d.steps).toBe(2);
+    expect(d.last).toEqual({ at: wall, ms: 8 * 86_400_000 });
+  });
+});
