@@ -64,6 +64,13 @@ export class MaintainxSim extends HttpSim {
     if (completionNotes) w.completionNotes = completionNotes;
   }
 
+  /** People comment on the work order (to push ours down the comment list). */
+  addComments(id: number, n: number): void {
+    const list = this.comments.get(id) ?? [];
+    for (let i = 0; i < n; i++) list.push({ id: this.nextCommentId++, content: `Technician comment ${i}`, createdAt: new Date().toISOString() });
+    this.comments.set(id, list);
+  }
+
   /** A planner sets the priority by hand. */
   setPriority(id: number, priority: string): void {
     const w = this.workOrders.find((x) => x.id === id);

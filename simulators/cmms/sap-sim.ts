@@ -18,6 +18,8 @@ export interface SapNotification {
 
 const PATH = '/sap/opu/odata/sap/API_MAINTNOTIFICATION/MaintenanceNotification';
 const SESSION = 'SAP_SESSIONID_S4H_100';
+/** MaintNotifLongTextForEdit's MaxLength in the service metadata. */
+const LONG_TEXT_MAX = 1333;
 
 /**
  * An S/4HANA that honours what the target uses of the OData v2 service `API_MAINTNOTIFICATION`:
@@ -26,7 +28,8 @@ const SESSION = 'SAP_SESSIONID_S4H_100';
  * session's token gets 403, `x-csrf-token: Required`, "CSRF token validation failed");
  * `$filter=MaintNotifExtReferenceNumber eq '…'` joined by `or`; `{"d": {"results": […]}}`
  * JSON; creates that check field lengths from the service metadata (NotificationText 40,
- * MaintNotifExtReferenceNumber 20, MaintPriority 1..4), with OData error bodies.
+ * MaintNotifExtReferenceNumber 20, MaintNotifLongTextForEdit 1333, MaintPriority 1..4), with
+ * OData error bodies.
  *
  * Updates: `GET …/MaintenanceNotification('<number>')` answers the entity with its `ETag` (also
  * in `__metadata.etag`, as every entity of a query carries it); `PATCH` (or `MERGE`) on it needs
@@ -48,6 +51,9 @@ export class SapSim extends HttpSim {
   csrfRejections = 0;
   private expireOnCreate = 0;
   private expireOnUpdate = 0;
+  private editOnUpdate = 0;
+  /** PATCHes refused with 412 (the ETag was stale). */
+  preconditionFailures = 0;
 
   constructor(private readonly o: { username: string; password: string }) {
     super();
@@ -70,6 +76,11 @@ export class SapSim extends HttpSim {
   /** The next n updates find their session gone (it timed out between the read and the PATCH). */
   expireBeforeNextUpdate(n = 1): void {
     this.expireOnUpdate = n;
+  }
+
+  /** The next n PATCHes find the notification changed by someone else since the client read it. */
+  editBeforeNextUpdate(n = 1): void {
+    this.editOnUpdate = n;
   }
 
   /** Someone else changes the notification (a planner in IW22): its ETag changes. */
@@ -184,9 +195,16 @@ export class SapSim extends HttpSim {
     const refused = this.csrfRefusal(req);
     if (refused) return refused;
     if (!n) return this.err(404, `Resource not found for segment 'MaintenanceNotificationType'`);
+    if (this.editOnUpdate > 0) {
+      this.editOnUpdate--;
+      this.stamp(n, 'PLANNER1');
+    }
     const ifMatch = req.headers['if-match'];
     if (typeof ifMatch !== 'string' || !ifMatch) return this.err(428, 'Precondition required: send If-Match with the ETag of MaintenanceNotification');
-    if (ifMatch !== '*' && ifMatch !== this.etag(n)) return this.err(412, `Precondition failed: MaintenanceNotification ${n.MaintenanceNotification} was changed by ${n.LastChangedByUser}`);
+    if (ifMatch !== '*' && ifMatch !== this.etag(n)) {
+      this.preconditionFailures++;
+      return this.err(412, `Precondition failed: MaintenanceNotification ${n.MaintenanceNotification} was changed by ${n.LastChangedByUser}`);
+    }
     const b = parseBody(req.body);
     if (!b) return this.err(400, 'Malformed JSON payload');
     for (const ro of ['MaintenanceNotification', 'MaintNotificationLongText', 'NotifProcessingPhase', 'LastChangeDateTime']) {
@@ -195,6 +213,7 @@ export class SapSim extends HttpSim {
     if (b.NotificationText !== undefined && (typeof b.NotificationText !== 'string' || b.NotificationText.length > 40)) return this.err(400, "Value for property 'NotificationText' exceeds maximum length 40");
     if (b.MaintPriority !== undefined && !['1', '2', '3', '4'].includes(String(b.MaintPriority))) return this.err(400, `Priority ${String(b.MaintPriority)} is not defined for priority type PM`);
     const { MaintNotifLongTextForEdit: text, ...fields } = b;
+    if (text !== undefined && (typeof text !== 'string' || text.length > LONG_TEXT_MAX)) return this.err(400, `Value for property 'MaintNotifLongTextForEdit' exceeds maximum length ${LONG_TEXT_MAX}`);
     Object.assign(n, fields);
     if (typeof text === 'string' && text) n.MaintNotificationLongText = `${n.MaintNotificationLongText}\n${text}`.trim();
     this.stamp(n, this.o.username.toUpperCase());
@@ -230,6 +249,8 @@ export class SapSim extends HttpSim {
     if (text.length > 40) return this.err(400, "Value for property 'NotificationText' exceeds maximum length 40");
     const ref = String(b.MaintNotifExtReferenceNumber ?? '');
     if (ref.length > 20) return this.err(400, "Value for property 'MaintNotifExtReferenceNumber' exceeds maximum length 20");
+    const long = b.MaintNotifLongTextForEdit;
+    if (long !== undefined && (typeof long !== 'string' || long.length > LONG_TEXT_MAX)) return this.err(400, `Value for property 'MaintNotifLongTextForEdit' exceeds maximum length ${LONG_TEXT_MAX}`);
     const prio = String(b.MaintPriority ?? '');
     if (prio && !['1', '2', '3', '4'].includes(prio)) return this.err(400, `Priority ${prio} is not defined for priority type PM`);
     const n: SapNotification = {
