@@ -23,6 +23,8 @@ export interface SimReply {
  *   any auth or routing (a proxy or an overloaded CMMS answering).
  * - `loseNext(n)`: the next n *creates* are stored, then the socket is destroyed without an
  *   answer (the response lost on the way back) so a test can prove a retry does not duplicate.
+ * - `loseNextUpdate(n)`: the same for the next n *updates* of an existing record (applied, then
+ *   unanswered), so a test can prove a retried update is applied once.
  */
 export abstract class HttpSim {
   port = 0;
@@ -30,6 +32,7 @@ export abstract class HttpSim {
   private server: Server | undefined;
   private faults: { status: number; left: number } | undefined;
   private losses = 0;
+  private updateLosses = 0;
 
   failNext(n: number, status: number): void {
     this.faults = { status, left: n };
@@ -37,6 +40,10 @@ export abstract class HttpSim {
 
   loseNext(n = 1): void {
     this.losses = n;
+  }
+
+  loseNextUpdate(n = 1): void {
+    this.updateLosses = n;
   }
 
   /** How many records the simulated CMMS holds (what a duplicate would raise). */
@@ -51,6 +58,13 @@ export abstract class HttpSim {
   protected consumeLoss(): boolean {
     if (this.losses <= 0) return false;
     this.losses--;
+    return true;
+  }
+
+  /** Call after applying an update: true means "drop the connection instead of answering". */
+  protected consumeUpdateLoss(): boolean {
+    if (this.updateLosses <= 0) return false;
+    this.updateLosses--;
     return true;
   }
 

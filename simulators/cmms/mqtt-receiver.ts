@@ -6,19 +6,35 @@ export interface MqttOrder {
   topic: string;
   body: Record<string, unknown>;
   receivedAt: number;
+  /** `work_order.updated` events applied to it, in the order received. */
+  updates: Record<string, unknown>[];
 }
 
 /**
  * What a CMMS consuming cbm-gateway's MQTT work orders must do: treat each message as "at least
- * once" and keep one order per `idempotencyKey` in the payload, counting replays.
+ * once" and keep one order per `idempotencyKey` in the payload, counting replays; apply each
+ * `work_order.updated` message (on the order's topic plus `/updates`) once per its own
+ * `idempotencyKey` to the order its `orderIdempotencyKey` names. MQTT orders messages per topic
+ * only, so an update that arrives before its order waits for it (`orphans` counts those waiting).
  */
 export class OrderInbox {
   readonly orders = new Map<string, MqttOrder>();
+  /** Updates by their own key (applied or waiting). */
+  readonly updates = new Map<string, Record<string, unknown>>();
+  /** Updates whose order has not arrived, by the order's key. */
+  private readonly waiting = new Map<string, Record<string, unknown>[]>();
   messages = 0;
   replays = 0;
   malformed = 0;
 
-  accept(topic: string, payload: Buffer | string): 'new' | 'replay' | 'malformed' {
+  /** Updates held because their order is unknown (so far). */
+  get orphans(): number {
+    let n = 0;
+    for (const list of this.waiting.values()) n += list.length;
+    return n;
+  }
+
+  accept(topic: string, payload: Buffer | string): 'new' | 'replay' | 'malformed' | 'update' | 'orphan' {
     this.messages++;
     let body: Record<string, unknown>;
     try {
@@ -32,20 +48,45 @@ export class OrderInbox {
       this.malformed++;
       return 'malformed';
     }
+    if (body.event === 'work_order.updated') return this.update(key, body);
     if (this.orders.has(key)) {
       this.replays++;
       return 'replay';
     }
-    this.orders.set(key, { key, topic, body, receivedAt: Date.now() });
+    const order: MqttOrder = { key, topic, body, receivedAt: Date.now(), updates: [] };
+    this.orders.set(key, order);
+    for (const u of this.waiting.get(key) ?? []) order.updates.push(u);
+    this.waiting.delete(key);
     return 'new';
+  }
+
+  private update(key: string, body: Record<string, unknown>): 'update' | 'orphan' | 'replay' | 'malformed' {
+    const orderKey = body.orderIdempotencyKey;
+    if (typeof orderKey !== 'string' || !orderKey) {
+      this.malformed++;
+      return 'malformed';
+    }
+    if (this.updates.has(key)) {
+      this.replays++;
+      return 'replay';
+    }
+    this.updates.set(key, body);
+    const order = this.orders.get(orderKey);
+    if (order) {
+      order.updates.push(body);
+      return 'update';
+    }
+    this.waiting.set(orderKey, [...(this.waiting.get(orderKey) ?? []), body]);
+    return 'orphan';
   }
 }
 
 /**
  * A central broker with a CMMS behind it, in one process (aedes): it authenticates with an
  * optional username/password (CONNACK 4 "bad user name or password" otherwise [MQTT-3.2.2.3]),
- * hands each QoS 1 publish on `cmms/#` to an `OrderInbox` before the PUBACK is sent, and can
- * lose the PUBACK: `loseNext()` takes the order, then drops the client's connection unanswered.
+ * hands each QoS 1 publish on `cmms/#` (orders and their updates) to an `OrderInbox` before the
+ * PUBACK is sent, and can lose the PUBACK: `loseNext()` takes the next message, then drops the
+ * client's connection unanswered.
  */
 export class MqttReceiverSim {
   readonly inbox = new OrderInbox();

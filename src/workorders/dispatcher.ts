@@ -159,7 +159,7 @@ export class Dispatcher {
     const u = this.o.outbox.update(d.orderId, d.updateSeq);
     if (!u) throw new CbmError('CBM_ERR_TARGET_REJECTED', `update ${d.updateSeq} of order ${d.orderId} is missing`);
     if (!target.update) throw new CbmError('CBM_ERR_TARGET_REJECTED', `target type "${target.type}" does not take order updates`);
-    await target.update(u, { externalId: this.o.outbox.externalId(d.orderId, d.targetId) }, this.stopCtl.signal);
+    await target.update(u, { externalId: this.o.outbox.externalId(d.orderId, d.targetId), order }, this.stopCtl.signal);
     return undefined;
   }
 

@@ -22,6 +22,12 @@ export interface OpenOrderRef {
   externalId: string | undefined;
 }
 
+/** The order an update is for: the target's id for it (when it gave one) and the order as sent. */
+export interface UpdateRef {
+  externalId: string | undefined;
+  order: WorkOrder;
+}
+
 /**
  * A place work orders go (a webhook, an MQTT broker, a CMMS API). Lifecycle: construct from
  * config → `send` per order (many, concurrently across assets) → `close` once.
@@ -34,7 +40,9 @@ export interface OpenOrderRef {
  * `update` carries a change to an order the target already has (another alarm episode of its
  * failure-mode group, an escalation, orders held by a flood guard): it names the order by the
  * `externalId` the target gave (when it gave one) and by the order's idempotency key, and applies
- * the update once per `update.idempotencyKey`. It throws as `send` does.
+ * the update once per `update.idempotencyKey`. `ref.order` is the order as it was sent (a target
+ * that cannot be asked, like MQTT, addresses the update by it). It throws as `send` does; an order
+ * the CMMS does not know is a permanent rejection.
  *
  * `pollStatus`, where the CMMS API allows reading orders back, returns the status of those
  * delivered orders that changed (in progress, completed, cancelled) with the technician's notes.
@@ -43,7 +51,7 @@ export interface WorkOrderTarget {
   readonly id: string;
   readonly type: string;
   send(order: WorkOrder, signal: AbortSignal): Promise<{ externalId: string | undefined }>;
-  update?(update: OrderUpdate, ref: { externalId: string | undefined }, signal: AbortSignal): Promise<void>;
+  update?(update: OrderUpdate, ref: UpdateRef, signal: AbortSignal): Promise<void>;
   pollStatus?(open: readonly OpenOrderRef[], signal: AbortSignal): Promise<StatusUpdate[]>;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { HttpSim, type SimReply, type SimRequest } from '../../simulators/cmms/h
 /**
  * Puts `HttpSim`'s fault injection in front of any HTTP receiver (here the webhook receiver,
  * which has none of its own): it forwards each request and, when told, stores-then-loses the
- * answer to a create (a 201).
+ * answer to a create (a 201) or to an applied update (a 2xx to `X-CBM-Event: work_order.updated`).
  */
 export class FaultProxy extends HttpSim {
   constructor(
@@ -27,6 +27,7 @@ export class FaultProxy extends HttpSim {
     const res = await fetch(`${this.upstream()}${req.path}${req.query.size ? `?${req.query}` : ''}`, { method: req.method, headers, body: req.method === 'GET' ? undefined : req.body });
     const text = await res.text();
     if (res.status === 201 && this.consumeLoss()) return 'lost';
+    if (res.ok && req.headers['x-cbm-event'] === 'work_order.updated' && this.consumeUpdateLoss()) return 'lost';
     let body: unknown = text;
     try {
       body = JSON.parse(text);

@@ -3,13 +3,14 @@ import { CbmError } from '../../src/core/errors.js';
 import { idempotencyKey, type WorkOrder } from '../../src/workorders/model.js';
 import type { WorkOrderStatus, WorkOrderTarget } from '../../src/workorders/target.js';
 import { freePort } from '../helpers/servers.js';
+import { updateContract, type UpdateHarness } from './target-update-contract.js';
 
 /**
  * The one `WorkOrderTarget` contract, run against every target and its simulator (as MQTT.js
  * runs `abstract_store.ts` against every store). A harness says what its target can do; the
  * suite checks the rest the same way for all.
  */
-export interface ContractHarness {
+export interface ContractHarness extends UpdateHarness {
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Records the simulated CMMS holds. */
@@ -190,6 +191,8 @@ export function targetContract(name: string, make: () => ContractHarness): void 
         });
       }
     }
+
+    describe('order updates', () => updateContract(h, () => t));
 
     if (h.setStatus) {
       it('pollStatus reports a status change made in the CMMS, once', async () => {

@@ -4,6 +4,7 @@ import { MaintainxTarget } from '../../src/workorders/targets/maintainx.js';
 import { createTarget } from '../../src/workorders/targets/registry.js';
 import { MaintainxSim } from '../../simulators/cmms/maintainx-sim.js';
 import { sampleOrder, targetContract } from './target-contract.js';
+import { sampleUpdate } from './target-update-contract.js';
 
 const KEY = 'mx_live_0123456789abcdef';
 
@@ -14,9 +15,12 @@ function config(url: string, apiKey = KEY, extra: Record<string, unknown> = {}) 
 }
 
 const STATUS = { in_progress: 'IN_PROGRESS', completed: 'DONE', cancelled: 'CLOSED' } as const;
+/** The target's default mapping. */
+const PRIORITY = { 1: 'HIGH', 2: 'HIGH', 3: 'MEDIUM', 4: 'LOW' } as const;
 
 targetContract('maintainx', () => {
   const sim = new MaintainxSim({ apiKey: KEY });
+  const wo = (key: string) => sim.workOrders.find((x) => x.externalData?.cbmIdempotencyKey === key);
   return {
     start: async () => void (await sim.start()),
     stop: () => sim.stop(),
@@ -30,6 +34,14 @@ targetContract('maintainx', () => {
     target: (o = {}) => createTarget(config(o.deadPort ? `http://127.0.0.1:${o.deadPort}` : sim.url, o.badCredentials ? 'wrong' : KEY)),
     setStatus: (ref, status, notes) => sim.setStatus(Number(ref.externalId), STATUS[status], notes),
     externalIds: true,
+    inspect: (ref) => {
+      const w = wo(ref.key);
+      return w && { priority: w.priority, notes: (sim.comments.get(w.id) ?? []).map((c) => c.content) };
+    },
+    priorityValue: (p) => PRIORITY[p],
+    loseNextUpdate: () => sim.loseNextUpdate(),
+    setPriority: (ref, p) => sim.setPriority(wo(ref.key)!.id, PRIORITY[p]),
+    unknownExternalId: '999999',
   };
 });
 
@@ -67,5 +79,40 @@ describe('maintainx target: the work order it creates and the lookup window', ()
     const count = sim.count;
     await t.send(o, AbortSignal.timeout(5000));
     expect(sim.count).toBe(count + 1);
+  });
+});
+
+describe('maintainx target: order updates', () => {
+  const sim = new MaintainxSim({ apiKey: KEY });
+  beforeAll(() => sim.start());
+  afterAll(() => sim.stop());
+  const signal = () => AbortSignal.timeout(5000);
+
+  it('finds its comment on a later page of a busy work order, so a retry does not comment twice', async () => {
+    const t = new MaintainxTarget(config(sim.url));
+    const o = sampleOrder();
+    const { externalId } = await t.send(o, signal());
+    sim.addComments(Number(externalId), 120);
+    const u = sampleUpdate(o);
+    await t.update(u, { externalId, order: o }, signal());
+    sim.addComments(Number(externalId), 90);
+    await t.update(u, { externalId, order: o }, signal());
+    const mine = (sim.comments.get(Number(externalId)) ?? []).filter((c) => c.content.includes(u.idempotencyKey));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.content).toContain(u.note);
+  });
+
+  it('patches the priority only on an escalation that the mapping turns into another value', async () => {
+    const t = new MaintainxTarget(config(sim.url));
+    const o = sampleOrder({ priority: 2 });
+    const { externalId } = await t.send(o, signal());
+    const patches = () => sim.patches.filter((p) => p.id === Number(externalId)).map((p) => p.body);
+    await t.update(sampleUpdate(o, { sequence: 1 }), { externalId, order: o }, signal());
+    await t.update(sampleUpdate(o, { sequence: 2, priority: 1 }), { externalId, order: o }, signal()); // P2 and P1 are both HIGH
+    expect(patches()).toEqual([]);
+    const low = sampleOrder({ priority: 4 });
+    const r = await t.send(low, signal());
+    await t.update(sampleUpdate(low, { priority: 3 }), { externalId: r.externalId, order: low }, signal());
+    expect(sim.patches.filter((p) => p.id === Number(r.externalId)).map((p) => p.body)).toEqual([{ priority: 'MEDIUM' }]);
   });
 });

@@ -9,6 +9,7 @@ import { createTarget } from '../../src/workorders/targets/registry.js';
 import { MqttReceiverSim, OrderInbox } from '../../simulators/cmms/mqtt-receiver.js';
 import { canConnect, freePort, spawnLogged, startMosquitto, tempDir, waitFor } from '../helpers/servers.js';
 import { deliver, sampleOrder, targetContract } from './target-contract.js';
+import { sampleUpdate } from './target-update-contract.js';
 
 function config(url: string, extra: Record<string, unknown> = {}) {
   const c = targetSchema.parse({ id: 'central', type: 'mqtt', url, timeout: '2s', connectTimeout: '2s', ...extra });
@@ -27,6 +28,13 @@ targetContract('mqtt', () => {
     target: (o = {}) => createTarget(config(o.deadPort ? `mqtt://127.0.0.1:${o.deadPort}` : sim.url, { username: 'gw', password: o.badCredentials ? 'wrong' : 's3cret' })),
     externalIds: false,
     atLeastOnce: true,
+    inspect: (ref) => {
+      const o = sim.inbox.orders.get(ref.key);
+      return o && { priority: o.updates.at(-1)?.priority ?? o.body.priority, notes: o.updates.map((u) => `${String(u.note)}\n${String(u.idempotencyKey)}`) };
+    },
+    priorityValue: (p) => p,
+    loseNextUpdate: () => sim.loseNext(),
+    orphanUpdates: () => sim.inbox.orphans,
   };
 });
 
@@ -61,6 +69,23 @@ describe('mqtt target against Mosquitto (a real central broker)', () => {
     expect(inbox.orders.get(b.idempotencyKey)?.topic).toBe('cmms/plant-a/fan-7/workorders');
     expect(inbox.orders.get(a.idempotencyKey)?.body).toEqual(JSON.parse(JSON.stringify(a)));
     expect(seen.every((m) => m.qos === 1 && !m.retain)).toBe(true);
+    await t.close();
+  });
+
+  it("publishes an update on the order's topic + /updates with QoS 1; the consumer applies it to that order once", async () => {
+    const t = new MqttTarget(config(broker.url, { topic: 'cmms/{site}/{asset}/p{priority}' }));
+    const o = sampleOrder({ priority: 3 });
+    await t.send(o, AbortSignal.timeout(5000));
+    const u = sampleUpdate(o, { priority: 1 });
+    await t.update(u, { externalId: undefined, order: o }, AbortSignal.timeout(5000));
+    await t.update(u, { externalId: undefined, order: o }, AbortSignal.timeout(5000));
+    await waitFor('the update and its replay', () => (inbox.updates.has(u.idempotencyKey) && seen.filter((m) => m.topic.endsWith('/updates')).length >= 2 ? true : undefined), 5000);
+    const updates = seen.filter((m) => m.topic.endsWith('/updates'));
+    expect(updates.map((m) => [m.topic, m.qos, m.retain])).toEqual([
+      ['cmms/plant-a/pump-101/p3/updates', 1, false],
+      ['cmms/plant-a/pump-101/p3/updates', 1, false],
+    ]);
+    expect(inbox.orders.get(o.idempotencyKey)?.updates).toEqual([JSON.parse(JSON.stringify(u))]);
     await t.close();
   });
 

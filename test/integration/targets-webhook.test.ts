@@ -36,5 +36,11 @@ targetContract('webhook', () => {
         }),
       ),
     externalIds: true,
+    inspect: (ref) => {
+      const o = receiver.orders.get(ref.key);
+      return o && { priority: o.updates.at(-1)?.priority ?? o.body.priority, notes: o.updates.map((u) => `${String(u.note)}\n${String(u.idempotencyKey)}`) };
+    },
+    priorityValue: (p) => p,
+    loseNextUpdate: () => proxy.loseNextUpdate(),
   };
 });

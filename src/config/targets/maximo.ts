@@ -25,6 +25,8 @@ export const maximoTarget = z
     priority: z.object({ 1: prio, 2: prio, 3: prio, 4: prio }).strict().default({ 1: 1, 2: 2, 3: 3, 4: 4 }),
     /** Our type to `worktype` (Maximo ships CM, PM, EM; PdM has no default value). */
     worktype: z.object({ CM: z.string(), PM: z.string(), PdM: z.string() }).strict().default({ CM: 'CM', PM: 'PM', PdM: 'CM' }),
+    /** Work log type of the notes an order update appends (Maximo's LOGTYPE domain, e.g. CLIENTNOTE, WORK). */
+    worklogType: z.string().min(1).max(16).default('CLIENTNOTE'),
     timeout: duration.default(15_000),
   })
   .strict();

@@ -1,12 +1,16 @@
 import type { TargetConfig } from '../../config/schema.js';
+import { CbmError } from '../../core/errors.js';
 import type { WorkOrder } from '../model.js';
-import type { OpenOrderRef, StatusUpdate, WorkOrderStatus, WorkOrderTarget } from '../target.js';
+import type { OpenOrderRef, StatusUpdate, UpdateRef, WorkOrderStatus, WorkOrderTarget } from '../target.js';
+import type { OrderUpdate } from '../update.js';
 import { failOn, longText, parseJson, request, truncate } from './http.js';
+import { raisedPriority, updateText } from './updates.js';
 
 export type MaintainxTargetConfig = Extract<TargetConfig, { type: 'maintainx' }>;
 
 interface MxWorkOrder {
   id?: number;
+  priority?: string;
   status?: string;
   updatedAt?: string;
   completedAt?: string;
@@ -49,6 +53,12 @@ export function maintainxStatus(w: MxWorkOrder): WorkOrderStatus {
  * newest `lookupPages` × 100 work orders looking for that key. A retry after a lost response (the
  * outbox retries within minutes) finds the order it made; a retry after more than `lookupPages`
  * pages of newer work orders could duplicate; raise `lookupPages` on very busy accounts.
+ *
+ * `update` (work order by `send`'s id, else found by the key as `send` finds it): lists the work
+ * order's comments (`GET /v1/workorders/{id}/comments`) and returns if one carries the update's key
+ * (a retry after a lost answer); on an escalation reads the work order and `PATCH
+ * /v1/workorders/{id}` raises `priority` (setting it twice is harmless, so it goes first); then
+ * `POST /v1/workorders/{id}/comments` with the dated note and the key.
  */
 export class MaintainxTarget implements WorkOrderTarget {
   readonly type = 'maintainx';
@@ -110,6 +120,47 @@ export class MaintainxTarget implements WorkOrderTarget {
     const created = parseJson<{ id?: number; workOrder?: { id?: number } }>(label, r.text);
     const id = created.id ?? created.workOrder?.id;
     return { externalId: id === undefined ? undefined : String(id) };
+  }
+
+  async update(u: OrderUpdate, ref: UpdateRef, signal: AbortSignal): Promise<void> {
+    const label = `maintainx ${this.id} update`;
+    const found = ref.externalId ?? (await this.lookup(u.orderIdempotencyKey, signal))?.toString();
+    const missing = (which: string) => new CbmError('CBM_ERR_TARGET_REJECTED', `${label}: ${which} does not exist (deleted?); update ${u.sequence} of order ${u.id} cannot be applied`);
+    if (found === undefined) throw missing(`a work order with externalData.cbmIdempotencyKey ${u.orderIdempotencyKey} (searched the newest ${this.cfg.lookupPages * 100})`);
+    const path = `/workorders/${encodeURIComponent(found)}`;
+    const comments = await this.comments(path, signal);
+    if (comments === undefined) throw missing(`work order ${found}`);
+    if (comments.some((c) => c.content?.includes(u.idempotencyKey))) return;
+    if (u.escalated) {
+      const res = await this.get<{ workOrder?: MxWorkOrder } & MxWorkOrder>(`maintainx ${this.id} read`, path, signal);
+      const priority = raisedPriority(u, this.cfg.priority, (res.workOrder ?? res).priority);
+      if (priority !== undefined) await this.write(label, 'PATCH', path, { priority }, signal);
+    }
+    await this.write(label, 'POST', `${path}/comments`, { content: updateText(u) }, signal);
+  }
+
+  /** Every comment on the work order at `path` (cursor-paged), or undefined when MaintainX does not know it (404). */
+  private async comments(path: string, signal: AbortSignal): Promise<{ content?: string }[] | undefined> {
+    const label = `maintainx ${this.id} comments`;
+    const out: { content?: string }[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 50; page++) {
+      const q = new URLSearchParams({ limit: '100' });
+      if (cursor) q.set('cursor', cursor);
+      const r = await request(label, `${this.base}${path}/comments?${q}`, { method: 'GET', headers: this.headers() }, this.cfg.timeout, signal);
+      if (r.status === 404) return undefined;
+      failOn(label, r, maintainxMessage);
+      const res = parseJson<{ comments?: { content?: string }[]; nextCursor?: string | null }>(label, r.text);
+      out.push(...(res.comments ?? []));
+      cursor = res.nextCursor ?? undefined;
+      if (!cursor) break;
+    }
+    return out;
+  }
+
+  private async write(label: string, method: 'POST' | 'PATCH', path: string, body: unknown, signal: AbortSignal): Promise<void> {
+    const r = await request(label, `${this.base}${path}`, { method, headers: this.headers({ 'content-type': 'application/json' }), body: JSON.stringify(body) }, this.cfg.timeout, signal);
+    failOn(label, r, maintainxMessage);
   }
 
   async pollStatus(open: readonly OpenOrderRef[], signal: AbortSignal): Promise<StatusUpdate[]> {

@@ -1,7 +1,10 @@
 import type { TargetConfig } from '../../config/schema.js';
 import type { WorkOrder } from '../model.js';
-import type { OpenOrderRef, StatusUpdate, WorkOrderStatus, WorkOrderTarget } from '../target.js';
+import { CbmError } from '../../core/errors.js';
+import type { OrderUpdate } from '../update.js';
+import type { OpenOrderRef, StatusUpdate, UpdateRef, WorkOrderStatus, WorkOrderTarget } from '../target.js';
 import { failOn, longText, parseJson, request, truncate } from './http.js';
+import { raisedPriority, updateSummary, updateText } from './updates.js';
 
 export type MaximoTargetConfig = Extract<TargetConfig, { type: 'maximo' }>;
 
@@ -55,6 +58,13 @@ const quote = (s: string) => `"${s.replace(/"/g, '')}"`;
  * work order already carries the key (a retry after a lost response), return its `wonum`. Only
  * if none does, `POST` a new WORKORDER with the key in `keyAttribute` (default `externalrefid`).
  * The `properties` header asks Maximo to return the created record, so we learn its `wonum`.
+ *
+ * `update`: finds the work order (by `wonum` and site when `send` learned it, else by the key),
+ * returns if a work log entry already carries the update's key (a retry after a lost answer),
+ * else `POST <record href>` with `x-method-override: PATCH` and `patchtype: MERGE` ("Updating
+ * resources"; MERGE adds the `worklog` array's new entry instead of replacing the technicians'
+ * entries), carrying the work log entry (summary, the dated note and the key in its long
+ * description) and, on an escalation, `wopriority`. One request, so priority and note land together.
  *
  * `pollStatus`: one query per 50 keys with `<keyAttribute> in [...]`, selecting `status`,
  * `statusdate`, `changeby` and the work log (the technician's notes); reports what changed.
@@ -114,6 +124,36 @@ export class MaximoTarget implements WorkOrderTarget {
     failOn(label, r, maximoMessage);
     const created = r.text ? parseJson<MaximoWo>(label, r.text) : {};
     return { externalId: created.wonum ?? r.headers.get('location')?.split('/').pop() };
+  }
+
+  async update(u: OrderUpdate, ref: UpdateRef, signal: AbortSignal): Promise<void> {
+    const key = this.cfg.keyAttribute;
+    const site = quote(this.cfg.siteid);
+    const where = ref.externalId ? `wonum=${quote(ref.externalId)} and siteid=${site}` : `${key}=${quote(u.orderIdempotencyKey)} and siteid=${site}`;
+    const [wo] = await this.query(where, `wonum,wopriority,${key},worklog{description,description_longdescription}`, signal);
+    if (!wo?.href) {
+      const which = ref.externalId ? `work order ${ref.externalId}` : `a work order with ${key}="${u.orderIdempotencyKey}"`;
+      throw new CbmError('CBM_ERR_TARGET_REJECTED', `maximo ${this.id} update: ${which} does not exist in site ${this.cfg.siteid} (deleted or moved?); update ${u.sequence} of order ${u.id} cannot be applied`);
+    }
+    if (wo.worklog?.some((l) => l.description_longdescription?.includes(u.idempotencyKey) || l.description?.includes(u.idempotencyKey))) return;
+
+    const patch: Record<string, unknown> = {
+      worklog: [{ description: truncate(updateSummary(u), 100), description_longdescription: updateText(u), logtype: this.cfg.worklogType }],
+    };
+    const current = typeof wo.wopriority === 'number' || typeof wo.wopriority === 'string' ? wo.wopriority : undefined;
+    const wopriority = raisedPriority(u, this.cfg.priority, current);
+    if (wopriority !== undefined) patch.wopriority = wopriority;
+    // The record's rest id, on our own base URL: a proxy in front of Maximo may rewrite the host in `href`.
+    const restId = new URL(wo.href, this.base).pathname.split('/').pop()!;
+    const label = `maximo ${this.id} update`;
+    const r = await request(
+      label,
+      `${this.base}/${restId}?lean=1`,
+      { method: 'POST', headers: { ...this.headers(), 'content-type': 'application/json', 'x-method-override': 'PATCH', patchtype: 'MERGE' }, body: JSON.stringify(patch) },
+      this.cfg.timeout,
+      signal,
+    );
+    failOn(label, r, maximoMessage);
   }
 
   private assetnum(order: WorkOrder): string | undefined {

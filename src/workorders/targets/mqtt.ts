@@ -4,7 +4,8 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { TargetConfig } from '../../config/schema.js';
 import { CbmError, errorMessage } from '../../core/errors.js';
 import type { WorkOrder } from '../model.js';
-import type { WorkOrderTarget } from '../target.js';
+import type { UpdateRef, WorkOrderTarget } from '../target.js';
+import type { OrderUpdate } from '../update.js';
 import { skipNumberCache } from '../../core/mqtt-packet-writer.js';
 
 export type MqttTargetConfig = Extract<TargetConfig, { type: 'mqtt' }>;
@@ -40,6 +41,13 @@ export function renderTopic(template: string, o: WorkOrder): string {
  * sending. A retry after a lost PUBACK publishes again (and MQTT itself may redeliver with DUP
  * set [MQTT-4.3.2-1]): delivery is at least once, and the receiver deduplicates by the payload's
  * `idempotencyKey`, as `simulators/cmms/mqtt-receiver.ts` does.
+ *
+ * `update` publishes the update JSON (exactly the webhook's `work_order.updated` body) on the
+ * order's topic plus `/updates`, with the same QoS 1 and retain flag (a consumer subscribed to
+ * `cmms/#` gets both). The dispatcher publishes an update only after its order's PUBACK, so the
+ * broker has the order first; MQTT orders messages per topic only [MQTT-4.6.0-6], so a consumer
+ * that gets an update before its order keeps it until the order arrives. The consumer applies an
+ * update once per its `idempotencyKey`; MQTT cannot tell us that an order is unknown.
  *
  * The connection is opened on the first send and kept; mqtt.js reconnects it after a drop. When
  * it is down, `send` fails at once as unavailable rather than queueing behind the outbox's back.
@@ -113,8 +121,18 @@ export class MqttTarget implements WorkOrderTarget {
   }
 
   async send(order: WorkOrder, signal: AbortSignal): Promise<{ externalId: string | undefined }> {
+    await this.publish(renderTopic(this.cfg.topic, order), JSON.stringify(order), signal);
+    // The broker assigns no id: the key is the receiver's handle on the order.
+    return { externalId: undefined };
+  }
+
+  async update(u: OrderUpdate, ref: UpdateRef, signal: AbortSignal): Promise<void> {
+    await this.publish(`${renderTopic(this.cfg.topic, ref.order)}/updates`, JSON.stringify(u), signal);
+  }
+
+  /** One QoS 1 publish, resolved on its PUBACK; fails as unavailable or timed out, never hangs past `timeout`. */
+  private async publish(topic: string, payload: string, signal: AbortSignal): Promise<void> {
     const client = await this.connected();
-    const topic = renderTopic(this.cfg.topic, order);
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.cfg.timeout)]);
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
@@ -126,7 +144,7 @@ export class MqttTarget implements WorkOrderTarget {
       };
       if (deadline.aborted) return onAbort();
       deadline.addEventListener('abort', onAbort, { once: true });
-      client.publishAsync(topic, JSON.stringify(order), { qos: 1, retain: this.cfg.retain }).then(
+      client.publishAsync(topic, payload, { qos: 1, retain: this.cfg.retain }).then(
         () => {
           deadline.removeEventListener('abort', onAbort);
           resolve();
@@ -137,8 +155,6 @@ export class MqttTarget implements WorkOrderTarget {
         },
       );
     });
-    // The broker assigns no id: the key is the receiver's handle on the order.
-    return { externalId: undefined };
   }
 
   async close(): Promise<void> {

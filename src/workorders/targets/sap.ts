@@ -2,13 +2,17 @@ import { createHash } from 'node:crypto';
 import type { TargetConfig } from '../../config/schema.js';
 import { CbmError } from '../../core/errors.js';
 import type { WorkOrder } from '../model.js';
-import type { OpenOrderRef, StatusUpdate, WorkOrderStatus, WorkOrderTarget } from '../target.js';
+import type { OpenOrderRef, StatusUpdate, UpdateRef, WorkOrderStatus, WorkOrderTarget } from '../target.js';
+import type { OrderUpdate } from '../update.js';
 import { failOn, longText, parseJson, request, truncate, type HttpResult } from './http.js';
+import { raisedPriority, updateText } from './updates.js';
 
 export type SapTargetConfig = Extract<TargetConfig, { type: 'sap' }>;
 
 interface Notification {
+  __metadata?: { etag?: string };
   MaintenanceNotification?: string;
+  MaintPriority?: string;
   MaintNotifExtReferenceNumber?: string;
   NotifProcessingPhase?: string;
   MaintNotificationLongText?: string;
@@ -51,6 +55,21 @@ export function sapStatus(phase: string | undefined): WorkOrderStatus {
   return 'open';
 }
 
+const SELECT = 'MaintenanceNotification,MaintNotifExtReferenceNumber,MaintPriority,NotifProcessingPhase,MaintNotificationLongText,MaintNotifRejectionRsnCodeTxt,LastChangeDateTime';
+
+/** SAP Gateway's answer to a modifying request without a valid token for the session: 403, `x-csrf-token: Required`. */
+function csrfRequired(r: HttpResult): boolean {
+  return r.status === 403 && r.headers.get('x-csrf-token')?.toLowerCase() === 'required';
+}
+
+function csrfRefusedTwice(label: string): CbmError {
+  return new CbmError(
+    'CBM_ERR_TARGET_REJECTED',
+    `${label}: HTTP 403 CSRF token validation failed again with a fresh token: does a load balancer send the GET and the POST to different servers without sticky sessions?`,
+    { details: { status: 403 } },
+  );
+}
+
 /** OData v2 JSON dates: `/Date(1700000000000)/` or `/Date(1700000000000+0000)/`. */
 function odataDate(v: string | undefined): string {
   const m = v ? /\/Date\((-?\d+)/.exec(v) : null;
@@ -67,6 +86,13 @@ function odataDate(v: string | undefined): string {
  * a notification carries our reference (a retry after a lost response), its number is returned;
  * otherwise we POST one. A 403 whose `x-csrf-token` header says `Required` (the session or token
  * expired) re-fetches the token once and repeats the POST.
+ *
+ * `update` reads the notification (`MaintenanceNotification('<number>')`, or by our reference when
+ * `send` did not learn the number), which also fetches the token and the entity's ETag; returns if
+ * its long text already carries the update's key; else `PATCH`es it with `If-Match: <ETag>` (SAP
+ * Gateway answers 428 without it, 412 when the notification changed since the read):
+ * `MaintNotifLongTextForEdit` with the dated note (SAP appends it to the notification's long text)
+ * and, on an escalation, `MaintPriority`. A 412 or an expired token reads and patches once more.
  */
 export class SapTarget implements WorkOrderTarget {
   readonly type = 'sap';
@@ -83,11 +109,13 @@ export class SapTarget implements WorkOrderTarget {
     this.auth = `Basic ${Buffer.from(`${cfg.username}:${cfg.password}`).toString('base64')}`;
   }
 
-  private url(params: Record<string, string>): string {
+  /** The collection's URL, or with `key` the entity's (`…/MaintenanceNotification('<key>')`, quotes doubled as OData v2 escapes them). */
+  private url(params: Record<string, string>, key?: string): string {
     const q = new URLSearchParams(params);
     if (this.cfg.client) q.set('sap-client', this.cfg.client);
     const s = q.toString();
-    return s ? `${this.base}?${s}` : this.base;
+    const path = key === undefined ? this.base : `${this.base}('${encodeURIComponent(key.replace(/'/g, "''"))}')`;
+    return s ? `${path}?${s}` : path;
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -109,8 +137,7 @@ export class SapTarget implements WorkOrderTarget {
   /** GET with `$filter`, fetching a CSRF token and session cookies on the way. */
   private async find(filter: string, signal: AbortSignal): Promise<Notification[]> {
     const label = `sap ${this.id} query`;
-    const select = 'MaintenanceNotification,MaintNotifExtReferenceNumber,NotifProcessingPhase,MaintNotificationLongText,MaintNotifRejectionRsnCodeTxt,LastChangeDateTime';
-    const r = await request(label, this.url({ $filter: filter, $select: select, $format: 'json' }), { method: 'GET', headers: this.headers({ 'x-csrf-token': 'Fetch' }) }, this.cfg.timeout, signal);
+    const r = await request(label, this.url({ $filter: filter, $select: SELECT, $format: 'json' }), { method: 'GET', headers: this.headers({ 'x-csrf-token': 'Fetch' }) }, this.cfg.timeout, signal);
     this.keep(r);
     failOn(label, r, odataMessage);
     return parseJson<{ d?: { results?: Notification[] } }>(label, r.text).d?.results ?? [];
@@ -139,25 +166,67 @@ export class SapTarget implements WorkOrderTarget {
     const post = () =>
       request(label, this.url({}), { method: 'POST', headers: this.headers({ 'content-type': 'application/json', 'x-csrf-token': this.token ?? 'Fetch' }), body: JSON.stringify(body) }, this.cfg.timeout, signal);
     let r = await post();
-    if (r.status === 403 && r.headers.get('x-csrf-token')?.toLowerCase() === 'required') {
+    if (csrfRequired(r)) {
       // The token or its session expired between our GET and POST: fetch a fresh one, once.
       this.token = undefined;
       this.cookies.clear();
       const again = await this.find(`MaintNotifExtReferenceNumber eq '${ref}'`, signal);
       if (again[0]?.MaintenanceNotification) return { externalId: again[0].MaintenanceNotification };
       r = await post();
-      if (r.status === 403 && r.headers.get('x-csrf-token')?.toLowerCase() === 'required') {
-        throw new CbmError(
-          'CBM_ERR_TARGET_REJECTED',
-          `${label}: HTTP 403 CSRF token validation failed again with a fresh token: does a load balancer send the GET and the POST to different servers without sticky sessions?`,
-          { details: { status: 403 } },
-        );
-      }
+      if (csrfRequired(r)) throw csrfRefusedTwice(label);
     }
     this.keep(r);
     failOn(label, r, odataMessage);
     const created = parseJson<{ d?: Notification }>(label, r.text).d;
     return { externalId: created?.MaintenanceNotification };
+  }
+
+  async update(u: OrderUpdate, ref: UpdateRef, signal: AbortSignal): Promise<void> {
+    const label = `sap ${this.id} update`;
+    for (let attempt = 1; ; attempt++) {
+      const got = await this.read(u, ref.externalId, signal);
+      if (!got) {
+        const which = ref.externalId ? `notification ${ref.externalId}` : `a notification with MaintNotifExtReferenceNumber ${sapReference(u.orderIdempotencyKey)}`;
+        throw new CbmError('CBM_ERR_TARGET_REJECTED', `${label}: ${which} does not exist (deleted?); update ${u.sequence} of order ${u.id} cannot be applied`);
+      }
+      const { n, etag } = got;
+      if (n.MaintNotificationLongText?.includes(u.idempotencyKey)) return;
+      const body: Record<string, unknown> = { MaintNotifLongTextForEdit: updateText(u, 1333) };
+      const priority = raisedPriority(u, this.cfg.priority, n.MaintPriority || undefined);
+      if (priority !== undefined) body.MaintPriority = priority;
+      const headers = this.headers({ 'content-type': 'application/json', 'x-csrf-token': this.token ?? 'Fetch' });
+      if (etag) headers['if-match'] = etag;
+      const r = await request(label, this.url({}, n.MaintenanceNotification), { method: 'PATCH', headers, body: JSON.stringify(body) }, this.cfg.timeout, signal);
+      const csrf = csrfRequired(r);
+      if (attempt === 1 && (csrf || r.status === 412)) {
+        // The token expired, or someone changed the notification since our read: read again (a new token, a new ETag) and patch once more.
+        if (csrf) {
+          this.token = undefined;
+          this.cookies.clear();
+        }
+        continue;
+      }
+      if (csrf) throw csrfRefusedTwice(label);
+      if (r.status === 412) throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `${label}: HTTP 412 notification ${n.MaintenanceNotification} changed again between our read and our update; will retry`, { details: { status: 412 } });
+      this.keep(r);
+      failOn(label, r, odataMessage);
+      return;
+    }
+  }
+
+  /** The notification an update is for, with its ETag (and a fresh CSRF token); undefined when SAP has none. */
+  private async read(u: OrderUpdate, externalId: string | undefined, signal: AbortSignal): Promise<{ n: Notification; etag: string | undefined } | undefined> {
+    if (!externalId) {
+      const [n] = await this.find(`MaintNotifExtReferenceNumber eq '${sapReference(u.orderIdempotencyKey)}'`, signal);
+      return n?.MaintenanceNotification ? { n, etag: n.__metadata?.etag } : undefined;
+    }
+    const label = `sap ${this.id} read`;
+    const r = await request(label, this.url({ $select: SELECT, $format: 'json' }, externalId), { method: 'GET', headers: this.headers({ 'x-csrf-token': 'Fetch' }) }, this.cfg.timeout, signal);
+    this.keep(r);
+    if (r.status === 404) return undefined;
+    failOn(label, r, odataMessage);
+    const n = parseJson<{ d?: Notification }>(label, r.text).d;
+    return n?.MaintenanceNotification ? { n, etag: r.headers.get('etag') ?? n.__metadata?.etag } : undefined;
   }
 
   private technicalObject(order: WorkOrder): string | undefined {

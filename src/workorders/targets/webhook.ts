@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { failOn, request } from './http.js';
 import type { WebhookTargetConfig } from '../../config/schema.js';
 import type { WorkOrder } from '../model.js';
-import type { WorkOrderTarget } from '../target.js';
+import type { UpdateRef, WorkOrderTarget } from '../target.js';
 import type { OrderUpdate } from '../update.js';
 
 export function signBody(secret: string, body: string): string {
@@ -34,7 +34,7 @@ export class WebhookTarget implements WorkOrderTarget {
    * `Idempotency-Key`, the body an {@link OrderUpdate} naming the order by `id` and
    * `orderIdempotencyKey` (docs/targets.md: the webhook contract).
    */
-  async update(update: OrderUpdate, _ref: { externalId: string | undefined }, signal: AbortSignal): Promise<void> {
+  async update(update: OrderUpdate, _ref: UpdateRef, signal: AbortSignal): Promise<void> {
     await this.post(JSON.stringify(update), update.idempotencyKey, update.event, signal);
   }
 

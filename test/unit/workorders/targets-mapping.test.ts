@@ -6,6 +6,8 @@ import { failOn, ResponseHeaders } from '../../../src/workorders/targets/http.js
 import { maintainxMessage, maintainxStatus } from '../../../src/workorders/targets/maintainx.js';
 import { maximoMessage, maximoStatus } from '../../../src/workorders/targets/maximo.js';
 import { odataMessage, sapReference, sapStatus } from '../../../src/workorders/targets/sap.js';
+import { raisedPriority, updateSummary, updateText, updateTrailer } from '../../../src/workorders/targets/updates.js';
+import { updateKey, type OrderUpdate } from '../../../src/workorders/update.js';
 
 const res = (status: number, text = '') => ({ status, headers: new ResponseHeaders(), text });
 
@@ -92,5 +94,72 @@ describe('target config', () => {
     expect(targetSchema.safeParse({ id: 'x', type: 'maximo', url: 'https://mx', apiKey: 'k', siteid: 'S', apikey: 'k' }).success).toBe(false);
     expect(targetSchema.safeParse({ id: 'x', type: 'maintainx', apiKey: 'k', priority: { 1: 'URGENT', 2: 'HIGH', 3: 'LOW', 4: 'NONE' } }).success).toBe(false);
     expect(targetSchema.safeParse({ id: 'x', type: 'sap', url: 'https://s4', username: 'u', password: 'p', client: '1' }).success).toBe(false);
+  });
+});
+
+function update(over: Partial<OrderUpdate> = {}): OrderUpdate {
+  const orderKey = idempotencyKey('gw', 'rule', 'pump-1', 1);
+  const note = over.note ?? '2026-01-01T00:00:00.000Z: Bearing hot raised, episode 2.';
+  return {
+    event: 'work_order.updated',
+    id: 'o-1',
+    orderIdempotencyKey: orderKey,
+    idempotencyKey: updateKey(orderKey, 3),
+    sequence: 3,
+    gatewayId: 'gw',
+    site: { id: 's', name: 'S' },
+    asset: { id: 'pump-1', name: 'Pump 1', path: 's/a/l/pump-1' },
+    priority: 2,
+    previousPriority: 3,
+    escalated: true,
+    at: '2026-01-01T00:00:00.000Z',
+    note,
+    events: [{ ts: '2026-01-01T00:00:00.000Z', rule: { id: 'rule', name: 'Bearing hot', episode: 2 }, priority: 2, note, evidence: { ts: '2026-01-01T00:00:00.000Z', values: [], limits: [] } }],
+    ...over,
+  };
+}
+
+describe('order update text', () => {
+  it('is the note, then a trailer naming the update and its key', () => {
+    const u = update();
+    expect(updateText(u)).toBe(`${u.note}\ncbm-gateway update 3 of ${u.orderIdempotencyKey}; key ${u.idempotencyKey}`);
+    expect(updateSummary(u)).toBe('Condition update 3: Bearing hot again, priority raised to P2');
+    expect(updateSummary(update({ escalated: false, events: [...u.events, ...u.events] }))).toBe('Condition update 3: 2 more alarm events');
+  });
+
+  it('cut to fit: the oldest lines go first, a line says how many, the trailer always stays', () => {
+    const lines = Array.from({ length: 30 }, (_, i) => `line ${String(i).padStart(2, '0')} ${'x'.repeat(40)}`);
+    const u = update({ note: lines.join('\n') });
+    for (const max of [200, 500, 1333]) {
+      const t = updateText(u, max);
+      expect(t.length).toBeLessThanOrEqual(max);
+      expect(t.endsWith(updateTrailer(u))).toBe(true);
+      expect(t).toContain(lines.at(-1));
+      expect(t).toMatch(/^\(\d+ earlier lines left out\)\n/);
+    }
+    // One line longer than the room is cut inside, still ending in the trailer.
+    const one = updateText(update({ note: 'y'.repeat(400) }), 200);
+    expect(one.length).toBeLessThanOrEqual(200);
+    expect(one).toMatch(/^y+…\ncbm-gateway update 3/);
+  });
+});
+
+describe('raising a priority on an update', () => {
+  const map: Record<1 | 2 | 3 | 4, number> = { 1: 1, 2: 2, 3: 3, 4: 4 };
+  it('only an escalation raises it', () => {
+    expect(raisedPriority(update({ escalated: false, priority: 3, previousPriority: 3 }), map, 3)).toBeUndefined();
+    expect(raisedPriority(update(), map, 3)).toBe(2);
+    expect(raisedPriority(update(), map, undefined)).toBe(2);
+  });
+  it('never lowers what the CMMS holds, read back through the mapping (in either direction)', () => {
+    expect(raisedPriority(update(), map, 1)).toBeUndefined();
+    const reversed: Record<1 | 2 | 3 | 4, number> = { 1: 4, 2: 3, 3: 2, 4: 1 };
+    expect(raisedPriority(update(), reversed, 2)).toBe(3);
+    expect(raisedPriority(update(), reversed, 4)).toBeUndefined();
+    expect(raisedPriority(update(), { 1: 'HIGH', 2: 'HIGH', 3: 'MEDIUM', 4: 'LOW' }, 'HIGH')).toBeUndefined();
+    expect(raisedPriority<number | string>(update(), map, '3')).toBe(2); // SAP and Maximo may answer strings
+  });
+  it('a value outside the mapping is overwritten by the escalation', () => {
+    expect(raisedPriority(update(), map, 9)).toBe(2);
   });
 });
