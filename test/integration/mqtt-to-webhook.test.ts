@@ -90,9 +90,11 @@ describe('mosquitto_pub → Mosquitto → gateway → webhook + VictoriaMetrics'
     const series = await waitFor(
       'samples in VictoriaMetrics',
       async () => {
+        // Each new series takes a few seconds to be readable: wait for the two this test reads.
         const s = await vm.export('pump_value');
-        const n = s.reduce((a, x) => a + x.values.length, 0);
-        return n >= 6 ? s : undefined;
+        const p1 = s.find((x) => x.metric.asset === 'p-1' && x.metric.tag === 'bearing_temp');
+        const p2 = s.find((x) => x.metric.asset === 'p-2' && x.metric.tag === 'bearing_temp');
+        return p1 && p1.values.length >= 4 && p2 ? s : undefined;
       },
       30_000,
       250,
