@@ -8,6 +8,7 @@ import { BaselineStore } from '../rules/baseline-store.js';
 import type { LoadedRules } from '../rules/load.js';
 import { RuleSet } from '../rules/rule-set.js';
 import type { Db } from '../store/db.js';
+import { installId } from '../store/meta.js';
 import { Catalog } from '../tags/catalog.js';
 import { MeterStore } from '../tags/meter-store.js';
 import { TagState } from '../tags/tag-state.js';
@@ -73,6 +74,7 @@ export class Stages {
     this.orders = new OrderMaker({
       gatewayId: config.gateway.id,
       site: config.site,
+      installId: installId(db),
       asset: (id) => this.catalog.asset(id),
       consolidation: config.workOrders.consolidation,
       flood: config.workOrders.flood,

@@ -44,14 +44,27 @@ export interface WorkOrder {
   estimatedHours: number | undefined;
 }
 
-export function idempotencyKey(gatewayId: string, ruleId: string, assetId: string, episode: number): string {
-  const h = createHash('sha256').update(`${gatewayId}\u0000${ruleId}\u0000${assetId}\u0000${episode}`).digest('hex').slice(0, 32);
+/**
+ * One key per alarm episode: gateway, site, the store's install id (a data dir replaced empty
+ * counts episodes from 1 again), rule, asset and episode, hashed.
+ */
+export function idempotencyKey(scope: KeyScope, ruleId: string, assetId: string, episode: number): string {
+  const h = createHash('sha256').update(`${scope.gatewayId}\u0000${scope.siteId}\u0000${scope.installId}\u0000${ruleId}\u0000${assetId}\u0000${episode}`).digest('hex').slice(0, 32);
   return `cbm-${h}`;
+}
+
+/** What scopes an idempotency key beyond the episode, so keys never collide across a fleet or a reinstall. */
+export interface KeyScope {
+  gatewayId: string;
+  siteId: string;
+  installId: string;
 }
 
 export interface BuildContext {
   gatewayId: string;
   site: { id: string; name: string };
+  /** The store's install id (src/store/meta.ts). */
+  installId: string;
   /** Creation time (gateway clock). */
   now: number;
 }
@@ -83,7 +96,7 @@ export function buildWorkOrder(t: AlarmTransition, rule: RuleConfig, asset: Asse
   const wo = rule.workOrder;
   return {
     id: randomUUID(),
-    idempotencyKey: idempotencyKey(ctx.gatewayId, rule.id, asset.id, episode),
+    idempotencyKey: idempotencyKey({ gatewayId: ctx.gatewayId, siteId: ctx.site.id, installId: ctx.installId }, rule.id, asset.id, episode),
     gatewayId: ctx.gatewayId,
     site: ctx.site,
     asset: {
@@ -120,7 +133,7 @@ export function buildFloodOrder(scope: string, scopeName: string, episode: numbe
   return {
     ...first,
     id: randomUUID(),
-    idempotencyKey: idempotencyKey(ctx.gatewayId, 'alarm-flood', scope, episode),
+    idempotencyKey: idempotencyKey({ gatewayId: ctx.gatewayId, siteId: ctx.site.id, installId: ctx.installId }, 'alarm-flood', scope, episode),
     title: `Alarm flood on ${scopeName}: orders held`,
     description:
       `More than ${flood.count} work orders within ${minutes} minutes on ${scopeName} (EEMUA 191 flood). ` +

@@ -24,6 +24,8 @@ export type OrderAction =
 export interface OrderMakerDeps {
   gatewayId: string;
   site: { id: string; name: string };
+  /** The store's install id: scopes idempotency keys (src/store/meta.ts). */
+  installId: string;
   asset(id: string): AssetInfo | undefined;
   consolidation: { renotify: number; updateEvery: number };
   flood: FloodPolicy;
@@ -93,7 +95,7 @@ export class OrderMaker {
     const groupKey = `${asset.id}/${rule.group ?? rule.id}`;
     const open = rule.rearm === 'completion' ? this.book.find(groupKey, now, this.renotify(rule)) : undefined;
     if (open) return [this.update(open, asset, event(t, rule), now)];
-    const order = buildWorkOrder(t, rule, asset, { gatewayId: this.d.gatewayId, site: this.d.site, now });
+    const order = buildWorkOrder(t, rule, asset, { gatewayId: this.d.gatewayId, site: this.d.site, installId: this.d.installId, now });
     const scopes = scopesOf(asset);
     const flooded = this.book.flooded(scopes, now);
     if (flooded) return this.hold(order, groupKey, flooded, asset, now);
@@ -149,7 +151,7 @@ export class OrderMaker {
     };
     const flood = this.book.floodOrder(scope);
     if (flood) return [{ kind: 'held', order, groupKey, floodOrderId: flood.orderId }, this.update(flood, asset, heldEvent, now)];
-    const f = buildFloodOrder(scope, this.scopeName(scope, asset), this.book.nextFloodEpisode(scope), order, { gatewayId: this.d.gatewayId, site: this.d.site, now }, this.d.flood);
+    const f = buildFloodOrder(scope, this.scopeName(scope, asset), this.book.nextFloodEpisode(scope), order, { gatewayId: this.d.gatewayId, site: this.d.site, installId: this.d.installId, now }, this.d.flood);
     this.book.add({ orderId: f.id, key: f.idempotencyKey, groupKey: `flood:${scope}`, ruleId: f.rule.id, kind: 'flood', priority: f.priority, createdAt: now, statusSeen: false, lastUpdateAt: undefined });
     this.counts.floods++;
     return [

@@ -41,7 +41,7 @@ export function sampleOrder(over: Partial<WorkOrder> = {}): WorkOrder {
   const episode = ++seq + Math.floor(Math.random() * 1e6);
   return {
     id: `00000000-0000-4000-8000-${String(episode).padStart(12, '0')}`,
-    idempotencyKey: idempotencyKey('gw-test', 'bearing-temp-high', 'pump-101', episode),
+    idempotencyKey: idempotencyKey({ gatewayId: 'gw-test', siteId: 'plant', installId: 'i-1' }, 'bearing-temp-high', 'pump-101', episode),
     gatewayId: 'gw-test',
     site: { id: 'plant-a', name: 'Plant A' },
     asset: {

@@ -151,3 +151,16 @@ describe('one open order per problem', () => {
     expect(orders().map((o) => o.order.rule.episode)).toEqual([5, 3, 1]);
   });
 });
+
+describe('idempotency keys', () => {
+  it('differ by gateway, site and install (a data dir replaced empty), and not between retries', async () => {
+    const { idempotencyKey } = await import('../../../src/workorders/model.js');
+    const base = { gatewayId: 'gw', siteId: 's1', installId: 'a' };
+    const k = idempotencyKey(base, 'r', 'p-1', 1);
+    expect(idempotencyKey({ ...base }, 'r', 'p-1', 1)).toBe(k);
+    expect(idempotencyKey({ ...base, siteId: 's2' }, 'r', 'p-1', 1)).not.toBe(k);
+    expect(idempotencyKey({ ...base, gatewayId: 'gw2' }, 'r', 'p-1', 1)).not.toBe(k);
+    expect(idempotencyKey({ ...base, installId: 'b' }, 'r', 'p-1', 1)).not.toBe(k);
+    expect(k).toMatch(/^cbm-[0-9a-f]{32}$/);
+  });
+});

@@ -63,10 +63,10 @@ describe('status mappings', () => {
 
 describe('sapReference', () => {
   it('fits MaintNotifExtReferenceNumber (20, upper case) and is stable per key', () => {
-    const k = idempotencyKey('gw', 'rule', 'asset', 7);
+    const k = idempotencyKey({ gatewayId: 'gw', siteId: 's', installId: 'i' }, 'rule', 'asset', 7);
     expect(sapReference(k)).toMatch(/^CBM[0-9A-F]{17}$/);
     expect(sapReference(k)).toBe(sapReference(k));
-    expect(sapReference(idempotencyKey('gw', 'rule', 'asset', 8))).not.toBe(sapReference(k));
+    expect(sapReference(idempotencyKey({ gatewayId: 'gw', siteId: 's', installId: 'i' }, 'rule', 'asset', 8))).not.toBe(sapReference(k));
     expect(sapReference('some other key')).toMatch(/^CBM[0-9A-F]{17}$/);
   });
 });
@@ -98,7 +98,7 @@ describe('target config', () => {
 });
 
 function update(over: Partial<OrderUpdate> = {}): OrderUpdate {
-  const orderKey = idempotencyKey('gw', 'rule', 'pump-1', 1);
+  const orderKey = idempotencyKey({ gatewayId: 'gw', siteId: 's', installId: 'i' }, 'rule', 'pump-1', 1);
   const note = over.note ?? '2026-01-01T00:00:00.000Z: Bearing hot raised, episode 2.';
   return {
     event: 'work_order.updated',
