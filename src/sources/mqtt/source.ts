@@ -3,8 +3,8 @@ import { OnceLogger } from '../../core/logger.js';
 import type { Sample } from '../../core/sample.js';
 import type { MqttSourceConfig } from '../../config/schema.js';
 import type { Source, SourceContext } from '../source.js';
+import { fastParserOptions } from './aedes-internals.js';
 import { EmbeddedBroker } from './embedded-broker.js';
-import { useFastPublishParsers } from './fast-publish.js';
 import { skipNumberCache } from './packet-writer.js';
 import { decodePayload, PayloadError } from './payload.js';
 import { TopicRouter, type Route } from './topics.js';
@@ -42,7 +42,12 @@ export class MqttSource implements Source {
       this.brokerPort = await this.broker.start(
         (topic, payload) => this.onMessage(topic, payload),
         (cb) => ctx.whenDurable(cb),
-        (read, start, end, payload) => this.onRawMessage(read, start, end, payload),
+        {
+          resolve: (topic) => this.router.route(topic),
+          ingest: (route, payload, read, start, end) => {
+            if (this.ctx) this.deliver(route, undefined, payload, read, start, end);
+          },
+        },
       );
     }
     if (this.cfg.url) this.connectClient(ctx, this.cfg.url);
@@ -50,9 +55,9 @@ export class MqttSource implements Source {
   }
 
   private connectClient(ctx: SourceContext, url: string): void {
-    useFastPublishParsers();
     skipNumberCache();
-    const client = mqtt.connect(url, {
+    // The client's parser takes the PUBLISH fast path (fast-publish.ts).
+    const client = mqtt.connect(url, fastParserOptions({
       // mqtt.js logs each packet through `debug` (a measurable cost at 10^5 messages/s, even
       // when disabled): keep it only when asked for with DEBUG=mqttjs*.
       log: /mqttjs/.test(process.env.DEBUG ?? '') ? undefined : () => undefined,
@@ -72,7 +77,7 @@ export class MqttSource implements Source {
           ctx.whenDurable(() => done(0));
         } else done(0);
       },
-    });
+    }));
     const acked = new WeakSet<object>();
     this.client = client;
     client.on('connect', () => {
@@ -93,11 +98,6 @@ export class MqttSource implements Source {
 
   private onMessage(topic: string, payload: Buffer): void {
     if (this.ctx) this.deliver(this.router.route(topic), topic, payload, undefined, 0, 0);
-  }
-
-  /** A message from the embedded broker's QoS 0 lane: its topic is the bytes `read[start, end)`. */
-  private onRawMessage(read: Buffer, start: number, end: number, payload: Buffer): void {
-    if (this.ctx) this.deliver(this.router.routeBytes(read, start, end), undefined, payload, read, start, end);
   }
 
   /** Decodes and ingests a message; `topic`, when not given, is made from `read[start, end)` for a warning. */

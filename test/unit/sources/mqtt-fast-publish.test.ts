@@ -1,13 +1,14 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { installFastPublish, useFastPublishParsers, type PacketParser, type PublishLane } from '../../../src/sources/mqtt/fast-publish.js';
+import { fastParserOptions, installFastPath, type MqttPacketParser } from '../../../src/sources/mqtt/aedes-internals.js';
+import type { PublishLane } from '../../../src/sources/mqtt/fast-publish.js';
 
 // mqtt-packet is what aedes parses with (a dependency of aedes and mqtt); typed here for the test.
-interface Parser extends PacketParser {
+interface Parser extends MqttPacketParser {
   on(event: 'packet', cb: (p: Record<string, unknown>) => void): void;
   on(event: 'error', cb: (e: Error) => void): void;
 }
-const mqttPacket = createRequire(import.meta.url)('mqtt-packet') as { parser(): Parser; generate(p: object): Buffer };
+const mqttPacket = createRequire(import.meta.url)('mqtt-packet') as { parser(opts?: object): Parser; generate(p: object): Buffer };
 
 /** What a parser emitted, as comparable text. */
 function run(stream: Buffer, cuts: number[], fast: boolean, takes?: (topic: string) => boolean): string[] {
@@ -19,7 +20,7 @@ function run(stream: Buffer, cuts: number[], fast: boolean, takes?: (topic: stri
       const topic = read.toString('utf8', start, end);
       return takes(topic) && out.push(laneEntry(topic, payload)) > 0;
     });
-  if (fast) installFastPublish(p, lane);
+  if (fast) installFastPath(p, lane);
   p.on('packet', (pk) => {
     const o: Record<string, unknown> = {};
     for (const k of ['cmd', 'retain', 'qos', 'dup', 'length', 'topic', 'messageId', 'subscriptions', 'clientId', 'keepalive']) if (pk[k] !== undefined && pk[k] !== null) o[k] = pk[k];
@@ -112,17 +113,18 @@ describe('fast PUBLISH path in front of mqtt-packet', () => {
     expect(run(qos1NoId, [], true)).toEqual(run(qos1NoId, [], false));
   });
 
-  it("reaches the parsers mqtt.js and aedes build through mqtt-packet's factory, once", () => {
-    const proto = Object.getPrototypeOf(mqttPacket.parser()) as PacketParser;
-    expect(mqttPacket.parser().parse).toBe(proto.parse);
-    useFastPublishParsers();
-    useFastPublishParsers();
-    const p = mqttPacket.parser();
+  it('reaches the parsers mqtt.js builds with marked options, and no other parser', () => {
+    const proto = Object.getPrototypeOf(mqttPacket.parser()) as Parser;
+    const opts = fastParserOptions({ clientId: 'x' });
+    // mqtt.js copies the options it is given with a spread before it builds its parser.
+    const p = mqttPacket.parser({ ...opts });
     expect(p.parse).not.toBe(proto.parse);
+    expect(mqttPacket.parser().parse).toBe(proto.parse);
+    expect(mqttPacket.parser({ clientId: 'x' }).parse).toBe(proto.parse);
     const seen: unknown[] = [];
     p.on('packet', (pk) => seen.push(pk));
     p.parse(mqttPacket.generate({ cmd: 'publish', topic: 'a/b', payload: Buffer.from('7'), qos: 0 }));
     expect(seen[0]).toMatchObject({ cmd: 'publish', topic: 'a/b' });
-    expect(seen[0]!.constructor.name).toBe('PublishPacket');
+    expect((seen[0] as object).constructor.name).toBe('PublishPacket');
   });
 });
