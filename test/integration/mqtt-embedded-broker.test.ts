@@ -29,7 +29,7 @@ describe('embedded broker with the PUBLISH fast path', () => {
 
     const sensor = await mqtt.connectAsync(url, { clientId: 'sensor' });
     clients.push(sensor);
-    const big = 'x'.repeat(300_000); // spans many socket reads
+    const big = 'x'.repeat(200_000); // spans many socket reads (the default maximum packet size is 256 KiB)
     const sent: [string, string, 0 | 1 | 2][] = [
       ['plant/p-1/temp', '71.5', 0],
       ['plant/p-1/temp', '{"value":72,"ts":1764072000}', 1],
@@ -184,6 +184,49 @@ describe("embedded broker's QoS 0 lane applies publish authorization", () => {
     expect(r).toEqual({ closed: true });
     expect(got).toEqual(['aedes plant/c/t=1', 'aedes plant/c/t=2', 'aedes plant/c/t=3']);
     expect(broker.refusals.of('c').publish).toBe(1);
+  });
+});
+
+describe('embedded broker against hostile input', () => {
+  const broker = new EmbeddedBroker('127.0.0.1', 0, silentLogger, { readTimeout: 300 });
+  afterAll(() => broker.stop());
+  const got: string[] = [];
+  let port = 0;
+
+  /** Writes `bytes` (after a CONNECT unless `bare`) and resolves once the broker closes the socket. */
+  function send(bytes: Buffer, o: { bare?: boolean; keepalive?: number } = {}): Promise<void> {
+    return new Promise((resolve) => {
+      const sock = connect(port, '127.0.0.1');
+      sock.on('error', () => undefined);
+      sock.on('close', () => resolve());
+      if (o.bare) sock.write(bytes);
+      else {
+        sock.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'hostile', clean: true, keepalive: o.keepalive ?? 0 }));
+        sock.once('data', () => sock.write(bytes));
+      }
+    });
+  }
+
+  it('refuses QoS 3 with a 268 MB length at once, before any CONNECT', async () => {
+    port = await broker.start((topic, payload) => got.push(`${topic}=${payload.length}`));
+    // Were the 5 bytes buffered, the socket would stay open until the CONNECT timeout (30 s) while
+    // the client sends its 200 MB; the test would time out.
+    await send(Buffer.concat([Buffer.from([0x36, 0xff, 0xff, 0xff, 0x7f]), Buffer.alloc(64 * 1024)]), { bare: true });
+    expect(broker.refusals.totals.packet).toBe(1);
+  });
+
+  it('refuses a PUBLISH over the maximum packet size without ingesting it', async () => {
+    const big = mqttPacket.generate({ cmd: 'publish', topic: 'plant/p-1/blob', payload: Buffer.alloc(300_000), qos: 0 });
+    await send(big);
+    expect(got).toEqual([]);
+    expect(broker.refusals.of('hostile').packet).toBe(1);
+  });
+
+  it('closes a keep-alive 0 connection holding a half-sent PUBLISH after the read timeout', async () => {
+    const half = mqttPacket.generate({ cmd: 'publish', topic: 'plant/p-1/t', payload: Buffer.alloc(1000), qos: 0 }).subarray(0, 500);
+    await send(half, { keepalive: 0 });
+    expect(got).toEqual([]);
+    expect(broker.refusals.of('hostile').packet).toBe(2);
   });
 });
 

@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import type { Client } from 'aedes';
 import type { IClientOptions } from 'mqtt';
 import mqemitter from 'mqemitter';
-import { FastPublishPath, type ParserPort, type PublishLane, type PublishPacket } from './fast-publish.js';
+import { FastPublishPath, type FastPathLimits, type ParserPort, type PublishLane, type PublishPacket } from './fast-publish.js';
 
 /** The versions the internals below were read from (package.json pins these exactly). */
 export const READ_FROM = { aedes: '1.2.0', 'mqtt-packet': '9.0.2' } as const;
@@ -27,7 +27,7 @@ export const READ_FROM = { aedes: '1.2.0', 'mqtt-packet': '9.0.2' } as const;
 /** mqtt-packet's Parser (parser.js), as aedes and mqtt.js build it. */
 export interface MqttPacketParser {
   parse(buf: Buffer): number;
-  emit(event: 'packet', packet: object): boolean;
+  emit(event: 'packet' | 'error', packet: object): boolean;
   /** internal (parser.js `parser(opt)`): the options it was made with. */
   settings?: { protocolVersion?: number };
   /** internal (parser.js `_emitError`): set when a packet was malformed; null after `_resetState`. */
@@ -122,6 +122,8 @@ export interface ConnectionHooks {
   open(): boolean;
   /** What aedes does for every packet it handles (lib/handlers/index.js): refresh the keep-alive timer. */
   touch(): void;
+  /** The connection's fast path (its read state, and refusing it: aedes then closes the connection). */
+  readonly path: FastPublishPath;
 }
 
 /**
@@ -129,7 +131,12 @@ export interface ConnectionHooks {
  * Undefined, and the connection left to aedes alone, when an internal it needs has moved:
  * `moved` gets the list (for a warning logged once).
  */
-export function hookConnection(client: Client, lane: (hooks: ConnectionHooks) => PublishLane, moved: (problems: string[]) => void): ConnectionHooks | undefined {
+export function hookConnection(
+  client: Client,
+  lane: (hooks: Omit<ConnectionHooks, 'path'>) => PublishLane,
+  moved: (problems: string[]) => void,
+  limits?: FastPathLimits,
+): ConnectionHooks | undefined {
   const problems = missingInternals(client);
   if (problems.length > 0) {
     moved(problems);
@@ -137,35 +144,37 @@ export function hookConnection(client: Client, lane: (hooks: ConnectionHooks) =>
   }
   const c = client as unknown as Client & AedesClientInternals;
   const parser = c._parser;
-  const hooks: ConnectionHooks = {
+  const hooks = {
     // `connected` is public; aedes sets it once CONNACK went out, just before it replays its queue.
     open: () => c.connected && parser._queue === null,
     touch: () => {
       if (c._keepaliveInterval > 0) c._keepaliveTimer?.refresh();
     },
   };
-  installFastPath(parser, lane(hooks));
-  return hooks;
+  return { ...hooks, path: installFastPath(parser, lane(hooks), limits) };
 }
 
 const installed = new WeakMap<MqttPacketParser, FastPublishPath>();
 
 /** Replaces an mqtt-packet parser's `parse` by the fast path (once; a later call only sets the lane). */
-export function installFastPath(parser: MqttPacketParser, lane?: PublishLane): void {
+export function installFastPath(parser: MqttPacketParser, lane?: PublishLane, limits?: FastPathLimits): FastPublishPath {
   const had = installed.get(parser);
   if (had) {
     if (lane) had.lane = lane;
-    return;
+    return had;
   }
   const original = parser.parse.bind(parser);
   const port: ParserPort = {
     parse: (buf) => void original(buf),
     emit: (packet: PublishPacket) => void parser.emit('packet', packet),
-    failed: () => Boolean(parser.error),
+    failed: () => (parser.error ? (parser.error as Error) : undefined),
+    // What parser.js _emitError does; aedes closes the connection on it.
+    fail: (err) => void parser.emit('error', err),
   };
-  const fast = new FastPublishPath(port, lane);
+  const fast = new FastPublishPath(port, lane, limits);
   installed.set(parser, fast);
   parser.parse = (chunk) => (parser.settings?.protocolVersion === 5 ? original(chunk) : fast.parse(chunk));
+  return fast;
 }
 
 /** Marks mqtt.js options whose parser takes the fast path (see {@link useFastPublishParsers}). */

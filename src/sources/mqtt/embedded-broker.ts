@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:net';
 import { Aedes, type Client } from 'aedes';
+import { systemClock, type Clock } from '../../core/clock.js';
 import { OnceLogger, type Logger } from '../../core/logger.js';
 import { gatedBus, hookConnection } from './aedes-internals.js';
 import { ByteKeyMap } from './byte-keys.js';
+import type { FastPublishPath } from './fast-publish.js';
 import { skipNumberCache } from './packet-writer.js';
 import { Refusals } from './refusals.js';
 
@@ -25,10 +27,25 @@ export type PublishPolicy = (clientId: string, topic: string) => boolean;
 export interface EmbeddedBrokerOptions {
   /** Publish authorization, for every publish whichever path it takes; default: any topic outside `$SYS/`. */
   canPublish?: PublishPolicy;
+  /** Largest packet a client may send, fixed header included (bytes). */
+  maxPacketSize?: number;
+  /** How long a client may take to finish a packet it started (ms); then the connection is closed. */
+  readTimeout?: number;
+  clock?: Clock;
 }
+
+/** Defaults: a sensor's message is a few hundred bytes; 256 KiB leaves room for batches. */
+export const BROKER_DEFAULTS = { maxPacketSize: 256 * 1024, readTimeout: 30_000 } as const;
 
 /** What the broker keeps per connection. */
 interface Connection {
+  /** Who it is, for refusals: its client id once it has one, else its address. */
+  readonly who: () => string;
+  /** The fast path's read state (undefined: the connection is aedes's alone). */
+  path: FastPublishPath | undefined;
+  /** The path's `completed` at the last look of the read timeout, and how many looks in a row saw no progress. */
+  lastCompleted: number;
+  stalls: number;
   /**
    * Topics this connection was allowed to publish to at QoS 0 without retain (the verdicts of the
    * authorization hook, remembered for the lane), each with what the lane's sink resolved it to:
@@ -60,6 +77,9 @@ export class EmbeddedBroker {
   readonly refusals: Refusals;
   private readonly once: OnceLogger;
   private readonly canPublish: PublishPolicy;
+  private readonly opts: Required<Omit<EmbeddedBrokerOptions, 'canPublish'>>;
+  private readonly live = new Set<Connection>();
+  private cancelSweep: (() => void) | undefined;
 
   constructor(
     private readonly host: string,
@@ -70,6 +90,38 @@ export class EmbeddedBroker {
     this.refusals = new Refusals(log);
     this.once = new OnceLogger(log);
     this.canPublish = opts.canPublish ?? (() => true);
+    this.opts = {
+      maxPacketSize: opts.maxPacketSize ?? BROKER_DEFAULTS.maxPacketSize,
+      readTimeout: opts.readTimeout ?? BROKER_DEFAULTS.readTimeout,
+      clock: opts.clock ?? systemClock,
+    };
+  }
+
+  /**
+   * Closes connections that hold an incomplete packet for longer than `readTimeout`: without it a
+   * client with keep-alive 0 could hold a half-sent packet (and its memory) open forever (aedes's
+   * keep-alive counts whole packets, and 0 turns it off). Looks every half timeout; a connection
+   * that made no progress on a held packet for three looks in a row (more than the timeout, at
+   * most 1.5 times it) is refused like a malformed packet, and closed.
+   */
+  private sweep(): void {
+    const half = Math.max(1, Math.floor(this.opts.readTimeout / 2));
+    const look = () => {
+      for (const c of this.live) {
+        const p = c.path;
+        if (!p || p.held === 0 || p.completed !== c.lastCompleted) {
+          c.stalls = 0;
+          if (p) c.lastCompleted = p.completed;
+          continue;
+        }
+        if (++c.stalls >= 3) {
+          const err = new Error(`a packet was not completed within ${this.opts.readTimeout} ms (${p.held} bytes held)`);
+          p.refuse(err);
+        }
+      }
+      this.cancelSweep = this.opts.clock.timer(half, look);
+    };
+    this.cancelSweep = this.opts.clock.timer(half, look);
   }
 
   /** `lane`, when given, takes what the QoS 0 lane ingests, without a topic string made per message. */
@@ -132,10 +184,13 @@ export class EmbeddedBroker {
     const moved = (problems: string[]) => this.once.warn('internals', { problems }, 'embedded MQTT broker: the QoS 0 fast lane is off (aedes or mqtt-packet changed); every publish goes through aedes');
     const server = createServer((socket) => {
       const client = aedes.handle(socket);
-      const conn: Connection = { granted: undefined };
+      const address = `${socket.remoteAddress}:${socket.remotePort}`;
+      const conn: Connection = { who: () => client.id ?? address, path: undefined, lastCompleted: 0, stalls: 0, granted: undefined };
       connections.set(client, conn);
+      this.live.add(conn);
+      socket.once('close', () => this.live.delete(conn));
       // aedes parses with mqtt-packet; PUBLISH packets take the faster path (fast-publish.ts).
-      hookConnection(
+      const hooks = hookConnection(
         client,
         (hooks) => (read, s, e, payload) => {
           if (bus.subscribed || !hooks.open() || client.conn.destroyed || conn.granted === undefined) return false;
@@ -146,8 +201,14 @@ export class EmbeddedBroker {
           return true;
         },
         moved,
+        { maxPacketSize: this.opts.maxPacketSize },
       );
+      if (hooks) {
+        conn.path = hooks.path;
+        hooks.path.onRefused = (err) => this.refusals.refuse('packet', conn.who(), err.message);
+      }
     });
+    this.sweep();
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -171,6 +232,8 @@ export class EmbeddedBroker {
     const aedes = this.aedes;
     this.server = undefined;
     this.aedes = undefined;
+    this.cancelSweep?.();
+    this.cancelSweep = undefined;
     if (aedes) await new Promise<void>((r) => aedes.close(() => r()));
     if (server) await new Promise<void>((r) => server.close(() => r()));
   }
