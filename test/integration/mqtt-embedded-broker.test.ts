@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
+import { BrokerAccess } from '../../src/sources/mqtt/broker-access.js';
 import { EmbeddedBroker } from '../../src/sources/mqtt/embedded-broker.js';
 
 const mqttPacket = createRequire(import.meta.url)('mqtt-packet') as { generate(p: object): Buffer };
@@ -122,12 +123,13 @@ describe("embedded broker's QoS 0 lane (no subscriber yet)", () => {
       expect(r.closed, bad).toBe(true);
       expect(ingested, bad).toEqual(['plant/ok=1']);
     }
-    // `$` topics are published, never ingested; `$SYS/` is the broker's own (aedes refuses a
-    // client's publish there by default: `$SYS/<id>/new/clients` would disconnect another client).
+    // `$` topics are outside `#` [MQTT-4.7.2-1]: refused unless an ACL names them; `$SYS/` is the
+    // broker's own whatever the ACL (aedes refuses a client's publish there by default:
+    // `$SYS/<id>/new/clients` would disconnect another client).
     ingested.length = 0;
-    expect(await raw(port, 'dollar', [pub('$share/x', '1'), pub('plant/ok', '2')])).toEqual({ closed: false });
-    expect(ingested).toEqual(['plant/ok=2']);
-    ingested.length = 0;
+    expect(await raw(port, 'dollar', [pub('$share/x', '1'), pub('plant/ok', '2')], { ms: 2000 })).toEqual({ closed: true });
+    expect(ingested).toEqual([]);
+    expect(broker.refusals.of('dollar').publish).toBe(1);
     expect(await raw(port, 'sys', [pub('$SYS/x/new/clients', 'dollar'), pub('plant/ok', '3')], { ms: 2000 })).toEqual({ closed: true });
     expect(ingested).toEqual([]);
     expect(broker.refusals.of('sys').publish).toBe(1);
@@ -146,7 +148,8 @@ describe("embedded broker's QoS 0 lane (no subscriber yet)", () => {
 
 describe("embedded broker's QoS 0 lane applies publish authorization", () => {
   // Each device may publish under plant/<its client id>/ only.
-  const broker = new EmbeddedBroker('127.0.0.1', 0, silentLogger, { canPublish: (id, topic) => topic.startsWith(`plant/${id}/`) });
+  const access = new BrokerAccess({ allowAnonymous: true, anonymous: { publish: ['plant/{client}/#'], subscribe: [] }, users: [] });
+  const broker = new EmbeddedBroker('127.0.0.1', 0, silentLogger, { access });
   afterAll(() => broker.stop());
   /** What was ingested, and by which path: `lane` (the QoS 0 lane) or `aedes`. */
   const got: string[] = [];

@@ -1,10 +1,13 @@
-import { createServer, type Server } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { OnceLogger, type Logger } from '../../core/logger.js';
 import { gatedBus, hookConnection } from './aedes-internals.js';
+import { BrokerAccess, isRefused, type Identity } from './broker-access.js';
 import { ByteKeyMap } from './byte-keys.js';
 import type { FastPublishPath } from './fast-publish.js';
+import { openListeners, verifiedCertificateName, type Listeners, type Ports, type TlsListener } from './listeners.js';
 import { skipNumberCache } from './packet-writer.js';
 import { Refusals } from './refusals.js';
 
@@ -21,21 +24,27 @@ export interface LaneSink<T> {
 }
 /** Calls back once what was ingested is committed. */
 export type DurableHook = (cb: () => void) => void;
-/** May client `clientId` publish to `topic`? (Only ever asked about topics outside `$SYS/`.) */
-export type PublishPolicy = (clientId: string, topic: string) => boolean;
 
 export interface EmbeddedBrokerOptions {
-  /** Publish authorization, for every publish whichever path it takes; default: any topic outside `$SYS/`. */
-  canPublish?: PublishPolicy;
+  /** Authentication and ACLs; default: anyone, anything outside `$SYS/` (tests, benchmarks). */
+  access?: BrokerAccess;
+  /** mqtts (and WebSocket over TLS) listener. */
+  tls?: TlsListener | undefined;
+  /** Connections open at once, over all listeners. */
+  maxConnections?: number;
   /** Largest packet a client may send, fixed header included (bytes). */
   maxPacketSize?: number;
   /** How long a client may take to finish a packet it started (ms); then the connection is closed. */
   readTimeout?: number;
+  /** Inbound QoS 2 messages a client may have awaiting PUBREL (aedes's maxInflightInbound). */
+  maxInflight?: number;
+  /** Packets a client may send before its CONNACK (aedes's queueLimit). */
+  maxQueued?: number;
   clock?: Clock;
 }
 
-/** Defaults: a sensor's message is a few hundred bytes; 256 KiB leaves room for batches. */
-export const BROKER_DEFAULTS = { maxPacketSize: 256 * 1024, readTimeout: 30_000 } as const;
+/** Defaults (docs/mqtt.md says why each). */
+export const BROKER_DEFAULTS = { maxConnections: 1000, maxPacketSize: 256 * 1024, readTimeout: 30_000, maxInflight: 1000, maxQueued: 42 } as const;
 
 /** What the broker keeps per connection. */
 interface Connection {
@@ -73,28 +82,30 @@ interface Connection {
  */
 export class EmbeddedBroker {
   private aedes: Aedes | undefined;
-  private server: Server | undefined;
+  private listeners: Listeners | undefined;
   readonly refusals: Refusals;
   private readonly once: OnceLogger;
-  private readonly canPublish: PublishPolicy;
-  private readonly opts: Required<Omit<EmbeddedBrokerOptions, 'canPublish'>>;
+  private readonly access: BrokerAccess;
+  private readonly opts: Required<Omit<EmbeddedBrokerOptions, 'access' | 'tls'>>;
   private readonly live = new Set<Connection>();
+  private readonly connected = new Set<string>();
   private cancelSweep: (() => void) | undefined;
 
   constructor(
     private readonly host: string,
-    private readonly port: number,
+    private readonly port: number | false,
     private readonly log: Logger,
-    opts: EmbeddedBrokerOptions = {},
+    private readonly options: EmbeddedBrokerOptions = {},
   ) {
     this.refusals = new Refusals(log);
     this.once = new OnceLogger(log);
-    this.canPublish = opts.canPublish ?? (() => true);
-    this.opts = {
-      maxPacketSize: opts.maxPacketSize ?? BROKER_DEFAULTS.maxPacketSize,
-      readTimeout: opts.readTimeout ?? BROKER_DEFAULTS.readTimeout,
-      clock: opts.clock ?? systemClock,
-    };
+    this.access = options.access ?? BrokerAccess.open();
+    this.opts = { ...BROKER_DEFAULTS, clock: systemClock, ...stripUndefined(options) };
+  }
+
+  /** The ports the listeners bound. */
+  get ports(): Ports {
+    return this.listeners?.ports ?? {};
   }
 
   /**
@@ -147,10 +158,35 @@ export class EmbeddedBroker {
         }
       : { resolve: (topic) => topic, ingest: (topic, payload) => ingest(topic as string, payload) };
     const connections = new WeakMap<Client, Connection>();
+    const identities = new WeakMap<Client, Identity>();
     const bus = gatedBus();
     const aedes = await Aedes.createBroker({
       mq: bus.mq,
       maxTopicLevels: MAX_TOPIC_LEVELS,
+      maxInflightInbound: this.opts.maxInflight,
+      queueLimit: this.opts.maxQueued,
+      authenticate: (client, username, password, done) => {
+        const certificateName = verifiedCertificateName(client.conn, client.req);
+        this.access.authenticate({ clientId: client.id, username: username ?? undefined, password: password ?? undefined, certificateName }).then(
+          (r) => {
+            if (!isRefused(r)) {
+              identities.set(client, r);
+              return done(null, true);
+            }
+            this.refusals.refuse('connect', client.id, r.reason, { username });
+            done(Object.assign(new Error(r.reason), { returnCode: r.code }), false);
+          },
+          (e: unknown) => done(Object.assign(new Error(`authentication failed: ${(e as Error).message}`), { returnCode: 3 }), false),
+        );
+      },
+      authorizeSubscribe: (client, sub, done) => {
+        const who = client && identities.get(client);
+        if (client && (!who || !this.access.canSubscribe(who, sub.topic))) {
+          this.refusals.refuse('subscribe', client.id, 'not authorized to subscribe to this filter', { topic: sub.topic });
+          return done(null, null); // SUBACK 0x80 for this filter [MQTT-3.9.3]
+        }
+        done(null, sub);
+      },
       // aedes writes a QoS 1 PUBACK before it publishes (lib/handlers/publish.js), so the last hook
       // before the acknowledgement is authorizePublish: ingest there, and let the publish (and its
       // PUBACK) go on only once what it caused is committed. [MQTT-4.3.2-2]: after the PUBACK the
@@ -158,7 +194,8 @@ export class EmbeddedBroker {
       authorizePublish: (client, packet, done) => {
         if (!client) return done(null); // a will aedes publishes after its client is gone (checked when stored)
         const topic = packet.topic;
-        const refusal = topic.startsWith('$SYS/') ? '$SYS/ topics are the broker\'s own' : !this.canPublish(client.id, topic) ? 'not authorized to publish to this topic' : undefined;
+        const who = identities.get(client);
+        const refusal = topic.startsWith('$SYS/') ? "$SYS/ topics are the broker's own" : !who || !this.access.canPublish(who, topic) ? 'not authorized to publish to this topic' : undefined;
         if (refusal !== undefined) {
           this.refusals.refuse('publish', client.id, refusal, { topic });
           return done(new Error(`${refusal}: ${topic}`));
@@ -178,17 +215,20 @@ export class EmbeddedBroker {
         else done(null);
       },
     });
+    aedes.on('clientReady', (client) => this.connected.add(client.id));
+    aedes.on('clientDisconnect', (client) => this.connected.delete(client.id));
     aedes.on('clientError', (client, err) => this.log.debug({ client: client.id, err: err.message }, 'MQTT client error'));
     skipNumberCache();
     this.aedes = aedes;
     const moved = (problems: string[]) => this.once.warn('internals', { problems }, 'embedded MQTT broker: the QoS 0 fast lane is off (aedes or mqtt-packet changed); every publish goes through aedes');
-    const server = createServer((socket) => {
-      const client = aedes.handle(socket);
-      const address = `${socket.remoteAddress}:${socket.remotePort}`;
+    const accept = (stream: Duplex, req?: IncomingMessage) => {
+      const client = aedes.handle(stream, req);
+      const sock = req?.socket ?? (stream as { remoteAddress?: string; remotePort?: number });
+      const address = `${sock.remoteAddress}:${sock.remotePort}`;
       const conn: Connection = { who: () => client.id ?? address, path: undefined, lastCompleted: 0, stalls: 0, granted: undefined };
       connections.set(client, conn);
       this.live.add(conn);
-      socket.once('close', () => this.live.delete(conn));
+      stream.once('close', () => this.live.delete(conn));
       // aedes parses with mqtt-packet; PUBLISH packets take the faster path (fast-publish.ts).
       const hooks = hookConnection(
         client,
@@ -207,20 +247,21 @@ export class EmbeddedBroker {
         conn.path = hooks.path;
         hooks.path.onRefused = (err) => this.refusals.refuse('packet', conn.who(), err.message);
       }
-    });
+    };
+    this.listeners = await openListeners(
+      { host: this.host, port: this.port, tls: this.options.tls, maxConnections: this.opts.maxConnections, maxPayload: this.opts.maxPacketSize },
+      accept,
+      (address) => this.refusals.refuse('connection', address, `more than ${this.opts.maxConnections} connections`),
+    );
     this.sweep();
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const addr = server.address();
-    const port = typeof addr === 'object' && addr ? addr.port : this.port;
-    this.log.info({ host: this.host, port }, 'embedded MQTT broker listening');
-    return port;
+    const ports = this.listeners.ports;
+    this.log.info({ host: this.host, ...ports }, 'embedded MQTT broker listening');
+    return ports.mqtt ?? ports.mqtts ?? 0;
+  }
+
+  /** Is a client with this id connected now? */
+  isConnected(id: string): boolean {
+    return this.connected.has(id);
   }
 
   get clients(): number {
@@ -228,14 +269,14 @@ export class EmbeddedBroker {
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
+    const listeners = this.listeners;
     const aedes = this.aedes;
-    this.server = undefined;
+    this.listeners = undefined;
     this.aedes = undefined;
     this.cancelSweep?.();
     this.cancelSweep = undefined;
     if (aedes) await new Promise<void>((r) => aedes.close(() => r()));
-    if (server) await new Promise<void>((r) => server.close(() => r()));
+    await listeners?.close();
   }
 }
 
@@ -244,3 +285,7 @@ const MAX_TOPIC_LEVELS = 100;
 
 /** Distinct topics a connection's granted publishes are remembered for (past it, the memory starts again). */
 const MAX_GRANTS = 20_000;
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -2,8 +2,9 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { OnceLogger } from '../../core/logger.js';
 import type { Sample } from '../../core/sample.js';
 import type { MqttSourceConfig } from '../../config/schema.js';
-import type { Source, SourceContext } from '../source.js';
+import type { DeviceStatus, Source, SourceContext } from '../source.js';
 import { fastParserOptions } from './aedes-internals.js';
+import { brokerOptions } from './broker-config.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { skipNumberCache } from './packet-writer.js';
 import { decodePayload, PayloadError } from './payload.js';
@@ -38,7 +39,8 @@ export class MqttSource implements Source {
     this.once = new OnceLogger(ctx.log);
     ctx.status('starting');
     if (this.cfg.broker?.enabled) {
-      this.broker = new EmbeddedBroker(this.cfg.broker.host, this.cfg.broker.port, ctx.log);
+      const b = this.cfg.broker;
+      this.broker = new EmbeddedBroker(b.host, b.port, ctx.log, { ...brokerOptions(b, ctx.dataDir, `sources[id=${this.id}].broker`), clock: ctx.clock });
       this.brokerPort = await this.broker.start(
         (topic, payload) => this.onMessage(topic, payload),
         (cb) => ctx.whenDurable(cb),
@@ -126,7 +128,21 @@ export class MqttSource implements Source {
   }
 
   counters(): Record<string, number> {
-    return { ...this.c, clients: this.broker?.clients ?? 0 };
+    const r = this.broker?.refusals.totals;
+    const refused: Record<string, number> = r ? { refusedConnects: r.connect + r.connection, refusedPublishes: r.publish, refusedSubscribes: r.subscribe, refusedPackets: r.packet } : {};
+    return { ...this.c, clients: this.broker?.clients ?? 0, ...refused };
+  }
+
+  /** The embedded broker's clients that were refused something, with their counts. */
+  devices(): DeviceStatus[] {
+    const broker = this.broker;
+    return (broker?.refusals.clients() ?? []).map(([id, c]) => ({
+      id,
+      state: broker!.isConnected(id) ? ('connected' as const) : ('disconnected' as const),
+      detail: 'refused by the embedded broker',
+      since: 0,
+      counters: { refusedConnects: c.connect + c.connection, refusedPublishes: c.publish, refusedSubscribes: c.subscribe, refusedPackets: c.packet },
+    }));
   }
 
   async stop(): Promise<void> {
