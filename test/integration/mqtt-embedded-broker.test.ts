@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { BrokerAccess } from '../../src/sources/mqtt/broker-access.js';
 import { EmbeddedBroker } from '../../src/sources/mqtt/embedded-broker.js';
@@ -233,8 +234,33 @@ describe('embedded broker against hostile input', () => {
   });
 });
 
+describe('embedded broker message-rate limit', () => {
+  const clock = new ManualClock();
+  const broker = new EmbeddedBroker('127.0.0.1', 0, silentLogger, { messageRate: 10, clock });
+  afterAll(() => broker.stop());
+
+  it('slows a flooding client to its rate without losing its messages or starving another client', async () => {
+    const got: string[] = [];
+    const port = await broker.start((topic, payload) => got.push(`${topic}=${payload.toString('utf8')}`));
+    const flood = raw(port, 'flood', [Buffer.concat(Array.from({ length: 35 }, (_, i) => mqttPacket.generate(pub('plant/flood/t', String(i)))))], { ms: 20_000 });
+    const fromFlood = () => got.filter((g) => g.startsWith('plant/flood')).length;
+    await waitUntil(() => fromFlood() === 10);
+    // Another client meanwhile is read as usual.
+    expect(await raw(port, 'calm', [pub('plant/calm/t', '1')], { ms: 300 })).toEqual({ closed: false });
+    expect(got).toContain('plant/calm/t=1');
+    expect(fromFlood()).toBe(10);
+    for (const want of [20, 30, 35]) {
+      await clock.advance(1000);
+      await waitUntil(() => fromFlood() === want);
+    }
+    expect(got.filter((g) => g.startsWith('plant/flood'))).toEqual(Array.from({ length: 35 }, (_, i) => `plant/flood/t=${i}`));
+    expect(broker.refusals.of('flood').rate).toBe(3);
+    void flood;
+  });
+});
+
 /**
- * A raw MQTT connection: sends CONNECT and then `packets`, each entry one write (`early`: all
+ * A raw MQTT connection: sends CONNECT and then `packets` (objects for mqtt-packet, or bytes), each entry one write (`early`: all
  * with the CONNECT, before the CONNACK; else from the CONNACK on, `gapMs` apart). Resolves when
  * the broker closes it or `ms` after the last write.
  */
@@ -251,7 +277,7 @@ function raw(port: number, id: string, packets: object[], o: { early?: boolean; 
     sock.on('error', () => undefined);
     sock.on('close', () => finish(true));
     const connectPacket = { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: id, clean: true, keepalive: o.keepalive ?? 30 };
-    const gen = (ps: object[]) => Buffer.concat(ps.map((p) => mqttPacket.generate(p)));
+    const gen = (ps: object[]) => Buffer.concat(ps.map((p) => (Buffer.isBuffer(p) ? p : mqttPacket.generate(p))));
     if (o.early) {
       sock.write(gen([connectPacket, ...packets]));
       setTimeout(() => finish(false), o.ms ?? 500);

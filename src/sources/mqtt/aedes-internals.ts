@@ -37,6 +37,8 @@ export interface MqttPacketParser {
 /** The fields of an aedes Client (lib/client.js) that its typings leave out. */
 interface AedesClientInternals {
   _parser: MqttPacketParser & { _queue: unknown[] | null };
+  pause(): void;
+  resume(): void;
   _keepaliveInterval: number;
   _keepaliveTimer: { refresh(): void } | null;
 }
@@ -77,6 +79,12 @@ export const INTERNALS: readonly Internal[] = [
     name: 'Client._keepaliveTimer',
     usedFor: 'the timer aedes refreshes for every packet it handles (lib/handlers/index.js); the lane does the same for the packets it takes',
     present: (c) => '_keepaliveTimer' in c && (c._keepaliveTimer === null || typeof (c._keepaliveTimer as { refresh?: unknown }).refresh === 'function'),
+  },
+  {
+    owner: 'aedes',
+    name: 'Client.pause',
+    usedFor: 'stops aedes reading the connection (lib/client.js; aedes pauses during authentication); the message-rate limit pauses a client out of budget',
+    present: (c) => typeof c.pause === 'function' && typeof c.resume === 'function',
   },
   {
     owner: 'mqtt-packet',
@@ -124,6 +132,9 @@ export interface ConnectionHooks {
   touch(): void;
   /** The connection's fast path (its read state, and refusing it: aedes then closes the connection). */
   readonly path: FastPublishPath;
+  /** Stops / restarts aedes reading the connection (Client.pause/resume, lib/client.js). */
+  pause(): void;
+  resume(): void;
 }
 
 /**
@@ -133,7 +144,7 @@ export interface ConnectionHooks {
  */
 export function hookConnection(
   client: Client,
-  lane: (hooks: Omit<ConnectionHooks, 'path'>) => PublishLane,
+  lane: (hooks: Pick<ConnectionHooks, 'open' | 'touch'>) => PublishLane,
   moved: (problems: string[]) => void,
   limits?: FastPathLimits,
 ): ConnectionHooks | undefined {
@@ -151,7 +162,7 @@ export function hookConnection(
       if (c._keepaliveInterval > 0) c._keepaliveTimer?.refresh();
     },
   };
-  return { ...hooks, path: installFastPath(parser, lane(hooks), limits) };
+  return { ...hooks, path: installFastPath(parser, lane(hooks), limits), pause: () => c.pause(), resume: () => c.resume() };
 }
 
 const installed = new WeakMap<MqttPacketParser, FastPublishPath>();

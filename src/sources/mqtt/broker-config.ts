@@ -45,5 +45,6 @@ export function brokerOptions(cfg: MqttBrokerConfig, dataDir: string, where: str
     readTimeout: cfg.readTimeout,
     maxInflight: cfg.maxInflight,
     maxQueued: cfg.maxQueued,
+    messageRate: cfg.messageRate,
   };
 }

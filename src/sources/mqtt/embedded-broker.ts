@@ -6,7 +6,7 @@ import { OnceLogger, type Logger } from '../../core/logger.js';
 import { gatedBus, hookConnection } from './aedes-internals.js';
 import { BrokerAccess, isRefused, type Identity } from './broker-access.js';
 import { ByteKeyMap } from './byte-keys.js';
-import type { FastPublishPath } from './fast-publish.js';
+import { ConnectionWatch, watched, type Watched } from './connection-watch.js';
 import { openListeners, verifiedCertificateName, type Listeners, type Ports, type TlsListener } from './listeners.js';
 import { skipNumberCache } from './packet-writer.js';
 import { Refusals } from './refusals.js';
@@ -40,21 +40,18 @@ export interface EmbeddedBrokerOptions {
   maxInflight?: number;
   /** Packets a client may send before its CONNACK (aedes's queueLimit). */
   maxQueued?: number;
+  /** PUBLISH packets per second per client; past it the broker stops reading from it until the next second. 0: no limit. */
+  messageRate?: number;
   clock?: Clock;
 }
 
 /** Defaults (docs/mqtt.md says why each). */
-export const BROKER_DEFAULTS = { maxConnections: 1000, maxPacketSize: 256 * 1024, readTimeout: 30_000, maxInflight: 1000, maxQueued: 42 } as const;
+export const BROKER_DEFAULTS = { maxConnections: 1000, maxPacketSize: 256 * 1024, readTimeout: 30_000, maxInflight: 1000, maxQueued: 42, messageRate: 0 } as const;
 
 /** What the broker keeps per connection. */
-interface Connection {
+interface Connection extends Watched {
   /** Who it is, for refusals: its client id once it has one, else its address. */
   readonly who: () => string;
-  /** The fast path's read state (undefined: the connection is aedes's alone). */
-  path: FastPublishPath | undefined;
-  /** The path's `completed` at the last look of the read timeout, and how many looks in a row saw no progress. */
-  lastCompleted: number;
-  stalls: number;
   /**
    * Topics this connection was allowed to publish to at QoS 0 without retain (the verdicts of the
    * authorization hook, remembered for the lane), each with what the lane's sink resolved it to:
@@ -87,9 +84,8 @@ export class EmbeddedBroker {
   private readonly once: OnceLogger;
   private readonly access: BrokerAccess;
   private readonly opts: Required<Omit<EmbeddedBrokerOptions, 'access' | 'tls'>>;
-  private readonly live = new Set<Connection>();
+  private readonly watch: ConnectionWatch;
   private readonly connected = new Set<string>();
-  private cancelSweep: (() => void) | undefined;
 
   constructor(
     private readonly host: string,
@@ -101,38 +97,12 @@ export class EmbeddedBroker {
     this.once = new OnceLogger(log);
     this.access = options.access ?? BrokerAccess.open();
     this.opts = { ...BROKER_DEFAULTS, clock: systemClock, ...stripUndefined(options) };
+    this.watch = new ConnectionWatch(this.opts.clock, this.opts.readTimeout, this.opts.messageRate);
   }
 
   /** The ports the listeners bound. */
   get ports(): Ports {
     return this.listeners?.ports ?? {};
-  }
-
-  /**
-   * Closes connections that hold an incomplete packet for longer than `readTimeout`: without it a
-   * client with keep-alive 0 could hold a half-sent packet (and its memory) open forever (aedes's
-   * keep-alive counts whole packets, and 0 turns it off). Looks every half timeout; a connection
-   * that made no progress on a held packet for three looks in a row (more than the timeout, at
-   * most 1.5 times it) is refused like a malformed packet, and closed.
-   */
-  private sweep(): void {
-    const half = Math.max(1, Math.floor(this.opts.readTimeout / 2));
-    const look = () => {
-      for (const c of this.live) {
-        const p = c.path;
-        if (!p || p.held === 0 || p.completed !== c.lastCompleted) {
-          c.stalls = 0;
-          if (p) c.lastCompleted = p.completed;
-          continue;
-        }
-        if (++c.stalls >= 3) {
-          const err = new Error(`a packet was not completed within ${this.opts.readTimeout} ms (${p.held} bytes held)`);
-          p.refuse(err);
-        }
-      }
-      this.cancelSweep = this.opts.clock.timer(half, look);
-    };
-    this.cancelSweep = this.opts.clock.timer(half, look);
   }
 
   /** `lane`, when given, takes what the QoS 0 lane ingests, without a topic string made per message. */
@@ -225,10 +195,10 @@ export class EmbeddedBroker {
       const client = aedes.handle(stream, req);
       const sock = req?.socket ?? (stream as { remoteAddress?: string; remotePort?: number });
       const address = `${sock.remoteAddress}:${sock.remotePort}`;
-      const conn: Connection = { who: () => client.id ?? address, path: undefined, lastCompleted: 0, stalls: 0, granted: undefined };
+      const conn: Connection = { ...watched(), who: () => client.id ?? address, granted: undefined };
       connections.set(client, conn);
-      this.live.add(conn);
-      stream.once('close', () => this.live.delete(conn));
+      this.watch.live.add(conn);
+      stream.once('close', () => this.watch.live.delete(conn));
       // aedes parses with mqtt-packet; PUBLISH packets take the faster path (fast-publish.ts).
       const hooks = hookConnection(
         client,
@@ -244,8 +214,17 @@ export class EmbeddedBroker {
         { maxPacketSize: this.opts.maxPacketSize },
       );
       if (hooks) {
-        conn.path = hooks.path;
-        hooks.path.onRefused = (err) => this.refusals.refuse('packet', conn.who(), err.message);
+        const path = (conn.path = hooks.path);
+        path.onRefused = (err) => this.refusals.refuse('packet', conn.who(), err.message);
+        if (this.opts.messageRate > 0) {
+          path.budget = this.opts.messageRate;
+          path.onThrottle = (ranOut) => {
+            conn.paused = true;
+            hooks.pause();
+            if (ranOut) this.refusals.refuse('rate', conn.who(), `more than ${this.opts.messageRate} messages in a second: reading paused until the next`);
+          };
+          conn.resume = hooks.resume;
+        }
       }
     };
     this.listeners = await openListeners(
@@ -253,7 +232,7 @@ export class EmbeddedBroker {
       accept,
       (address) => this.refusals.refuse('connection', address, `more than ${this.opts.maxConnections} connections`),
     );
-    this.sweep();
+    this.watch.start();
     const ports = this.listeners.ports;
     this.log.info({ host: this.host, ...ports }, 'embedded MQTT broker listening');
     return ports.mqtt ?? ports.mqtts ?? 0;
@@ -273,8 +252,7 @@ export class EmbeddedBroker {
     const aedes = this.aedes;
     this.listeners = undefined;
     this.aedes = undefined;
-    this.cancelSweep?.();
-    this.cancelSweep = undefined;
+    this.watch.stop();
     if (aedes) await new Promise<void>((r) => aedes.close(() => r()));
     await listeners?.close();
   }

@@ -100,6 +100,12 @@ export class FastPublishPath {
   private refused = false;
   /** Incomplete packets that were completed since the connection opened (the read timeout's progress mark). */
   completed = 0;
+  /** PUBLISH packets this connection may still send in the current second (the broker refills it). */
+  budget = Number.MAX_SAFE_INTEGER;
+  /** Out of budget: what was read since waits, unparsed, for {@link resume}. */
+  private throttled = false;
+  /** Told when the budget runs out (`ranOut`), and of every read that comes while throttled: the broker stops reading from the connection. */
+  onThrottle: ((ranOut: boolean) => void) | undefined;
 
   /** Told of every refusal, the parser's or this path's (after the parser was). */
   onRefused: ((err: Error) => void) | undefined;
@@ -130,8 +136,31 @@ export class FastPublishPath {
     return REFUSED;
   }
 
+  /**
+   * Gives the connection `budget` PUBLISH packets for the next second and parses what waited for
+   * it; true when it is still throttled after that.
+   */
+  resume(budget: number): boolean {
+    this.budget = budget;
+    if (!this.throttled) return false;
+    this.throttled = false;
+    this.completed++; // progress, for the read timeout
+    const waiting = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partsLen);
+    this.parts = [];
+    this.partsLen = 0;
+    this.need = INCOMPLETE;
+    this.parse(waiting);
+    return this.throttled;
+  }
+
   parse(chunk: Buffer): number {
     if (this.refused) return 0;
+    if (this.throttled) {
+      this.parts.push(chunk);
+      this.partsLen += chunk.length;
+      this.onThrottle?.(false);
+      return this.partsLen;
+    }
     let buf = chunk;
     if (this.partsLen > 0) {
       this.parts.push(chunk);
@@ -162,6 +191,15 @@ export class FastPublishPath {
         break;
       }
       const end = off + total;
+      if (buf[off]! >> 4 === PUBLISH && --this.budget < 0) {
+        // Over the message rate: keep the rest for the next second, and stop reading.
+        this.budget = 0;
+        this.throttled = true;
+        this.parts = [buf.subarray(off)];
+        this.partsLen = buf.length - off;
+        this.onThrottle?.(true);
+        return this.partsLen;
+      }
       if (buf[off]! >> 4 !== PUBLISH || !this.publish(buf, off, end)) {
         port.parse(buf.subarray(off, end));
         // Like mqtt-packet: after a malformed packet, the rest of this read is not parsed.

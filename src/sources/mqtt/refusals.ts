@@ -1,11 +1,12 @@
 import { OnceLogger, type Logger } from '../../core/logger.js';
 
 /** What the embedded broker refused a client. */
-export type RefusalKind = 'connect' | 'publish' | 'subscribe' | 'packet' | 'connection';
+/** `rate`: reading paused for a second, the client over its message rate (not refused, slowed). */
+export type RefusalKind = 'connect' | 'publish' | 'subscribe' | 'packet' | 'connection' | 'rate';
 
 export type RefusalCounts = Record<RefusalKind, number>;
 
-const zero = (): RefusalCounts => ({ connect: 0, publish: 0, subscribe: 0, packet: 0, connection: 0 });
+const zero = (): RefusalCounts => ({ connect: 0, publish: 0, subscribe: 0, packet: 0, connection: 0, rate: 0 });
 
 /**
  * Refusals counted per client and logged once per client and kind (a device retrying a bad

@@ -129,7 +129,7 @@ export class MqttSource implements Source {
 
   counters(): Record<string, number> {
     const r = this.broker?.refusals.totals;
-    const refused: Record<string, number> = r ? { refusedConnects: r.connect + r.connection, refusedPublishes: r.publish, refusedSubscribes: r.subscribe, refusedPackets: r.packet } : {};
+    const refused: Record<string, number> = r ? { refusedConnects: r.connect + r.connection, refusedPublishes: r.publish, refusedSubscribes: r.subscribe, refusedPackets: r.packet, rateLimited: r.rate } : {};
     return { ...this.c, clients: this.broker?.clients ?? 0, ...refused };
   }
 
@@ -141,7 +141,7 @@ export class MqttSource implements Source {
       state: broker!.isConnected(id) ? ('connected' as const) : ('disconnected' as const),
       detail: 'refused by the embedded broker',
       since: 0,
-      counters: { refusedConnects: c.connect + c.connection, refusedPublishes: c.publish, refusedSubscribes: c.subscribe, refusedPackets: c.packet },
+      counters: { refusedConnects: c.connect + c.connection, refusedPublishes: c.publish, refusedSubscribes: c.subscribe, refusedPackets: c.packet, rateLimited: c.rate },
     }));
   }
 

@@ -51,6 +51,8 @@ describe('aedes and mqtt-packet internals the fast path relies on', () => {
     // A client with every internal, then one taken away at a time.
     const fake = () => ({
       _parser: { parse() {}, emit() {}, _queue: [] as unknown[] | undefined, settings: {} as object | undefined, error: null as unknown } as Record<string, unknown>,
+      pause: (() => undefined) as unknown,
+      resume: () => undefined,
       _keepaliveInterval: -1 as number | undefined,
       _keepaliveTimer: null as unknown,
     });
@@ -60,6 +62,7 @@ describe('aedes and mqtt-packet internals the fast path relies on', () => {
       ['Client._parser._queue', (f) => delete f._parser._queue],
       ['Client._keepaliveInterval', (f) => delete f._keepaliveInterval],
       ['Client._keepaliveTimer', (f) => delete (f as Record<string, unknown>)._keepaliveTimer],
+      ['Client.pause', (f) => delete (f as Record<string, unknown>).pause],
       ['Parser.settings', (f) => delete f._parser.settings],
       ['Parser.error', (f) => delete f._parser.error],
     ];
