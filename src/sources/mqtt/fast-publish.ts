@@ -53,17 +53,15 @@ const PUBLISH = 3;
 
 /**
  * Fixed-header flags each packet type must carry [MQTT-2.2.2-1] (Table 2.2): 0b0010 for PUBREL,
- * SUBSCRIBE and UNSUBSCRIBE, 0 for the others; PUBLISH's are its own (DUP, QoS, RETAIN), of
- * which QoS 3 is malformed [MQTT-3.3.1-4]. -1: no rule (type 0 is reserved, refused by the parser
- * once the packet is whole). mqtt-packet refuses a wrong first byte at once; so does this path.
+ * SUBSCRIBE and UNSUBSCRIBE, 0 for the others. -1: flags of its own (PUBLISH: DUP, QoS, RETAIN)
+ * or none defined (type 0, reserved), where QoS 3 is malformed [MQTT-3.3.1-4]. mqtt-packet checks
+ * exactly this on a packet's first byte and refuses it at once; so does this path.
  */
 const REQUIRED_FLAGS = [-1, 0, 0, -1, 0, 0, 2, 0, 2, 0, 2, 0, 0, 0, 0, 0];
 
 function validFirstByte(b0: number): boolean {
-  const type = b0 >> 4;
-  if (type === PUBLISH) return (b0 & 0x06) !== 0x06;
-  const flags = REQUIRED_FLAGS[type]!;
-  return flags < 0 || (b0 & 0x0f) === flags;
+  const flags = REQUIRED_FLAGS[b0 >> 4]!;
+  return flags < 0 ? (b0 & 0x06) !== 0x06 : (b0 & 0x0f) === flags;
 }
 
 /** What a connection's fast path enforces. */
