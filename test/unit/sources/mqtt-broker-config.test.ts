@@ -1,8 +1,11 @@
-import { writeFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sourceSchema } from '../../../src/config/schema.js';
+import { SCRYPT_HASH } from '../../../src/config/sources/mqtt-broker.js';
 import { brokerOptions } from '../../../src/sources/mqtt/broker-config.js';
+import { verifyPassword } from '../../../src/sources/mqtt/passwords.js';
 import { tempDir } from '../../helpers/servers.js';
 
 const source = (broker: object) => ({ id: 'mq', type: 'mqtt', broker, topics: [{ topic: 'p/{asset}/{tag}' }] });
@@ -38,5 +41,15 @@ describe('embedded broker settings', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("make a hash with the one-liner docs/mqtt.md gives, which the broker accepts", async () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../../docs/mqtt.md'), 'utf8');
+    const script = /node -e '([^']+)'/.exec(doc)?.[1];
+    expect(script, 'docs/mqtt.md: the `node -e` one-liner').toBeDefined();
+    const hash = execFileSync(process.execPath, ['-e', script!], { input: 'pump-pass', encoding: 'utf8' }).trim();
+    expect(SCRYPT_HASH.test(hash)).toBe(true);
+    expect(await verifyPassword('pump-pass', hash)).toBe(true);
+    expect(await verifyPassword('pump-pass\n', hash)).toBe(false);
   });
 });
