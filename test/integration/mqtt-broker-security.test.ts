@@ -81,6 +81,10 @@ describe('embedded broker security', () => {
     expect(broker.refusals.of('anon').connect).toBe(1);
     expect(broker.refusals.of('guess').connect).toBe(2);
     expect(warnings.filter((w) => w.includes('"client":"guess"'))).toHaveLength(1);
+    // Without a client id (aedes makes one up per connection) a client is known by its address.
+    for (let i = 0; i < 3; i++) expect(await open(url, { clientId: '', clean: true })).toBe(5);
+    expect(broker.refusals.of('127.0.0.1').connect).toBe(3);
+    expect(warnings.filter((w) => w.includes('"client":"127.0.0.1"'))).toHaveLength(1);
   });
 
   it('lets a device publish its own topics on the fast lane and refuses, counts and disconnects it outside them', async () => {

@@ -50,7 +50,11 @@ export const BROKER_DEFAULTS = { maxConnections: 1000, maxPacketSize: 256 * 1024
 
 /** What the broker keeps per connection. */
 interface Connection extends Watched {
-  /** Who it is, for refusals: its client id once it has one, else its address. */
+  /**
+   * Who it is, for refusals: the client id it gave, else its IP address (before CONNECT, or when
+   * aedes made up an id for an empty one: a made-up id is new on every connection, so every
+   * refusal of a client without an id would be logged).
+   */
   readonly who: () => string;
   /**
    * Topics this connection was allowed to publish to at QoS 0 without retain (the verdicts of the
@@ -128,6 +132,7 @@ export class EmbeddedBroker {
         }
       : { resolve: (topic) => topic, ingest: (topic, payload) => ingest(topic as string, payload) };
     const connections = new WeakMap<Client, Connection>();
+    const whoIs = (client: Client) => connections.get(client)?.who() ?? client.id;
     const identities = new WeakMap<Client, Identity>();
     const bus = gatedBus();
     const aedes = await Aedes.createBroker({
@@ -143,7 +148,7 @@ export class EmbeddedBroker {
               identities.set(client, r);
               return done(null, true);
             }
-            this.refusals.refuse('connect', client.id, r.reason, { username });
+            this.refusals.refuse('connect', whoIs(client), r.reason, { username });
             done(Object.assign(new Error(r.reason), { returnCode: r.code }), false);
           },
           (e: unknown) => done(Object.assign(new Error(`authentication failed: ${(e as Error).message}`), { returnCode: 3 }), false),
@@ -152,7 +157,7 @@ export class EmbeddedBroker {
       authorizeSubscribe: (client, sub, done) => {
         const who = client && identities.get(client);
         if (client && (!who || !this.access.canSubscribe(who, sub.topic))) {
-          this.refusals.refuse('subscribe', client.id, 'not authorized to subscribe to this filter', { topic: sub.topic });
+          this.refusals.refuse('subscribe', whoIs(client), 'not authorized to subscribe to this filter', { topic: sub.topic });
           return done(null, null); // SUBACK 0x80 for this filter [MQTT-3.9.3]
         }
         done(null, sub);
@@ -167,7 +172,7 @@ export class EmbeddedBroker {
         const who = identities.get(client);
         const refusal = topic.startsWith('$SYS/') ? "$SYS/ topics are the broker's own" : !who || !this.access.canPublish(who, topic) ? 'not authorized to publish to this topic' : undefined;
         if (refusal !== undefined) {
-          this.refusals.refuse('publish', client.id, refusal, { topic });
+          this.refusals.refuse('publish', whoIs(client), refusal, { topic });
           return done(new Error(`${refusal}: ${topic}`));
         }
         if (topic.startsWith('$')) return done(null); // published, never ingested
@@ -194,8 +199,8 @@ export class EmbeddedBroker {
     const accept = (stream: Duplex, req?: IncomingMessage) => {
       const client = aedes.handle(stream, req);
       const sock = req?.socket ?? (stream as { remoteAddress?: string; remotePort?: number });
-      const address = `${sock.remoteAddress}:${sock.remotePort}`;
-      const conn: Connection = { ...watched(), who: () => client.id ?? address, granted: undefined };
+      const ip = `${sock.remoteAddress}`;
+      const conn: Connection = { ...watched(), who: () => (client.id && !client.id.startsWith(GENERATED_ID) ? client.id : ip), granted: undefined };
       connections.set(client, conn);
       this.watch.live.add(conn);
       stream.once('close', () => this.watch.live.delete(conn));
@@ -257,6 +262,9 @@ export class EmbeddedBroker {
     await listeners?.close();
   }
 }
+
+/** How aedes names a client that connected with an empty client id (lib/handlers/connect.js). */
+const GENERATED_ID = 'aedes_';
 
 /** aedes's limit on topic levels (its topic tries cannot hold deeper ones; it refuses them). */
 const MAX_TOPIC_LEVELS = 100;

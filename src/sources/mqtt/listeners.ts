@@ -49,7 +49,7 @@ export async function openListeners(o: ListenerOptions, accept: (conn: Duplex, r
   /** Counts `socket` against the limit; false (and the socket closed) when it is over. */
   const admit = (socket: Socket): boolean => {
     if (open >= o.maxConnections) {
-      overLimit(`${socket.remoteAddress}:${socket.remotePort}`);
+      overLimit(`${socket.remoteAddress}`);
       socket.destroy();
       return false;
     }
