@@ -40,7 +40,9 @@ export class MqttSource implements Source {
     ctx.status('starting');
     if (this.cfg.broker?.enabled) {
       const b = this.cfg.broker;
-      this.broker = new EmbeddedBroker(b.host, b.port, ctx.log, { ...brokerOptions(b, ctx.dataDir, `sources[id=${this.id}].broker`), clock: ctx.clock });
+      // The broker's read timeout and message rate run on the system clock, not ctx.clock: they
+      // measure time on the wire, which a test's manual clock for the plant does not move.
+      this.broker = new EmbeddedBroker(b.host, b.port, ctx.log, brokerOptions(b, ctx.dataDir, `sources[id=${this.id}].broker`));
       this.brokerPort = await this.broker.start(
         (topic, payload) => this.onMessage(topic, payload),
         (cb) => ctx.whenDurable(cb),
