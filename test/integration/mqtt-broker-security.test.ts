@@ -134,6 +134,31 @@ describe('embedded broker security', () => {
     expect(ingested.at(-1)).toBe('plant/p-101/temp=ws');
   });
 
+  it('with client certificates required, lets in only clients that present one signed by the CA', async () => {
+    const cfg = sourceSchema.parse({
+      id: 'mq2',
+      type: 'mqtt',
+      broker: { port: false, users: [{ username: 'plc-7' }], tls: { port: 0, certFile: 'server.crt', keyFile: 'server.key', caFile: 'ca.crt', clientCertificates: 'require' } },
+      topics: [{ topic: 'plant/{asset}/{tag}' }],
+    });
+    if (cfg.type !== 'mqtt' || !cfg.broker) throw new Error('expected an mqtt source with a broker');
+    const strict = new EmbeddedBroker('127.0.0.1', cfg.broker.port, log, brokerOptions(cfg.broker, dir, 'sources[id=mq2].broker'));
+    const got: string[] = [];
+    await strict.start((topic) => got.push(topic));
+    try {
+      const u = `mqtts://127.0.0.1:${strict.ports.mqtts}`;
+      expect(strict.ports.mqtt).toBeUndefined();
+      // No certificate: the TLS handshake fails, whatever the credentials.
+      expect(typeof (await open(u, { clientId: 'nocert', username: 'plc-7', password: 'x', ca }))).not.toBe('object');
+      const plc = (await open(u, { clientId: 'plc', ca, cert: readFileSync(f('plc.crt')), key: readFileSync(f('plc.key')) })) as mqtt.MqttClient;
+      await plc.publishAsync('plant/plc-7/pressure', '4.3', { qos: 1 });
+      expect(got).toEqual(['plant/plc-7/pressure']);
+    } finally {
+      for (const c of clients.splice(0)) await c.endAsync(true);
+      await strict.stop();
+    }
+  });
+
   it('closes connections past maxConnections at once, counted', async () => {
     const open0 = broker.refusals.totals.connection;
     const socks = Array.from({ length: 12 }, () => tlsConnect({ port: broker.ports.mqtts!, host: '127.0.0.1', ca }).on('error', () => undefined));
