@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration, id } from './primitives.js';
 import { sourceTagRefs } from './source-tags.js';
 import { modbusSource } from './sources/modbus.js';
+import { mqttBroker } from './sources/mqtt-broker.js';
 import { opcuaSource } from './sources/opcua.js';
 import { sparkplugSource } from './sources/sparkplug.js';
 import { webhookTarget } from './targets/webhook.js';
@@ -39,14 +40,7 @@ const mqttSource = z
     type: z.literal('mqtt'),
     enabled: z.boolean().default(true),
     /** Embedded aedes broker (MQTT 3.1.1). Messages reach the pipeline in-process. */
-    broker: z
-      .object({
-        enabled: z.boolean().default(true),
-        host: z.string().default('127.0.0.1'),
-        port: z.number().int().min(0).max(65535).default(1883),
-      })
-      .strict()
-      .optional(),
+    broker: mqttBroker.optional(),
     /** External broker URL (mqtt://, mqtts://, ws://); the gateway subscribes as a client. */
     url: z.string().url().optional(),
     clientId: z.string().optional(),

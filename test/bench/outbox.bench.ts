@@ -56,7 +56,7 @@ for (const [perTx, total] of [
 }
 
 async function stormRate(n: number): Promise<number> {
-  const { file } = writeSite(pumpSite(n, { sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: 0 }, topics: [{ topic: 'p/{asset}/{tag}' }] }] }), [bearingRule]);
+  const { file } = writeSite(pumpSite(n, { sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: 0, allowAnonymous: true }, topics: [{ topic: 'p/{asset}/{tag}' }] }] }), [bearingRule]);
   const gw = await startGateway(file);
   const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort(gw, 'mq')}`);
   const t0 = performance.now();

@@ -36,7 +36,7 @@ describe('cbm-gateway CLI', () => {
   it('start: runs until SIGTERM, then stops cleanly with exit 0', async () => {
     const { file } = writeSite(
       pumpSite(1, {
-        sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: 0 }, topics: [{ topic: 'p/{asset}/{tag}' }] }],
+        sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: 0, allowAnonymous: true }, topics: [{ topic: 'p/{asset}/{tag}' }] }],
         api: { port: 0 },
         gateway: { id: 'cli-gw', dataDir: './data', logLevel: 'info' },
       }),

@@ -69,7 +69,7 @@ describe('gateway killed with SIGKILL while rules fire and the CMMS flaps', () =
     const { dir, file } = writeSite(
       pumpSite(ASSETS, {
         gateway: { id: 'crash-gw', dataDir: './data', logLevel: 'info' },
-        sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: mqttPort }, topics: [{ topic: 'p/{asset}/{tag}' }] }],
+        sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: mqttPort, allowAnonymous: true }, topics: [{ topic: 'p/{asset}/{tag}' }] }],
         // Every raise is an order here: no flood guard.
         workOrders: { targets: [{ id: 'cmms', type: 'webhook', url: `http://127.0.0.1:${link.port}/wo`, secret: 's', timeout: 1000 }], retry: { initialDelay: 50, maxDelay: 400 }, concurrency: 4, flood: { count: 1_000_000 } },
         api: { port: 0 },

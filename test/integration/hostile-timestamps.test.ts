@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 async function start(onDelay: string) {
-  const site = pumpSite(2, { sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: 0 }, topics: [{ topic: 'plant/{asset}' }] }] });
+  const site = pumpSite(2, { sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: 0, allowAnonymous: true }, topics: [{ topic: 'plant/{asset}' }] }] });
   const { file } = writeSite(site, [{ ...bearingRule, onDelay }]);
   gw = await startGateway(file);
   client = await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort(gw, 'mq')}`);

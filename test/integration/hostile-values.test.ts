@@ -19,7 +19,7 @@ afterEach(async () => {
 
 describe('values that are not numbers', () => {
   it('a word or a boolean on a numeric tag is Bad and counted; it neither clears the alarm nor makes the next excursion chattering', async () => {
-    const site = pumpSite(1, { sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: 0 }, topics: [{ topic: 'plant/{asset}' }] }] });
+    const site = pumpSite(1, { sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: 0, allowAnonymous: true }, topics: [{ topic: 'plant/{asset}' }] }] });
     const { file } = writeSite(site, [bearingRule]);
     gw = await startGateway(file);
     client = await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort(gw, 'mq')}`);

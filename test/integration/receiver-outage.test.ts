@@ -21,7 +21,7 @@ describe('webhook receiver killed and brought back', () => {
     await rx.start(rxPort);
     const { file } = writeSite(
       pumpSite(6, {
-        sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: 0 }, topics: [{ topic: 'p/{asset}/{tag}' }] }],
+        sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: 0, allowAnonymous: true }, topics: [{ topic: 'p/{asset}/{tag}' }] }],
         workOrders: {
           targets: [{ id: 'cmms', type: 'webhook', url: `http://127.0.0.1:${rxPort}/wo`, secret: 's', timeout: 2000 }],
           retry: { initialDelay: 100, maxDelay: 800 },

@@ -14,7 +14,7 @@ describe('Sparkplug B source through the embedded broker', () => {
     const { file } = writeSite(
       pumpSite(1, {
         sources: [
-          { id: 'sensors', type: 'mqtt', broker: { enabled: true, port }, topics: [{ topic: 'sensors/{asset}/{tag}' }] },
+          { id: 'sensors', type: 'mqtt', broker: { enabled: true, port, allowAnonymous: true }, topics: [{ topic: 'sensors/{asset}/{tag}' }] },
           { id: 'spb', type: 'sparkplug', url: `mqtt://127.0.0.1:${port}`, devices: [{ node: 'edge-1', device: 'p-1' }] },
         ],
         api: { enabled: false },

@@ -19,8 +19,12 @@ export class ByteKeyMap<V> {
   private used = 0;
   private count = 0;
 
-  constructor(private readonly max = 100_000) {
-    this.reset(64);
+  /** `initial`: entries room is made for at first (a power of two), and again after a reset. */
+  constructor(
+    private readonly max = 100_000,
+    private readonly initial = 64,
+  ) {
+    this.reset(initial);
   }
 
   get size(): number {
@@ -37,7 +41,7 @@ export class ByteKeyMap<V> {
   set(b: Buffer, start: number, end: number, v: V): void {
     const h = hashBytes(b, start, end);
     if (this.find(b, start, end, h) >= 0) return;
-    if (this.count >= this.max) this.reset(64);
+    if (this.count >= this.max) this.reset(this.initial);
     const len = end - start;
     if (this.count + 1 > this.hashes.length) this.growEntries();
     if ((this.count + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);

@@ -2,9 +2,10 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { OnceLogger } from '../../core/logger.js';
 import type { Sample } from '../../core/sample.js';
 import type { MqttSourceConfig } from '../../config/schema.js';
-import type { Source, SourceContext } from '../source.js';
+import type { DeviceStatus, Source, SourceContext } from '../source.js';
+import { fastParserOptions } from './aedes-internals.js';
+import { brokerOptions } from './broker-config.js';
 import { EmbeddedBroker } from './embedded-broker.js';
-import { useFastPublishParsers } from './fast-publish.js';
 import { skipNumberCache } from '../../core/mqtt-packet-writer.js';
 import { decodePayload, PayloadError } from './payload.js';
 import { TopicRouter, type Route } from './topics.js';
@@ -38,11 +39,19 @@ export class MqttSource implements Source {
     this.once = new OnceLogger(ctx.log);
     ctx.status('starting');
     if (this.cfg.broker?.enabled) {
-      this.broker = new EmbeddedBroker(this.cfg.broker.host, this.cfg.broker.port, ctx.log);
+      const b = this.cfg.broker;
+      // The broker's read timeout and message rate run on the system clock, not ctx.clock: they
+      // measure time on the wire, which a test's manual clock for the plant does not move.
+      this.broker = new EmbeddedBroker(b.host, b.port, ctx.log, brokerOptions(b, ctx.dataDir, `sources[id=${this.id}].broker`));
       this.brokerPort = await this.broker.start(
         (topic, payload) => this.onMessage(topic, payload),
         (cb) => ctx.whenDurable(cb),
-        (read, start, end, payload) => this.onRawMessage(read, start, end, payload),
+        {
+          resolve: (topic) => this.router.route(topic),
+          ingest: (route, payload, read, start, end) => {
+            if (this.ctx) this.deliver(route, undefined, payload, read, start, end);
+          },
+        },
       );
     }
     if (this.cfg.url) this.connectClient(ctx, this.cfg.url);
@@ -50,9 +59,9 @@ export class MqttSource implements Source {
   }
 
   private connectClient(ctx: SourceContext, url: string): void {
-    useFastPublishParsers();
     skipNumberCache();
-    const client = mqtt.connect(url, {
+    // The client's parser takes the PUBLISH fast path (fast-publish.ts).
+    const client = mqtt.connect(url, fastParserOptions({
       // mqtt.js logs each packet through `debug` (a measurable cost at 10^5 messages/s, even
       // when disabled): keep it only when asked for with DEBUG=mqttjs*.
       log: /mqttjs/.test(process.env.DEBUG ?? '') ? undefined : () => undefined,
@@ -72,7 +81,7 @@ export class MqttSource implements Source {
           ctx.whenDurable(() => done(0));
         } else done(0);
       },
-    });
+    }));
     const acked = new WeakSet<object>();
     this.client = client;
     client.on('connect', () => {
@@ -93,11 +102,6 @@ export class MqttSource implements Source {
 
   private onMessage(topic: string, payload: Buffer): void {
     if (this.ctx) this.deliver(this.router.route(topic), topic, payload, undefined, 0, 0);
-  }
-
-  /** A message from the embedded broker's QoS 0 lane: its topic is the bytes `read[start, end)`. */
-  private onRawMessage(read: Buffer, start: number, end: number, payload: Buffer): void {
-    if (this.ctx) this.deliver(this.router.routeBytes(read, start, end), undefined, payload, read, start, end);
   }
 
   /** Decodes and ingests a message; `topic`, when not given, is made from `read[start, end)` for a warning. */
@@ -126,7 +130,21 @@ export class MqttSource implements Source {
   }
 
   counters(): Record<string, number> {
-    return { ...this.c, clients: this.broker?.clients ?? 0 };
+    const r = this.broker?.refusals.totals;
+    const refused: Record<string, number> = r ? { refusedConnects: r.connect + r.connection, refusedPublishes: r.publish, refusedSubscribes: r.subscribe, refusedPackets: r.packet, rateLimited: r.rate } : {};
+    return { ...this.c, clients: this.broker?.clients ?? 0, ...refused };
+  }
+
+  /** The embedded broker's clients that were refused something, with their counts. */
+  devices(): DeviceStatus[] {
+    const broker = this.broker;
+    return (broker?.refusals.clients() ?? []).map(([id, c]) => ({
+      id,
+      state: broker!.isConnected(id) ? ('connected' as const) : ('disconnected' as const),
+      detail: 'refused by the embedded broker',
+      since: 0,
+      counters: { refusedConnects: c.connect + c.connection, refusedPublishes: c.publish, refusedSubscribes: c.subscribe, refusedPackets: c.packet, rateLimited: c.rate },
+    }));
   }
 
   async stop(): Promise<void> {

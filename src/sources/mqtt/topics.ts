@@ -1,5 +1,4 @@
 import type { TopicMapping } from '../../config/schema.js';
-import { ByteKeyMap } from './byte-keys.js';
 
 /** A topic pattern compiled for matching: `{asset}`/`{tag}` capture one level, `+`/`#` are MQTT wildcards. */
 export interface CompiledTopic {
@@ -96,7 +95,6 @@ export const NO_ORDER: never[] = [];
 export class TopicRouter {
   private readonly compiled: CompiledTopic[];
   private readonly cache = new Map<string, Route | null>();
-  private readonly byBytes: ByteKeyMap<Route | null>;
   private readonly fieldBytes: FieldBytes[];
   private readonly resolveShared = (key: string): number | undefined => this.resolve(key);
 
@@ -105,24 +103,11 @@ export class TopicRouter {
 
   constructor(mappings: readonly TopicMapping[], private readonly maxCache = 100_000) {
     this.compiled = mappings.map(compileTopic);
-    this.byBytes = new ByteKeyMap(maxCache);
     this.fieldBytes = mappings.map((m) => ({ value: Buffer.from(m.valueField, 'utf8'), ts: Buffer.from(m.timestampField, 'utf8') }));
   }
 
   get filters(): string[] {
     return [...new Set(this.compiled.map((c) => c.filter))];
-  }
-
-  /**
-   * {@link route} for a topic given as the UTF-8 bytes `b[start, end)` of a socket read: known
-   * topics are found from their bytes, without a string (see {@link ByteKeyMap}).
-   */
-  routeBytes(b: Buffer, start: number, end: number): Route | null {
-    const hit = this.byBytes.get(b, start, end);
-    if (hit !== undefined) return hit;
-    const r = this.route(b.toString('utf8', start, end));
-    this.byBytes.set(b, start, end, r);
-    return r;
   }
 
   route(topic: string): Route | null {

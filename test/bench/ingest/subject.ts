@@ -109,7 +109,7 @@ export class GatewayProcess {
           class: 'pump',
           tags: Array.from({ length: TAGS }, (_, t) => ({ id: `t${t}`, unit: 'degC', range: { min: -1000, max: 1000 } })),
         })),
-        sources: [o.broker === 'embedded' ? { id: 'mqtt', type: 'mqtt', broker: { enabled: true, port: brokerPort }, topics } : { id: 'mqtt', type: 'mqtt', url: o.broker, qos: 1, topics }],
+        sources: [o.broker === 'embedded' ? { id: 'mqtt', type: 'mqtt', broker: { enabled: true, port: brokerPort, allowAnonymous: true }, topics } : { id: 'mqtt', type: 'mqtt', url: o.broker, qos: 1, topics }],
         ...(o.influxUrl ? { influx: { url: o.influxUrl, bucket: 'bench', org: 'bench' } } : {}),
         workOrders: { targets: [{ id: 'cmms', type: 'webhook', url: o.webhookUrl }] },
         api: { port: apiPort },

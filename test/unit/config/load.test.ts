@@ -19,7 +19,7 @@ assets:
 sources:
   - id: mq
     type: mqtt
-    broker: { port: 0 }
+    broker: { port: 0, allowAnonymous: true }
     topics: [{ topic: "x/{asset}/{tag}" }]
 `;
 

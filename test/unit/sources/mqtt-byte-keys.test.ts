@@ -47,17 +47,3 @@ describe('byte-keyed map', () => {
     expect(m.get(extra, 0, extra.length)).toBe('new');
   });
 });
-
-describe('topic router by bytes', () => {
-  const mapping = (topic: string): TopicMapping => ({ topic, format: 'auto', timestampField: 'ts', timestampUnit: 'auto', valueField: 'value', fields: {} });
-
-  it('gives the route the string path gives, the same object, for ASCII and UTF-8 topics and no match', () => {
-    const router = new TopicRouter([mapping('plant/{asset}/{tag}')]);
-    for (const t of ['plant/p-1/temp', 'plant/ünï/温度', 'plant/p-1', 'other/x/y', 'plant/p-1/temp']) {
-      const read = Buffer.concat([Buffer.from([0x30, 0x10]), Buffer.from(t), Buffer.from('{"value":1}')]);
-      const r = router.routeBytes(read, 2, 2 + Buffer.byteLength(t));
-      expect(r).toBe(router.route(t));
-      if (r) expect(r.asset).toBe(t.split('/')[1]);
-    }
-  });
-});

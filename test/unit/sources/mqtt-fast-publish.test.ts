@@ -1,13 +1,14 @@
 import { createRequire } from 'node:module';
-import { describe, expect, it } from 'vitest';
-import { installFastPublish, useFastPublishParsers, type PacketParser, type PublishLane } from '../../../src/sources/mqtt/fast-publish.js';
+import { describe, expect, it, vi } from 'vitest';
+import { fastParserOptions, installFastPath, type MqttPacketParser } from '../../../src/sources/mqtt/aedes-internals.js';
+import type { PublishLane } from '../../../src/sources/mqtt/fast-publish.js';
 
 // mqtt-packet is what aedes parses with (a dependency of aedes and mqtt); typed here for the test.
-interface Parser extends PacketParser {
+interface Parser extends MqttPacketParser {
   on(event: 'packet', cb: (p: Record<string, unknown>) => void): void;
   on(event: 'error', cb: (e: Error) => void): void;
 }
-const mqttPacket = createRequire(import.meta.url)('mqtt-packet') as { parser(): Parser; generate(p: object): Buffer };
+const mqttPacket = createRequire(import.meta.url)('mqtt-packet') as { parser(opts?: object): Parser; generate(p: object): Buffer };
 
 /** What a parser emitted, as comparable text. */
 function run(stream: Buffer, cuts: number[], fast: boolean, takes?: (topic: string) => boolean): string[] {
@@ -19,7 +20,7 @@ function run(stream: Buffer, cuts: number[], fast: boolean, takes?: (topic: stri
       const topic = read.toString('utf8', start, end);
       return takes(topic) && out.push(laneEntry(topic, payload)) > 0;
     });
-  if (fast) installFastPublish(p, lane);
+  if (fast) installFastPath(p, lane);
   p.on('packet', (pk) => {
     const o: Record<string, unknown> = {};
     for (const k of ['cmd', 'retain', 'qos', 'dup', 'length', 'topic', 'messageId', 'subscriptions', 'clientId', 'keepalive']) if (pk[k] !== undefined && pk[k] !== null) o[k] = pk[k];
@@ -112,17 +113,83 @@ describe('fast PUBLISH path in front of mqtt-packet', () => {
     expect(run(qos1NoId, [], true)).toEqual(run(qos1NoId, [], false));
   });
 
-  it("reaches the parsers mqtt.js and aedes build through mqtt-packet's factory, once", () => {
-    const proto = Object.getPrototypeOf(mqttPacket.parser()) as PacketParser;
-    expect(mqttPacket.parser().parse).toBe(proto.parse);
-    useFastPublishParsers();
-    useFastPublishParsers();
-    const p = mqttPacket.parser();
+  it('reaches the parsers mqtt.js builds with marked options, and no other parser', () => {
+    const proto = Object.getPrototypeOf(mqttPacket.parser()) as Parser;
+    const opts = fastParserOptions({ clientId: 'x' });
+    // mqtt.js copies the options it is given with a spread before it builds its parser.
+    const p = mqttPacket.parser({ ...opts });
     expect(p.parse).not.toBe(proto.parse);
+    expect(mqttPacket.parser().parse).toBe(proto.parse);
+    expect(mqttPacket.parser({ clientId: 'x' }).parse).toBe(proto.parse);
     const seen: unknown[] = [];
     p.on('packet', (pk) => seen.push(pk));
     p.parse(mqttPacket.generate({ cmd: 'publish', topic: 'a/b', payload: Buffer.from('7'), qos: 0 }));
     expect(seen[0]).toMatchObject({ cmd: 'publish', topic: 'a/b' });
-    expect(seen[0]!.constructor.name).toBe('PublishPacket');
+    expect((seen[0] as object).constructor.name).toBe('PublishPacket');
+  });
+
+  /** A parser with the fast path and what it emitted. */
+  function fastParser(maxPacketSize?: number) {
+    const p = mqttPacket.parser();
+    const path = installFastPath(p, undefined, maxPacketSize === undefined ? undefined : { maxPacketSize });
+    const out: string[] = [];
+    p.on('packet', (pk) => out.push(String(pk.cmd)));
+    p.on('error', (e) => out.push(`error: ${e.message}`));
+    return { p, path, out };
+  }
+
+  it('refuses a PUBLISH with QoS 3 on its first byte, as mqtt-packet does, and holds nothing of what follows', () => {
+    const { p, path, out } = fastParser();
+    // QoS 3 and a length of 268 MB: mqtt-packet refuses these 5 bytes at once.
+    expect(p.parse(Buffer.from([0x36, 0xff, 0xff, 0xff, 0x7f]))).toBe(0);
+    expect(out).toEqual(['error: Packet must not have both QoS bits set to 1']);
+    expect(path.held).toBe(0);
+    expect(p.parse(Buffer.alloc(1 << 20))).toBe(0);
+    expect(out).toHaveLength(1);
+    // Alone, split from its length bytes, or after a good packet: refused on the byte.
+    for (const reads of [[[0x36]], [[0x30, 0x02, 0x00, 0x00, 0x36], [0xff]]]) {
+      const f = fastParser();
+      for (const r of reads) f.p.parse(Buffer.from(r));
+      expect(f.out.at(-1)).toBe('error: Packet must not have both QoS bits set to 1');
+      expect(f.path.held).toBe(0);
+    }
+  });
+
+  it('refuses a packet longer than the maximum packet size as soon as its length is read', () => {
+    const { p, path, out } = fastParser(256 * 1024);
+    // A PUBLISH announcing 100 MB, its length split over two reads.
+    p.parse(Buffer.from([0x30, 0x80, 0x80]));
+    expect(out).toEqual([]);
+    expect(p.parse(Buffer.from([0x80, 0x30, 0x00, 0x01, 0x61]))).toBe(0);
+    expect(out).toEqual(['error: packet of 100663301 bytes exceeds the maximum packet size of 262144 bytes']);
+    expect(path.held).toBe(0);
+    // One byte under the limit passes.
+    const ok = fastParser(1000);
+    ok.p.parse(mqttPacket.generate({ cmd: 'publish', topic: 'a', payload: Buffer.alloc(1000 - 6), qos: 0 }));
+    expect(ok.out).toEqual(['publish']);
+  });
+
+  it('joins a packet split over many reads once, whatever size its first read was', () => {
+    const packet = mqttPacket.generate({ cmd: 'publish', topic: 'a/b', payload: Buffer.alloc(1 << 20, 7), qos: 0 });
+    for (const first of [1, 2, 4, 5, 100]) {
+      const { p, out } = fastParser(2 << 20);
+      const concat = vi.spyOn(Buffer, 'concat');
+      let copied = 0;
+      concat.mockImplementation(function (this: unknown, list: readonly Uint8Array[], len?: number) {
+        const b = Buffer.allocUnsafe(len ?? list.reduce((n, x) => n + x.length, 0));
+        let o = 0;
+        for (const x of list) o += b.set(x, o) ?? x.length;
+        copied += b.length;
+        return b;
+      });
+      try {
+        p.parse(packet.subarray(0, first));
+        for (let at = first; at < packet.length; at += 1024) p.parse(packet.subarray(at, Math.min(packet.length, at + 1024)));
+      } finally {
+        concat.mockRestore();
+      }
+      expect(out, `first read ${first} bytes`).toEqual(['publish']);
+      expect(copied, `first read ${first} bytes`).toBeLessThanOrEqual(packet.length);
+    }
   });
 });
