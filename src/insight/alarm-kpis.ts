@@ -42,7 +42,7 @@ export interface CurrentAlarm {
 export interface AlarmKpiInput {
   from: number;
   to: number;
-  /** Alarm history in [from, to), oldest first. */
+  /** Alarm history in [from, to], oldest first. */
   events: readonly AlarmEvent[];
   /** Each alarm's state just before `from`. */
   before: readonly AlarmStateAt[];
@@ -67,7 +67,7 @@ export function mixLevel(priority: number): 'high' | 'medium' | 'low' {
 
 const keyOf = (rule: string, asset: string) => `${rule}@${asset}`;
 
-/** Alarm KPIs over [from, to). */
+/** Alarm KPIs over [from, to]. */
 export function alarmKpis(k: AlarmKpiInput) {
   const span = Math.max(1, k.to - k.from);
   const raises = k.events.filter((e) => e.change === 'raised');

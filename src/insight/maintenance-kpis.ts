@@ -44,10 +44,10 @@ export interface MaintenanceKpiInput {
   orders: readonly OrderFact[];
 }
 
-/** Maintenance KPIs over [from, to); the backlog is as of `to`. */
+/** Maintenance KPIs over [from, to]; the backlog is as of `to`. */
 export function maintenanceKpis(k: MaintenanceKpiInput) {
   const sent = k.orders.filter((o) => o.kind !== 'held');
-  const inWindow = (t: number | undefined) => t !== undefined && t >= k.from && t < k.to;
+  const inWindow = (t: number | undefined) => t !== undefined && t >= k.from && t <= k.to;
 
   // Backlog: open now, by priority and by age.
   const open = sent.filter(isOpen);

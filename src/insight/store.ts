@@ -56,7 +56,7 @@ export class InsightStore {
       `SELECT id, asset_id, title, COALESCE(current_priority, priority) AS priority, status FROM work_orders
        WHERE kind = 'condition' AND status = 'completed' AND status_at >= ? ORDER BY status_at`,
     );
-    this.eventsStmt = db.prepare(`SELECT rule_id, asset_id, episode, change, priority, ts FROM alarm_events WHERE ts >= ? AND ts < ? ORDER BY ts, id`);
+    this.eventsStmt = db.prepare(`SELECT rule_id, asset_id, episode, change, priority, ts FROM alarm_events WHERE ts >= ? AND ts <= ? ORDER BY ts, id`);
     this.beforeStmt = db.prepare(
       `SELECT rule_id, asset_id, change, priority, ts FROM alarm_events WHERE id IN (
          SELECT MAX(id) FROM alarm_events WHERE ts < ? AND change IN ('raised', 'cleared') GROUP BY rule_id, asset_id)`,
@@ -84,7 +84,7 @@ export class InsightStore {
     return byAsset(this.recentStmt.all(since) as OrderRow[]);
   }
 
-  /** Alarm history in [from, to), oldest first. */
+  /** Alarm history in [from, to], oldest first. */
   alarmEvents(from: number, to: number): AlarmEvent[] {
     return this.eventsStmt.all(from, to) as AlarmEvent[];
   }
