@@ -76,7 +76,11 @@ export function registerInsightRoutes(app: FastifyInstance, d: InsightApiDeps): 
       chattering: a.state.chattering,
       shelved: stateName(a.state) === 'shelved',
     }));
-    return alarmKpis({ from, to, events: s.alarmEvents(from, to), before: s.alarmStatesAt(from), current });
+    const k = alarmKpis({ from, to, events: s.alarmEvents(from, to), before: s.alarmStatesAt(from), current });
+    // Names as people read them, beside the ids.
+    const ruleNames = new Map(d.rules().rules.map((r) => [r.rule.id, r.rule.name]));
+    const top = k.badActors.top.map((a) => ({ ...a, name: ruleNames.get(a.rule) ?? a.rule, assetName: d.catalog.asset(a.asset)?.name ?? a.asset }));
+    return { ...k, badActors: { ...k.badActors, top } };
   });
 
   app.get<{ Querystring: { days?: string } }>('/api/kpis/maintenance', async (req) => {

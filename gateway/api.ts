@@ -16,7 +16,7 @@ import type { OrderStatusBook } from '../src/workorders/status.js';
 import { workOrderRoutes } from './api-workorders.js';
 import { alarmsOf, registerAlarmRoutes, type AlarmApiDeps } from './api-alarms.js';
 import { healthScores, registerInsightRoutes, type InsightApiDeps } from './api-insight.js';
-import { dashboardHtml } from './dashboard.js';
+import { dashboard } from './dashboard.js';
 import { metricsText } from './metrics.js';
 import type { CheckpointStats } from '../src/store/checkpointer.js';
 import type { ProcessMetrics } from './process-metrics.js';
@@ -103,7 +103,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
     return reply.status(status).send({ code: status < 500 ? 'CBM_ERR_BAD_REQUEST' : 'CBM_ERR_INTERNAL', message: (err as Error).message });
   });
 
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(dashboardHtml(d.site.name)));
+  void app.register(dashboard());
 
   app.get('/api/health', async () => {
     const sources = d.sources();

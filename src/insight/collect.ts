@@ -73,7 +73,10 @@ function inputOf(a: AssetInfo, g: Gathered, src: HealthSources): HealthInput {
       shelved: stateName(v.state) === 'shelved',
       outOfService: v.state.outOfService,
     })),
-    trends: reads.trends.map((t) => ({ rule: t.rule, tag: t.tag, hours: t.hours, limit: t.limit, unit: a.tags.find((x) => x.id === t.tag)?.unit })),
+    trends: reads.trends.map((t) => {
+      const tag = a.tags.find((x) => x.id === t.tag);
+      return { rule: t.rule, tag: t.tag, name: tag?.name, hours: t.hours, limit: t.limit, unit: tag?.unit };
+    }),
     sensors: a.tags.map((t) => {
       const v = src.latest.get(t.index);
       return { tag: t.id, name: t.name, quality: v?.quality, silentFor: src.now - Math.max(v?.ts ?? -Infinity, src.startedAt) };

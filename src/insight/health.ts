@@ -55,8 +55,9 @@ export interface HealthAlarm {
 
 export interface HealthTrend {
   rule: string;
-  /** The tag the trend reads. */
+  /** The tag the trend reads, and its name as people read it. */
   tag: string;
+  name?: string;
   /** Hours until the trend reaches `limit`; Infinity when it does not head there; NaN when unknown yet. */
   hours: number;
   limit: number;
@@ -136,7 +137,7 @@ function trendReasons(trends: readonly HealthTrend[]): Reason[] {
     if (!(t.hours >= 0) || !Number.isFinite(t.hours)) continue;
     const band = HEALTH_WEIGHTS.trend.find((b) => t.hours <= b.within);
     if (!band) continue;
-    out.push({ kind: 'trend', weight: band.weight, detail: `${t.tag} predicted to reach ${t.limit}${t.unit ? ` ${t.unit}` : ''} in ${hours(t.hours)}`, ref: t.tag });
+    out.push({ kind: 'trend', weight: band.weight, detail: `${t.name ?? t.tag} predicted to reach ${t.limit}${t.unit ? ` ${t.unit}` : ''} in ${hours(t.hours)}`, ref: t.tag });
   }
   return out;
 }

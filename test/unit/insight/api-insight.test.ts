@@ -52,7 +52,7 @@ describe('health and KPI routes', () => {
       ['alarm', 10],
       ['open-order', 5],
     ]);
-    expect(h.reasons[0].detail).toBe('bearing_temp predicted to reach 95 degC in 6 h');
+    expect(h.reasons[0].detail).toBe('bearing_temp predicted to reach 95 degC in 6 h'); // the tag has no name: its id
     expect(h.trends).toEqual([{ rule: 'bearing-trend', name: 'Bearing trending to 95', tag: 'bearing_temp', limit: 95, window: '6h', hours: expect.closeTo(17.05 / 3, 6) }]);
     expect(h.limits).toEqual([{ rule: 'bearing-hot', name: 'Bearing hot', priority: 2, tag: 'bearing_temp', operator: 'greaterThan', value: 80 }]);
     expect((await api.inject('/api/assets/nope/health')).json()).toEqual({ code: 'CBM_ERR_NOT_FOUND', message: 'no asset "nope"' });

@@ -30,12 +30,12 @@ describe('asset health: one reason at a time', () => {
   });
 
   it('trend predictions weigh by hours to the limit: ≤ 24 h 30, ≤ 72 h 20, ≤ 168 h 10', () => {
-    const t = (hours: number, tag = 'bearing_temp') => ({ rule: 'trend', tag, hours, limit: 95, unit: '°C' });
+    const t = (hours: number, tag = 'bearing_temp') => ({ rule: 'trend', tag, name: tag === 'bearing_temp' ? 'Bearing temperature' : undefined, hours, limit: 95, unit: '°C' });
     // 20 h → 30; 72 h → 20 (inclusive); 100 h → 10; 200 h, Infinity, NaN → nothing: 60 off → 40.
     const h = assetHealth({ ...none, trends: [t(20), t(72, 'a'), t(100, 'b'), t(200, 'c'), t(Infinity, 'd'), t(Number.NaN, 'e')] });
     expect(h.score).toBe(40);
     expect(h.reasons.map((r) => r.weight)).toEqual([30, 20, 10]);
-    expect(h.reasons[0]!.detail).toBe('bearing_temp predicted to reach 95 °C in 20 h');
+    expect(h.reasons[0]!.detail).toBe('Bearing temperature predicted to reach 95 °C in 20 h');
     expect(h.reasons[2]!.detail).toBe('b predicted to reach 95 °C in 4 days'); // 100 h ≈ 4.2 days
   });
 
