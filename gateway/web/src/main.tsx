@@ -11,7 +11,7 @@ import { AlarmsScreen } from './views/alarms.js';
 import { AssetScreen } from './views/asset.js';
 import { LoginScreen } from './views/login.js';
 import { OrdersScreen } from './views/orders.js';
-import { Overview } from './views/overview.js';
+import { Overview, prefetchTree } from './views/overview.js';
 
 // The rule editor brings CodeMirror: loaded only when that screen opens.
 const RulesScreen = lazy(() => import('./views/rules.js').then((m) => m.RulesScreen));
@@ -107,6 +107,7 @@ whenUnauthorized(() => {
   if (route.value.name !== 'login') go(href.login());
 });
 
+if (route.value.name === 'overview') prefetchTree();
 void loadSession().finally(() => {
   startLive();
 });

@@ -71,9 +71,21 @@ function Group({ n, q, attention, depth }: { n: HealthNode; q: string; attention
   );
 }
 
+let early: Promise<HealthNode | null> | undefined;
+
+/** Starts reading the tree while the page still asks who the user is (the overview is the first screen). */
+export function prefetchTree(): void {
+  early = get<HealthNode | null>('/api/health/tree');
+  early.catch(() => undefined);
+}
+
 /** The plant at a glance: the hierarchy coloured by health, worst first, with active alarms and open orders. */
 export function Overview() {
-  const tree = useApi(() => get<HealthNode | null>('/api/health/tree'));
+  const tree = useApi(() => {
+    const p = early ?? get<HealthNode | null>('/api/health/tree');
+    early = undefined;
+    return p;
+  });
   const [q, setQ] = useState('');
   const [attention, setAttention] = useState(false);
   if (tree.error && (tree.error as { status?: number }).status === 404 && !tree.data) return <NotAvailable what="Asset health" route="GET /api/health/tree" />;
