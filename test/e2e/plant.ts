@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../../src/core/clock.js';
 import type { Sample } from '../../src/core/sample.js';
 import type { SiteConfigInput } from '../../src/config/schema.js';
 import type { RuleInput } from '../helpers/gateway.js';
+import { rng } from '../../simulators/plant/model.js';
 
 /**
  * A small plant for the page's end-to-end tests: a pumping station whose Pump 101 (criticality A)
@@ -87,25 +88,14 @@ export const plantRules: RuleInput[] = [
   },
 ];
 
-/** A seeded generator (mulberry32): the same noise on every run. */
-export function noise(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-}
-
 /**
  * Six hours of one-minute samples up to `now`. Pump 101's bearing climbs from 62 °C to about
  * 87 °C over the last four hours (its alarm raises in the last minutes); Pump 102 had a
  * vibration excursion into zone D three hours ago (its order is the one the CMMS completes).
  */
 export function plantHistory(now: number, minutes = 360): Sample[][] {
-  const n = noise(42);
+  const r = rng(42);
+  const n = () => r() - 0.5; // seeded noise in ±0.5: the same on every run
   const out: Sample[][] = [];
   for (let i = minutes; i >= 0; i--) {
     const ts = now - i * 60_000;

@@ -6,7 +6,7 @@ import { ago, time, unitsIn, value } from '../units.js';
 import { tick as liveTick } from '../live.js';
 import { Chart, type ChartPoint } from './chart.js';
 import { Act, Card, Empty, NotAvailable, Priority, Problem, Score, useApi } from './common.js';
-import { OrderRow } from './order-row.js';
+import { OrderTable } from './order-row.js';
 
 const RANGES: [string, number][] = [
   ['1 h', 3_600_000],
@@ -229,25 +229,7 @@ export function AssetScreen({ id }: { id: string }) {
       <Card title="Work orders" id="orders">
         <Problem error={orders.error} />
         {orders.data && orders.data.length === 0 ? <Empty>No work order for this asset.</Empty> : null}
-        {orders.data?.length ? (
-          <table class="list orders">
-            <thead>
-              <tr>
-                <th>Created</th>
-                <th>P</th>
-                <th>Order</th>
-                <th>CMMS</th>
-                <th>Delivery</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {orders.data.map((o) => (
-                <OrderRow o={o} reload={orders.reload} />
-              ))}
-            </tbody>
-          </table>
-        ) : null}
+        {orders.data?.length ? <OrderTable orders={orders.data} reload={orders.reload} /> : null}
       </Card>
     </div>
   );

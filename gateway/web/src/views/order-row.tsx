@@ -6,6 +6,29 @@ import { Act, Priority } from './common.js';
 
 const STATUS: Record<string, string> = { open: 'open', in_progress: 'in progress', completed: 'completed', cancelled: 'cancelled' };
 
+/** Work orders as a table, newest first. */
+export function OrderTable({ orders, reload, showAsset }: { orders: WorkOrder[]; reload: () => void; showAsset?: boolean }) {
+  return (
+    <table class="list orders">
+      <thead>
+        <tr>
+          <th>Created</th>
+          <th>P</th>
+          <th>Order</th>
+          <th>CMMS</th>
+          <th>Delivery</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {orders.map((o) => (
+          <OrderRow o={o} reload={reload} showAsset={showAsset} />
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 /** One work order: what, how urgent now, where it stands in the CMMS and in delivery; details fold out. */
 export function OrderRow({ o, reload, showAsset }: { o: WorkOrder; reload: () => void; showAsset?: boolean }) {
   const current = o.currentPriority ?? o.priority;

@@ -4,7 +4,7 @@ import { href } from '../router.js';
 import type { WorkOrder } from '../types.js';
 import { hours, pct } from '../units.js';
 import { Card, Days, Empty, NotAvailable, Problem, useApi } from './common.js';
-import { OrderRow } from './order-row.js';
+import { OrderTable } from './order-row.js';
 
 interface Spread {
   n: number;
@@ -123,25 +123,7 @@ export function OrdersScreen() {
         </div>
         <Problem error={orders.error} />
         {orders.data && shown.length === 0 ? <Empty>No work order matches.</Empty> : null}
-        {shown.length ? (
-          <table class="list orders">
-            <thead>
-              <tr>
-                <th>Created</th>
-                <th>P</th>
-                <th>Order</th>
-                <th>CMMS</th>
-                <th>Delivery</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((o) => (
-                <OrderRow o={o} reload={orders.reload} showAsset />
-              ))}
-            </tbody>
-          </table>
-        ) : null}
+        {shown.length ? <OrderTable orders={shown} reload={orders.reload} showAsset /> : null}
       </Card>
     </div>
   );
