@@ -4,6 +4,7 @@ import { href } from '../router.js';
 import type { Alarm, Asset, AssetHealth, HistoryPoint, Tag, WorkOrder } from '../types.js';
 import { ago, time, unitsIn, value } from '../units.js';
 import { tick as liveTick } from '../live.js';
+import { can } from '../session.js';
 import { Chart, type ChartPoint } from './chart.js';
 import { Act, Card, Empty, NotAvailable, Priority, Problem, Score, useApi } from './common.js';
 import { OrderTable } from './order-row.js';
@@ -85,7 +86,7 @@ function AlarmActions({ asset, a, reload }: { asset: string; a: Alarm; reload: (
         <Act label="Unshelve" needs="technician" run={() => post(`${base}/unshelve`)} done={reload} />
       ) : a.state !== 'out_of_service' ? (
         <span class="shelve">
-          <select value={dur} onChange={(e) => setDur((e.target as HTMLSelectElement).value)} aria-label="shelve for">
+          <select value={dur} disabled={!can('technician')} onChange={(e) => setDur((e.target as HTMLSelectElement).value)} aria-label="shelve for">
             {SHELVE.map((d) => (
               <option value={d}>{d}</option>
             ))}

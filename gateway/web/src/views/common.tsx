@@ -79,7 +79,7 @@ export function Problem({ error }: { error: Error | undefined }) {
  * A command button: disabled with the reason when the role is too low (the server refuses it
  * anyway); runs `run`, shows the server's refusal, and asks the screen to reload after.
  */
-export function Act({ label, needs, run, done, confirm: ask, kind }: { label: string; needs: Role; run: () => Promise<unknown>; done?: () => void; confirm?: string; kind?: 'danger' }) {
+export function Act({ label, needs, run, done, confirm: ask, kind, disabled, why }: { label: string; needs: Role; run: () => Promise<unknown>; done?: () => void; confirm?: string; kind?: 'danger'; disabled?: boolean; why?: string }) {
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState<Error | undefined>();
   const allowed = can(needs);
@@ -88,8 +88,8 @@ export function Act({ label, needs, run, done, confirm: ask, kind }: { label: st
       <button
         type="button"
         class={kind === 'danger' ? 'danger' : ''}
-        disabled={busy || !allowed}
-        title={allowed ? label : `needs the ${needs} role`}
+        disabled={busy || !allowed || disabled}
+        title={!allowed ? `needs the ${needs} role` : disabled && why ? why : label}
         onClick={async () => {
           if (ask && !window.confirm(ask)) return;
           setBusy(true);

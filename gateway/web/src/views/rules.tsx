@@ -62,6 +62,7 @@ function DryRunPanel({ yamlText }: { yamlText: string }) {
   const [err, setErr] = useState<Error | undefined>();
   const [busy, setBusy] = useState(false);
   const fired = res?.events.filter((e) => e.type === 'workorder' || (e.type === 'alarm' && e.change === 'raised')) ?? [];
+  const raises = fired.filter((e) => e.type === 'alarm').length;
   return (
     <Card title="Dry run against local history">
       <div class="filters">
@@ -95,7 +96,7 @@ function DryRunPanel({ yamlText }: { yamlText: string }) {
       {res ? (
         <div data-testid="dry-run">
           <p>
-            <b>{res.orders}</b> work order{res.orders === 1 ? '' : 's'}, {res.updates} update{res.updates === 1 ? '' : 's'}, {res.held} held; {fired.filter((e) => e.type === 'alarm').length} alarm raise{fired.length === 1 ? '' : 's'}.
+            <b>{res.orders}</b> work order{res.orders === 1 ? '' : 's'}, {res.updates} update{res.updates === 1 ? '' : 's'}, {res.held} held; {raises} alarm raise{raises === 1 ? '' : 's'}.
           </p>
           {fired.length ? (
             <table class="list">
@@ -239,6 +240,8 @@ function FileEditor({ file }: { file: string }) {
             <Act
               label="Save and reload"
               needs="engineer"
+              disabled={check?.ok === false}
+              why="the text has problems (listed below the editor)"
               run={async () => {
                 setSaveErr(undefined);
                 try {
@@ -316,7 +319,7 @@ export function RulesScreen({ file }: { file: string | undefined }) {
         ) : null}
         {rules.data?.length ? (
           <details>
-            <summary>{rules.data.length} rules and where they apply</summary>
+            <summary>{rules.data.length === 1 ? '1 rule and where it applies' : `${rules.data.length} rules and where they apply`}</summary>
             <table class="list">
               <tbody>
                 {rules.data.map((r) => (
