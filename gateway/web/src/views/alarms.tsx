@@ -44,8 +44,10 @@ function Mix({ k }: { k: AlarmKpis }) {
           <tr>
             <th>{label}</th>
             <td class="bar">
-              <span class={`fill ${lvl}`} style={{ width: `${Math.round(k.priorityMix.shares[lvl] * 100)}%` }} />
-              <span class="target" style={{ left: `${k.targets.priorityMix[lvl] * 100}%` }} title={`guideline ${pct(k.targets.priorityMix[lvl])}`} />
+              <div class="track">
+                <span class={`fill ${lvl}`} style={{ width: `${Math.round(k.priorityMix.shares[lvl] * 100)}%` }} />
+                <span class="target" style={{ left: `${k.targets.priorityMix[lvl] * 100}%` }} title={`guideline ${pct(k.targets.priorityMix[lvl])}`} />
+              </div>
             </td>
             <td>
               {pct(k.priorityMix.shares[lvl])} <small class="muted">({k.priorityMix.counts[lvl]}; guideline {pct(k.targets.priorityMix[lvl])})</small>
@@ -92,14 +94,14 @@ export function AlarmKpiCards({ days }: { days: number }) {
               <tbody>
                 {k.badActors.top.map((a) => (
                   <tr>
-                    <td>
+                    <td class="lead">
                       <Priority p={a.priority} />
                     </td>
-                    <td>
+                    <td class="lead">
                       {a.name ?? a.rule} on <a href={href.asset(a.asset)}>{a.assetName ?? a.asset}</a>
                     </td>
-                    <td>{a.count}</td>
-                    <td>{pct(a.share)}</td>
+                    <td data-label="raised">{a.count}</td>
+                    <td data-label="share">{pct(a.share)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -124,15 +124,15 @@ export function AlarmTable({ alarms, asset, reload, showAsset }: { alarms: (Alar
       <tbody>
         {alarms.map((a) => (
           <tr data-alarm={`${a.rule}@${a.asset ?? asset}`} data-state={a.state} class={a.active ? 'on' : ''}>
-            <td>
+            <td class="lead">
               <Priority p={a.priority} />
             </td>
             {showAsset ? (
-              <td>
+              <td class="lead">
                 <a href={href.asset(a.asset!)}>{a.asset}</a>
               </td>
             ) : null}
-            <td>
+            <td class="lead">
               {a.name}
               {a.chattering ? <span class="tag-flag">chattering</span> : null}
               {a.repeating ? <span class="tag-flag">repeating</span> : null}
@@ -141,7 +141,7 @@ export function AlarmTable({ alarms, asset, reload, showAsset }: { alarms: (Alar
               {STATE[a.state] ?? a.state}
               {a.shelvedUntil ? <small> until {time(a.shelvedUntil)}</small> : null}
             </td>
-            <td title={a.since ? time(a.since) : ''}>{a.since ? ago(a.since) : '—'}</td>
+            <td data-label="since" title={a.since ? time(a.since) : ''}>{a.since ? ago(a.since) : '—'}</td>
             <td>
               <AlarmActions asset={a.asset ?? asset!} a={a} reload={reload} />
             </td>

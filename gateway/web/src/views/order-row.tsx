@@ -37,12 +37,12 @@ export function OrderRow({ o, reload, showAsset }: { o: WorkOrder; reload: () =>
   const notes = o.statusHistory.filter((h) => h.notes);
   return (
     <tr data-order={o.id} data-status={o.status}>
-      <td title={time(o.createdAt)}>
+      <td class="lead" title={time(o.createdAt)}>
         {time(o.createdAt)}
-        <br />
-        <small class="muted">{ago(o.createdAt)}</small>
+        <br class="wide" />
+        <small class="muted"> {ago(o.createdAt)}</small>
       </td>
-      <td>
+      <td class="lead">
         <Priority p={current} />
         {current !== o.priority ? <small class="muted" title="escalated by a more urgent rule of its group"> was P{o.priority}</small> : null}
       </td>
@@ -90,12 +90,12 @@ export function OrderRow({ o, reload, showAsset }: { o: WorkOrder; reload: () =>
           ) : null}
         </details>
       </td>
-      <td class={`cmms s-${o.status}`}>
+      <td data-label="CMMS" class={`cmms s-${o.status}`}>
         {STATUS[o.status] ?? o.status}
         {o.statusAt ? <small class="muted"> {ago(o.statusAt)}</small> : null}
         {notes.length ? <div class="small resolution">{notes[notes.length - 1]!.notes}</div> : null}
       </td>
-      <td class="deliveries">
+      <td data-label="delivery" class="deliveries">
         {o.deliveries.length === 0 ? <small class="muted">{o.kind === 'held' ? 'not sent' : 'no target'}</small> : null}
         {o.deliveries.map((d) => (
           <div class={`d-${d.state}`} title={d.lastError ?? ''}>

@@ -52,7 +52,7 @@ function MaintenanceKpiCards({ days }: { days: number }) {
             ))}
           </tbody>
         </table>
-        {k.backlog.oldestDays !== null ? <p class="muted small">Oldest open order: {Math.round(k.backlog.oldestDays)} days.</p> : null}
+        {k.backlog.oldestDays !== null ? <p class="muted small">Oldest open order: {hours(k.backlog.oldestDays * 24)}.</p> : null}
       </div>
       <dl class="facts">
         <dt>Orders made</dt>
