@@ -65,6 +65,20 @@ const forbidden = [
     to: { path: '^src/(sparkplug|fleet)/', pathNot: '^src/sparkplug/(payload|topic)\\.ts$' },
   },
   {
+    name: 'no-stage-imports-insight',
+    severity: 'error',
+    comment: 'Health and KPIs (src/insight) are a read model beside the stages: it reads their values and stores; nothing in the flow depends on it.',
+    from: { path: '^src/', pathNot: '^src/(insight|replay)/' },
+    to: { path: '^src/insight/' },
+  },
+  {
+    name: 'insight-reads-does-not-run',
+    severity: 'error',
+    comment: 'The read model does not wire or run stages.',
+    from: { path: '^src/insight/' },
+    to: { path: '^src/(pipeline|replay|sparkplug|fleet)/' },
+  },
+  {
     name: 'pipeline-not-replay',
     severity: 'error',
     from: { path: dir('pipeline') },

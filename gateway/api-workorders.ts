@@ -22,6 +22,9 @@ const iso = (t: number | null | undefined) => (t ? new Date(t).toISOString() : n
 export function orderView(r: WorkOrderRecord, status: Pick<OrderStatusBook, 'history'>) {
   return {
     ...r.order,
+    kind: r.kind,
+    currentPriority: r.currentPriority,
+    updates: r.updates.map((u) => ({ sequence: u.sequence, priority: u.priority, previousPriority: u.previousPriority, escalated: u.escalated, at: u.at, note: u.note })),
     status: r.status,
     statusAt: iso(r.statusAt),
     statusHistory: status.history(r.order.id),

@@ -15,7 +15,8 @@ import type { Outbox } from '../src/workorders/outbox.js';
 import type { OrderStatusBook } from '../src/workorders/status.js';
 import { workOrderRoutes } from './api-workorders.js';
 import { alarmsOf, registerAlarmRoutes, type AlarmApiDeps } from './api-alarms.js';
-import { dashboardHtml } from './dashboard.js';
+import { healthScores, registerInsightRoutes, type InsightApiDeps } from './api-insight.js';
+import { dashboard } from './dashboard.js';
 import { metricsText } from './metrics.js';
 import type { CheckpointStats } from '../src/store/checkpointer.js';
 import type { ProcessMetrics } from './process-metrics.js';
@@ -25,7 +26,7 @@ import type { ProcessMetrics } from './process-metrics.js';
  * status reports). Read-only views of the gateway's parts; nothing here lets the API reach into
  * a stage's state.
  */
-export interface ApiDeps extends AlarmApiDeps {
+export interface ApiDeps extends AlarmApiDeps, InsightApiDeps {
   gatewayId: string;
   site: { id: string; name: string };
   clock: Clock;
@@ -115,7 +116,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
     return reply.status(status).send({ code: status < 500 ? 'CBM_ERR_BAD_REQUEST' : 'CBM_ERR_INTERNAL', message: (err as Error).message });
   });
 
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(dashboardHtml(d.site.name)));
+  void app.register(dashboard());
 
   app.get('/api/health', async () => {
     const sources = d.sources();
@@ -159,9 +160,10 @@ export function buildApi(d: ApiDeps): FastifyInstance {
   void app.register(workOrderRoutes({ clock: d.clock, outbox: d.outbox, status: d.orderStatus, statusSecret: d.statusSecret, wakeDispatcher: d.wakeDispatcher }));
 
   registerAlarmRoutes(app, d);
+  registerInsightRoutes(app, d);
 
   app.get('/metrics', async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4').send(metricsText({ clockSteps: d.clockSteps().steps, now: d.clock.now(), ingest: d.ingest(), outbox: d.outbox.counts(), pending: d.outbox.pending(), dispatcher: d.dispatcher(), timeseries: d.timeseries(), sources: d.sources(), process: d.process?.(), store: d.store?.(), storeHealth: d.storeHealth(), floods: d.floods() })),
+    reply.type('text/plain; version=0.0.4').send(metricsText({ clockSteps: d.clockSteps().steps, now: d.clock.now(), ingest: d.ingest(), outbox: d.outbox.counts(), pending: d.outbox.pending(), dispatcher: d.dispatcher(), timeseries: d.timeseries(), sources: d.sources(), process: d.process?.(), store: d.store?.(), storeHealth: d.storeHealth(), floods: d.floods(), assetHealth: healthScores(d) })),
   );
 
   return app;

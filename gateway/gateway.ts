@@ -24,6 +24,7 @@ import { OrderStatusBook, type OrderStatusListener } from '../src/workorders/sta
 import { StatusPoller } from '../src/workorders/status-poller.js';
 import type { WorkOrderTarget } from '../src/workorders/target.js';
 import { createTarget } from '../src/workorders/targets/registry.js';
+import { InsightStore } from '../src/insight/store.js';
 import { buildApi, type ApiDeps } from './api.js';
 import { FleetLinks } from './fleet.js';
 import { ProcessMonitor } from './process-metrics.js';
@@ -345,6 +346,7 @@ export class Gateway {
       statusSecret: this.config.workOrders.status.secret,
       wakeDispatcher: () => dispatcher.wake(),
       rules: () => stages.rules.rules,
+      insight: new InsightStore(this.p.db!),
       ingest: () => stages.pipeline.stats,
       dispatcher: () => dispatcher.stats,
       statusPoll: () => ({ rounds: statusPoller.rounds, updates: statusPoller.updates, errors: statusPoller.errors }),

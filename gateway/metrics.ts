@@ -22,6 +22,8 @@ export function metricsText(m: {
   storeHealth?: StoreHealth;
   floods?: { scope: string; orders: number }[];
   clockSteps?: number;
+  /** Health score per asset (0-100, docs/dashboard.md). */
+  assetHealth?: { id: string; score: number }[];
 }): string {
   const lines: string[] = [];
   const counter = (name: string, help: string, v: number, labels = '') => {
@@ -97,6 +99,10 @@ export function metricsText(m: {
     gauge('cbm_store_writable', '1 while the store takes commits; 0 while alarm changes and orders wait in memory', m.storeHealth.writable ? 1 : 0);
     gauge('cbm_store_held_changes', 'Alarm changes (with their orders) held in memory until the store can write', m.storeHealth.held);
     counter('cbm_store_dropped_changes_total', 'Held alarm changes dropped beyond the in-memory bound', m.storeHealth.droppedTransitions);
+  }
+  if (m.assetHealth) {
+    lines.push('# HELP cbm_asset_health Asset health score, 100 = nothing to look at, 0 = act now (docs/dashboard.md)', '# TYPE cbm_asset_health gauge');
+    for (const a of m.assetHealth) lines.push(`cbm_asset_health{asset="${a.id}"} ${a.score}`);
   }
   return `${lines.join('\n')}\n`;
 }
