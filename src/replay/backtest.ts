@@ -1,99 +1,128 @@
-import { stateName } from '../alarms/lifecycle.js';
 import { ManualClock } from '../core/clock.js';
 import { silentLogger } from '../core/logger.js';
-import { isoTime } from '../core/timestamp.js';
+import type { Sample } from '../core/sample.js';
 import type { LoadedConfig } from '../config/load.js';
-import { alarmCommands, type AlarmCommands } from '../pipeline/commands.js';
+import { alarmCommands } from '../pipeline/commands.js';
 import { Stages } from '../pipeline/stages.js';
+import { tableOf, type SampleTable } from '../rules/sample-table.js';
 import type { RecordedSample } from '../rules/samples-file.js';
+import type { Catalog } from '../tags/catalog.js';
 import { openStore } from '../store/db.js';
+import { Clockwork, type ReplayAction } from './clockwork.js';
+import { eventsOf, type ReplayEvent } from './events.js';
 
-export interface ReplayEvent {
-  type: 'alarm' | 'workorder';
-  ts: string;
-  rule: string;
-  asset: string;
-  priority: number;
-  episode: number;
-  /** Alarms: the change and the state it left the alarm in. */
-  change?: string;
-  state?: string;
-  /** Work orders: the title as it would be sent. */
-  title?: string;
-}
+export { formatEvent, type ReplayEvent } from './events.js';
+export type { ReplayAction } from './clockwork.js';
 
 export interface ReplayOptions {
   /** The gateway's tick period (time-driven rules, delays, shelve expiry). Default 1 s. */
   tickMs?: number;
-  /** Keep ticking this long after the last sample (to see delayed clears, staleness). */
+  /** Keep time going this long after the last sample (to see delayed clears, staleness). */
   tailMs?: number;
   /** Operator actions at given times, e.g. a shelve. */
-  actions?: { ts: number; do: (c: AlarmCommands) => void }[];
+  actions?: ReplayAction[];
+  /**
+   * `events` (default): from one time at which something can change to the next; `ticks`: every
+   * tick, as the gateway does (slow over long spans; the reference `events` is tested against).
+   */
+  mode?: 'events' | 'ticks';
+  /** Longest time between checks of timed rules (windows, staleness) in `events` mode. Default 60 s. */
+  timedStepMs?: number;
+}
+
+/** Samples of series the site does not have: per unknown asset, and per unknown tag of a known asset. */
+export interface UnknownSeries {
+  assets: { asset: string; samples: number }[];
+  tags: { asset: string; tag: string; samples: number; meter: boolean }[];
+}
+
+export interface ReplayResult {
+  events: ReplayEvent[];
+  /** Samples in the input, replayed (known tags), and of them Bad (no number). */
+  samples: number;
+  replayed: number;
+  bad: number;
+  /** Not replayed: their asset or tag is not in the site. */
+  unknown: UnknownSeries;
+  /** Time span of the replay (first sample to last sample plus tail), epoch ms. */
+  from: number;
+  to: number;
+  /** Ticks run, and timed-rule checks made between samples (work, not results). */
+  ticks: number;
+  timedChecks: number;
+}
+
+/** The catalog index of each series of `table` (-1: not in the site), and what is unknown. */
+export function resolveSeries(table: SampleTable, catalog: Catalog): { index: Int32Array; unknown: UnknownSeries } {
+  const index = Int32Array.from(table.names, (n) => catalog.tag(`${n.asset}/${n.tag}`)?.index ?? -1);
+  const counts = new Float64Array(table.names.length);
+  for (let i = 0; i < table.length; i++) counts[table.series[i]!]!++;
+  const assets = new Map<string, number>();
+  const tags: UnknownSeries['tags'] = [];
+  table.names.forEach((n, s) => {
+    if (index[s] !== -1) return;
+    if (!catalog.asset(n.asset)) assets.set(n.asset, (assets.get(n.asset) ?? 0) + counts[s]!);
+    else tags.push({ asset: n.asset, tag: n.tag, samples: counts[s]!, meter: catalog.meter(`${n.asset}/${n.tag}`) !== undefined });
+  });
+  return { index, unknown: { assets: [...assets].map(([asset, samples]) => ({ asset, samples })), tags } };
 }
 
 /**
- * Replays recorded samples through the real pipeline (range checks, rules, alarm lifecycle,
- * outbox in an in-memory SQLite) with the recorded timestamps, ticking as the gateway does, and
- * returns the alarm timeline and the work orders that would have been created.
+ * Replays recorded samples through the real pipeline (range checks, rules, alarm lifecycle, work
+ * orders, outbox in an in-memory SQLite) at their recorded times, with time between them moving
+ * as the gateway's ticker moves it, and returns what happened. Samples of assets or tags the site
+ * does not have are not replayed (counted in `unknown`); samples without a number (NaN) go in as
+ * Bad samples, as the gateway takes an unreadable value.
  */
-export function backtest(loaded: LoadedConfig, ruleFiles: readonly string[], samples: readonly RecordedSample[], o: ReplayOptions = {}): ReplayEvent[] {
+export function replay(loaded: LoadedConfig, ruleFiles: readonly string[], table: SampleTable, o: ReplayOptions = {}): ReplayResult {
   const tickMs = o.tickMs ?? 1000;
   const cfg = loaded.config;
-  const t0 = samples[0]?.ts ?? 0;
+  const t0 = table.length ? table.ts[0]! : 0;
   const clock = new ManualClock(t0);
   const db = openStore(':memory:');
   const events: ReplayEvent[] = [];
-  const stages = new Stages({
-    config: cfg,
-    db,
-    clock,
-    log: silentLogger,
-    startedAt: t0,
-    targetIds: () => [],
-    onCommitted: (changes) => {
-      for (const { transition: t, order } of changes) {
-        const base = { ts: isoTime(t.ts), rule: t.ruleId, asset: t.assetId, priority: t.priority, episode: t.state.episode };
-        events.push({ type: 'alarm', ...base, change: t.change, state: stateName(t.state) });
-        if (order) events.push({ type: 'workorder', ...base, title: order.title });
-      }
-    },
-  });
-  stages.loadRules(ruleFiles);
-  const { pipeline } = stages;
-  const commands = alarmCommands(stages, clock);
-  const actions = [...(o.actions ?? [])].sort((a, b) => a.ts - b.ts);
-  let nextTick = t0 + tickMs;
-  const advanceTo = (ts: number) => {
-    // A long gap between samples: skip the ticks in which nothing can change but the clock.
-    if ((ts - nextTick) / tickMs > 10_000) nextTick += Math.floor((ts - nextTick) / tickMs - 10_000) * tickMs;
-    while (nextTick <= ts) {
-      while (actions.length && actions[0]!.ts <= nextTick) {
-        clock.set(actions[0]!.ts);
-        actions.shift()!.do(commands);
-        pipeline.flush();
-      }
-      clock.set(nextTick);
-      pipeline.tick(nextTick);
-      nextTick += tickMs;
+  try {
+    const stages = new Stages({ config: cfg, db, clock, log: silentLogger, startedAt: t0, targetIds: () => [], onCommitted: (changes) => eventsOf(changes, events) });
+    stages.loadRules(ruleFiles);
+    const { pipeline } = stages;
+    const { index, unknown } = resolveSeries(table, stages.catalog);
+    const keys = table.names.map((n) => `${n.asset}/${n.tag}`);
+    const work = new Clockwork(stages, clock, alarmCommands(stages, clock), t0, o.actions ?? [], { tickMs, mode: o.mode ?? 'events', timedStepMs: o.timedStepMs ?? 60_000 });
+    // One sample object and batch for every sample: the pipeline copies what it keeps.
+    const s: Sample = { tag: '', ts: 0, value: 0, quality: 'Good', index: 0 };
+    const one = [s];
+    let now = Number.NaN;
+    let replayed = 0;
+    let bad = 0;
+    for (let i = 0; i < table.length; i++) {
+      const series = table.series[i]!;
+      const idx = index[series]!;
+      if (idx < 0) continue;
+      const ts = table.ts[i]!;
+      if (ts !== now) work.advanceTo((now = ts));
+      const v = table.value[i]!;
+      s.tag = keys[series]!;
+      s.ts = ts;
+      s.value = v;
+      s.index = idx;
+      if (v === v) s.quality = 'Good';
+      else (s.quality = 'Bad'), bad++;
+      pipeline.ingest(one);
+      replayed++;
     }
-    while (actions.length && actions[0]!.ts <= ts) {
-      clock.set(actions[0]!.ts);
-      actions.shift()!.do(commands);
-      pipeline.flush();
-    }
-    clock.set(ts);
-  };
-  for (const s of samples) {
-    advanceTo(s.ts);
-    pipeline.ingest([{ tag: `${s.asset}/${s.tag}`, ts: s.ts, value: s.value, quality: 'Good' }]);
+    const last = table.length ? table.ts[table.length - 1]! : t0;
+    const to = last + (o.tailMs ?? 0);
+    work.advanceTo(to);
+    return { events, samples: table.length, replayed, bad, unknown, from: t0, to, ticks: work.ticks, timedChecks: work.timedChecks };
+  } finally {
+    db.close();
   }
-  const last = samples[samples.length - 1]?.ts ?? t0;
-  advanceTo(last + (o.tailMs ?? 0));
-  db.close();
-  return events;
 }
 
-export function formatEvent(e: ReplayEvent): string {
-  if (e.type === 'workorder') return `${e.ts}  WORK ORDER  P${e.priority}  ${e.asset}  ${e.rule}  #${e.episode}  ${e.title}`;
-  return `${e.ts}  alarm ${e.change!.padEnd(16)} ${e.asset}  ${e.rule}  P${e.priority}  #${e.episode}  → ${e.state}`;
+/**
+ * Replays samples given as objects and returns the alarm timeline and the work orders that would
+ * have been created (see {@link replay}).
+ */
+export function backtest(loaded: LoadedConfig, ruleFiles: readonly string[], samples: readonly RecordedSample[] | SampleTable, o: ReplayOptions = {}): ReplayEvent[] {
+  return replay(loaded, ruleFiles, 'ts' in samples && !Array.isArray(samples) ? (samples as SampleTable) : tableOf(samples as readonly RecordedSample[]), o).events;
 }
