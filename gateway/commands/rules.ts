@@ -86,7 +86,10 @@ export const rulesTestCommand: Command = {
       const files = values.rules ? ruleFiles(values.rules.map((r) => resolve(r))) : ruleFiles(loaded.config.rules.map((r) => resolve(loaded.baseDir, r)));
       const samplesFile = resolve(values.samples);
       const input = readSampleFile(samplesFile);
-      if (input.problems.length) throw new ProblemsError('CBM_ERR_BAD_REQUEST', input.problems);
+      if (input.problemCount) {
+        const more = input.problemCount - input.problems.length;
+        throw new ProblemsError('CBM_ERR_BAD_REQUEST', more > 0 ? [...input.problems, { file: samplesFile, path: '', message: `… and ${more} more lines that cannot be read` }] : input.problems);
+      }
       // Mistakes in the samples are named before anything is replayed, never passed over.
       const catalog = new Catalog(loaded.config);
       const { index, unknown } = resolveSeries(input.table, catalog);
@@ -97,9 +100,9 @@ export const rulesTestCommand: Command = {
         for (const l of describeUnknown(unknown, catalog)) warn(`  ${l}`);
         if (!values['allow-unknown']) (refuse = true), warn('Correct the names (or the site), or replay the rest with --allow-unknown.');
       }
-      if (input.badValues.length > 0) {
-        warn(`${input.badValues.length.toLocaleString('en-US')} values are not numbers${values['allow-bad'] ? ' (replayed as Bad samples: kept from the rules, as the gateway keeps an unreadable value)' : ''}:`);
-        for (const l of describeBadValues(samplesFile, input.badValues)) warn(`  ${l}`);
+      if (input.badValueCount > 0) {
+        warn(`${input.badValueCount.toLocaleString('en-US')} values are not numbers${values['allow-bad'] ? ' (replayed as Bad samples: kept from the rules, as the gateway keeps an unreadable value)' : ''}:`);
+        for (const l of describeBadValues(samplesFile, input.badValues, input.badValueCount)) warn(`  ${l}`);
         if (!values['allow-bad']) (refuse = true), warn('Correct them, or replay them as Bad samples with --allow-bad.');
       }
       for (const l of limits) if (!input.table.names.some((n) => n.asset === l.asset && n.tag === l.tag)) (refuse = true), warn(`--limit ${l.asset}/${l.tag}: the samples have no ${l.asset}/${l.tag}`);

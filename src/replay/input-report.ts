@@ -35,9 +35,12 @@ export function unknownCount(u: UnknownSeries): number {
   return u.assets.reduce((n, a) => n + a.samples, 0) + u.tags.reduce((n, t) => n + t.samples, 0);
 }
 
-/** Values that are not numbers, one line each (`file:line: asset/tag: read "…": expected …`), at most `max`. */
-export function describeBadValues(file: string, bad: readonly BadValue[], max = 20): string[] {
+/**
+ * Values that are not numbers, one line each (`file:line: asset/tag: read "…": expected …`), at
+ * most `max`, then how many more (`count`: all of them).
+ */
+export function describeBadValues(file: string, bad: readonly BadValue[], count = bad.length, max = 20): string[] {
   const out = bad.slice(0, max).map((v) => `${file}:${v.line}: ${v.asset}/${v.tag}: read ${JSON.stringify(v.text)}: ${v.expected}`);
-  if (bad.length > max) out.push(`… and ${num(bad.length - max)} more lines (${num(bad.length)} in all)`);
+  if (count > out.length) out.push(`… and ${num(count - out.length)} more lines (${num(count)} in all)`);
   return out;
 }

@@ -78,9 +78,60 @@ export class SampleTableBuilder {
     const n = this.n;
     const t: SampleTable = { length: n, ts: this.ts.subarray(0, n), series: this.series.subarray(0, n), value: this.value.subarray(0, n), line: this.line.subarray(0, n), names: this.names };
     if (this.sorted) return t;
-    const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => t.ts[a]! - t.ts[b]! || a - b);
+    const order = sortOrder(t.ts);
     return { length: n, ts: permute(t.ts, order, new Float64Array(n)), series: permute(t.series, order, new Int32Array(n)), value: permute(t.value, order, new Float64Array(n)), line: permute(t.line, order, new Int32Array(n)), names: this.names };
   }
+}
+
+/**
+ * The order that sorts `ts` by time, stable (equal times keep file order). An export per tag is a
+ * time-ordered run per tag: a merge of the runs (n log k) then, not a sort of everything (n log n,
+ * with a comparison function: half a minute for a year of one-minute data for 100 tags).
+ */
+export function sortOrder(ts: Float64Array): Int32Array {
+  const n = ts.length;
+  const starts = [0];
+  for (let i = 1; i < n; i++) {
+    if (!(ts[i]! < ts[i - 1]!)) continue;
+    starts.push(i);
+    if (starts.length > 4096) return Int32Array.from({ length: n }, (_, j) => j).sort((a, b) => ts[a]! - ts[b]! || a - b);
+  }
+  const k = starts.length;
+  const pos = Int32Array.from(starts);
+  const end = Int32Array.from(starts.slice(1).concat(n));
+  // A binary heap of runs keyed by their next time (`head`); the earlier run first on equal times.
+  const heap = Int32Array.from({ length: k }, (_, r) => r);
+  const head = Float64Array.from(starts, (i) => ts[i]!);
+  let size = k;
+  const down = (i: number): void => {
+    const r = heap[i]!;
+    const t = head[r]!;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= size) break;
+      let cr = heap[c]!;
+      if (c + 1 < size) {
+        const d = heap[c + 1]!;
+        if (head[d]! < head[cr]! || (head[d] === head[cr] && d < cr)) (c = c + 1), (cr = d);
+      }
+      if (!(head[cr]! < t || (head[cr] === t && cr < r))) break;
+      heap[i] = cr;
+      i = c;
+    }
+    heap[i] = r;
+  };
+  for (let i = (size >> 1) - 1; i >= 0; i--) down(i);
+  const out = new Int32Array(n);
+  for (let o = 0; o < n; o++) {
+    const r = heap[0]!;
+    const p = pos[r]!;
+    out[o] = p;
+    pos[r] = p + 1;
+    if (p + 1 === end[r]) heap[0] = heap[--size]!;
+    else head[r] = ts[p + 1]!;
+    if (size > 0) down(0);
+  }
+  return out;
 }
 
 function permute<T extends Float64Array | Int32Array>(a: T, order: Int32Array, out: T): T {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parseTimestamp } from '../core/timestamp.js';
 import { ProblemsError, type Problem } from '../config/problems.js';
 import { SampleTableBuilder, type SampleTable } from './sample-table.js';
@@ -25,11 +25,16 @@ export interface SampleFile {
   file: string;
   /** Every sample with a time, asset and tag; a bad value is in it as NaN (replayed as a Bad sample). */
   table: SampleTable;
-  /** Every value that is not a number, in file order. */
+  /** Values that are not numbers, in file order (the first {@link KEPT}; `badValueCount` counts all). */
   badValues: BadValue[];
+  badValueCount: number;
   /** Lines that could not be read at all (no readable time, missing fields): not in the table. */
   problems: Problem[];
+  problemCount: number;
 }
+
+/** Bad values and problems kept in detail (all are counted): a report lists the first few anyway. */
+export const KEPT = 10_000;
 
 const EXPECTED = 'a number such as 95.5 (decimals after a point), or true/false';
 
@@ -48,85 +53,144 @@ export function sampleValue(text: string): number | string {
 const HEADER: Record<'ts' | 'asset' | 'tag' | 'value', string[]> = { ts: ['ts', 'time', 'timestamp'], asset: ['asset'], tag: ['tag'], value: ['value'] };
 
 /**
- * Reads a samples file for backtests: CSV with a header naming `ts,asset,tag,value` (any order,
- * extra columns ignored; `time` or `timestamp` for `ts`; fields separated by commas, semicolons
- * or tabs, as the header shows; double quotes around a field that holds the separator) or NDJSON
- * (one object a line). Lines starting with `#` are comments. Times are ISO 8601 or epoch seconds
- * or milliseconds. Nothing is dropped silently: a value that is not a number is kept as a Bad
- * sample and listed in `badValues` with its line; a line without a readable time or with missing
- * fields is listed in `problems`. The samples come back in time order.
+ * Reads a samples file for backtests, a line at a time: CSV with a header naming
+ * `ts,asset,tag,value` (any order, extra columns ignored; `time` or `timestamp` for `ts`; fields
+ * separated by commas, semicolons or tabs, as the header shows; double quotes around a field that
+ * holds the separator) or NDJSON (one object a line). Lines starting with `#` are comments. Times
+ * are ISO 8601 or epoch seconds or milliseconds. Nothing is dropped silently: a value that is not a
+ * number is kept as a Bad sample and listed with its line; a line without a readable time or with
+ * missing fields is listed as a problem. The samples come back in time order.
  */
-export function parseSamples(file: string, text: string): SampleFile {
-  const b = new SampleTableBuilder(Math.ceil(text.length / 40));
-  const badValues: BadValue[] = [];
-  const problems: Problem[] = [];
-  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let lineNo = 0;
-  let format: 'csv' | 'ndjson' | undefined;
-  let delim = ',';
-  let cols = { ts: -1, asset: -1, tag: -1, value: -1 };
-  let width = 0;
-  let lastTsText = '';
-  let lastTs = Number.NaN;
-  const time = (raw: unknown): number => {
-    if (typeof raw === 'string') {
-      if (raw === lastTsText) return lastTs;
-      const s = raw.trim();
-      const t = parseTimestamp(/^\d+(\.\d+)?$/.test(s) ? Number(s) : s, 'auto');
-      lastTsText = raw;
-      return (lastTs = t);
-    }
-    return parseTimestamp(raw, 'auto');
-  };
-  const add = (tsRaw: unknown, asset: unknown, tag: unknown, value: unknown, line: number) => {
-    if (typeof asset !== 'string' || typeof tag !== 'string' || asset.trim() === '' || tag.trim() === '' || value === undefined) {
-      problems.push({ file, path: '', line, message: 'expected ts, asset, tag and value' });
-      return;
-    }
-    const ts = time(tsRaw);
+class SamplesParser {
+  private readonly b: SampleTableBuilder;
+  private readonly badValues: BadValue[] = [];
+  private badValueCount = 0;
+  private readonly problems: Problem[] = [];
+  private problemCount = 0;
+  private lineNo = 0;
+  private format: 'csv' | 'ndjson' | undefined;
+  private delim = ',';
+  private cols = { ts: -1, asset: -1, tag: -1, value: -1 };
+  private width = 0;
+  private lastTsText = '';
+  private lastTs = Number.NaN;
+
+  constructor(
+    private readonly file: string,
+    capacity: number,
+  ) {
+    this.b = new SampleTableBuilder(capacity);
+  }
+
+  private problem(message: string): void {
+    if (this.problemCount++ < KEPT) this.problems.push({ file: this.file, path: '', line: this.lineNo, message });
+  }
+
+  private time(raw: unknown): number {
+    if (typeof raw !== 'string') return parseTimestamp(raw, 'auto');
+    // Rows of one time follow each other (a historian's export): read each time once.
+    if (raw === this.lastTsText) return this.lastTs;
+    const s = raw.trim();
+    const t = parseTimestamp(/^\d+(\.\d+)?$/.test(s) ? Number(s) : s, 'auto');
+    this.lastTsText = raw;
+    return (this.lastTs = t);
+  }
+
+  private add(tsRaw: unknown, asset: unknown, tag: unknown, value: unknown): void {
+    if (typeof asset !== 'string' || typeof tag !== 'string' || asset.trim() === '' || tag.trim() === '' || value === undefined) return this.problem('expected ts, asset, tag and value');
+    const ts = this.time(tsRaw);
     const a = asset.trim();
     const t = tag.trim();
     const v = typeof value === 'number' && Number.isFinite(value) ? value : typeof value === 'boolean' ? Number(value) : sampleValue(typeof value === 'string' ? value : JSON.stringify(value));
-    if (typeof v === 'string') badValues.push({ line, asset: a, tag: t, text: typeof value === 'string' ? value : JSON.stringify(value), expected: v });
-    b.push(ts, b.seriesOf(a, t), typeof v === 'number' ? v : Number.NaN, line);
-  };
-  while (pos < text.length) {
-    let end = text.indexOf('\n', pos);
-    if (end < 0) end = text.length;
-    const line = text.slice(pos, end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
-    pos = end + 1;
-    lineNo++;
-    if (line === '' || line.charCodeAt(0) === 35 /* # */ || line.trim() === '') continue;
-    if (format === undefined) {
-      format = line.trimStart().startsWith('{') ? 'ndjson' : 'csv';
-      if (format === 'csv') {
-        delim = line.includes('\t') ? '\t' : line.includes(';') && !line.includes(',') ? ';' : ',';
-        const header = fields(line, delim).map((h) => h.trim().toLowerCase());
-        width = header.length;
-        cols = { ts: find(header, HEADER.ts), asset: find(header, HEADER.asset), tag: find(header, HEADER.tag), value: find(header, HEADER.value) };
-        const missing = (Object.keys(cols) as (keyof typeof cols)[]).filter((k) => cols[k] < 0);
-        if (missing.length) throw new ProblemsError('CBM_ERR_BAD_REQUEST', [{ file, path: '', line: lineNo, message: `CSV header must name ts, asset, tag, value; missing ${missing.join(', ')} (read: ${header.join(delim)})` }]);
-        continue;
-      }
+    if (typeof v === 'string' && this.badValueCount++ < KEPT) this.badValues.push({ line: this.lineNo, asset: a, tag: t, text: typeof value === 'string' ? value : JSON.stringify(value), expected: v });
+    this.b.push(ts, this.b.seriesOf(a, t), typeof v === 'number' ? v : Number.NaN, this.lineNo);
+  }
+
+  /** One line of the file, without its line end. */
+  line(line: string): void {
+    this.lineNo++;
+    if (line === '' || line.charCodeAt(0) === 35 /* # */ || line.trim() === '') return;
+    if (this.format === undefined) {
+      this.format = line.trimStart().startsWith('{') ? 'ndjson' : 'csv';
+      if (this.format === 'csv') return this.header(line);
     }
     try {
-      if (format === 'ndjson') {
+      if (this.format === 'ndjson') {
         const rec = JSON.parse(line) as Record<string, unknown>;
-        add(rec.ts, rec.asset, rec.tag, rec.value === null ? 'null' : rec.value, lineNo);
-      } else {
-        const f = fields(line, delim);
-        if (f.length !== width) {
-          const hint = f.length > width && delim === ',' ? ': a decimal comma in an unquoted value? Write 95.5, quote the field ("95,5") or separate fields with ";"' : '';
-          problems.push({ file, path: '', line: lineNo, message: `expected ${width} fields as in the header, read ${f.length}${hint}` });
-          continue;
-        }
-        add(f[cols.ts], f[cols.asset], f[cols.tag], f[cols.value], lineNo);
+        return this.add(rec.ts, rec.asset, rec.tag, rec.value === null ? 'null' : rec.value);
       }
+      const f = fields(line, this.delim);
+      if (f.length !== this.width) {
+        const hint = f.length > this.width && this.delim === ',' ? ': a decimal comma in an unquoted value? Write 95.5, quote the field ("95,5") or separate fields with ";"' : '';
+        return this.problem(`expected ${this.width} fields as in the header, read ${f.length}${hint}`);
+      }
+      const c = this.cols;
+      this.add(f[c.ts], f[c.asset], f[c.tag], f[c.value]);
     } catch (e) {
-      problems.push({ file, path: '', line: lineNo, message: (e as Error).message });
+      this.problem((e as Error).message);
     }
   }
-  return { file, table: b.finish(), badValues, problems };
+
+  private header(line: string): void {
+    this.delim = line.includes('\t') ? '\t' : line.includes(';') && !line.includes(',') ? ';' : ',';
+    const header = fields(line, this.delim).map((h) => h.trim().toLowerCase());
+    this.width = header.length;
+    const c = (this.cols = { ts: find(header, HEADER.ts), asset: find(header, HEADER.asset), tag: find(header, HEADER.tag), value: find(header, HEADER.value) });
+    const missing = (Object.keys(c) as (keyof typeof c)[]).filter((k) => c[k] < 0);
+    if (missing.length) throw new ProblemsError('CBM_ERR_BAD_REQUEST', [{ file: this.file, path: '', line: this.lineNo, message: `CSV header must name ts, asset, tag, value; missing ${missing.join(', ')} (read: ${header.join(this.delim)})` }]);
+  }
+
+  finish(): SampleFile {
+    return { file: this.file, table: this.b.finish(), badValues: this.badValues, badValueCount: this.badValueCount, problems: this.problems, problemCount: this.problemCount };
+  }
+}
+
+/** Feeds `text` to the parser a line at a time; returns the unfinished last line. */
+function feedLines(p: SamplesParser, text: string, final: boolean): string {
+  let pos = 0;
+  for (;;) {
+    const end = text.indexOf('\n', pos);
+    if (end < 0) break;
+    p.line(text.slice(pos, end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end));
+    pos = end + 1;
+  }
+  const rest = text.slice(pos);
+  if (final && rest !== '') p.line(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
+  return final ? '' : rest;
+}
+
+/** Parses a samples file's text (see {@link SamplesParser}). */
+export function parseSamples(file: string, text: string): SampleFile {
+  const p = new SamplesParser(file, Math.ceil(text.length / 40));
+  feedLines(p, text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, true);
+  return p.finish();
+}
+
+/** Read this much of a file at a time: a year of one-minute data is gigabytes, more than one string may hold. */
+const CHUNK = 8 * 1024 * 1024;
+
+/** Reads and parses a samples file in pieces (see {@link SamplesParser}). */
+export function readSampleFile(file: string): SampleFile {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw new ProblemsError('CBM_ERR_BAD_REQUEST', [{ file, path: '', message: `cannot read: ${(e as Error).message}` }]);
+  }
+  try {
+    const p = new SamplesParser(file, Math.ceil(fstatSync(fd).size / 40));
+    const buf = Buffer.allocUnsafe(CHUNK);
+    const decoder = new TextDecoder('utf-8', { ignoreBOM: false });
+    let rest = '';
+    for (;;) {
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      rest = feedLines(p, rest + decoder.decode(buf.subarray(0, n), { stream: n > 0 }), n === 0);
+      if (n === 0) break;
+    }
+    return p.finish();
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function find(header: string[], names: string[]): number {
@@ -175,17 +239,6 @@ function fields(line: string, d: string): string[] {
   return out;
 }
 
-/** Reads and parses a samples file (see {@link parseSamples}). */
-export function readSampleFile(file: string): SampleFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ProblemsError('CBM_ERR_BAD_REQUEST', [{ file, path: '', message: `cannot read: ${(e as Error).message}` }]);
-  }
-  return parseSamples(file, text);
-}
-
 /** A bad value as a problem: file, line, what was read, what was expected. */
 export function badValueProblem(file: string, v: BadValue): Problem {
   return { file, path: '', line: v.line, message: `${v.asset}/${v.tag}: read ${JSON.stringify(v.text)}: ${v.expected}` };
@@ -198,6 +251,8 @@ export function badValueProblem(file: string, v: BadValue): Problem {
 export function readSamples(file: string, text?: string): RecordedSample[] {
   const f = text === undefined ? readSampleFile(file) : parseSamples(file, text);
   const problems = [...f.problems, ...f.badValues.map((v) => badValueProblem(file, v))].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  const more = f.problemCount + f.badValueCount - problems.length;
+  if (more > 0) problems.push({ file, path: '', message: `… and ${more} more lines like these` });
   if (problems.length) throw new ProblemsError('CBM_ERR_BAD_REQUEST', problems);
   const t = f.table;
   return Array.from({ length: t.length }, (_, i) => ({ ts: t.ts[i]!, asset: t.names[t.series[i]!]!.asset, tag: t.names[t.series[i]!]!.tag, value: t.value[i]! }));

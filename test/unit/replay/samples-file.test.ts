@@ -1,6 +1,11 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatProblem, ProblemsError } from '../../../src/config/problems.js';
-import { parseSamples, readSamples } from '../../../src/rules/samples-file.js';
+import { sortOrder } from '../../../src/rules/sample-table.js';
+import { KEPT, parseSamples, readSampleFile, readSamples } from '../../../src/rules/samples-file.js';
+import { rng } from '../../../simulators/plant/model.js';
+import { tempDir } from '../../helpers/servers.js';
 
 const T = Date.parse('2026-01-05T00:00:00Z');
 
@@ -76,6 +81,42 @@ describe('samples file', () => {
         expect.stringMatching(/^s\.csv:3:1: cannot read timestamp "never"/),
         expect.stringMatching(/^s\.csv:4:1: p-1\/t: read "95,5": decimal comma/),
       ]);
+    }
+  });
+
+  it('reads a file in pieces: lines across piece boundaries, CRLF, a byte-order mark; the same as from text', () => {
+    const lines = ['\ufeffts,asset,tag,value'];
+    for (let i = 0; i < 400_000; i++) lines.push(`${1767571200 + i},p-${i % 7},température,${(i % 1000) / 10}`);
+    const text = `${lines.join('\r\n')}\r\n`;
+    const file = join(tempDir('samples-file'), 'big.csv');
+    writeFileSync(file, text);
+    const f = readSampleFile(file);
+    expect(f.problems).toEqual([]);
+    expect(f.table.length).toBe(400_000);
+    expect(f.table.names[0]).toEqual({ asset: 'p-0', tag: 'température' });
+    const g = parseSamples(file, text);
+    expect(Array.from(f.table.value)).toEqual(Array.from(g.table.value));
+    expect(Array.from(f.table.line)).toEqual(Array.from(g.table.line));
+  });
+
+  it('counts every bad value and problem, keeps the first ones in detail', () => {
+    const rows = Array.from({ length: KEPT + 5 }, (_, i) => `2026-01-05T00:00:00Z,p-1,t,x${i}`);
+    const f = parseSamples('s.csv', `ts,asset,tag,value\n${rows.join('\n')}\nnever,p-1,t,1\n`);
+    expect(f.badValueCount).toBe(KEPT + 5);
+    expect(f.badValues).toHaveLength(KEPT);
+    expect(f.problemCount).toBe(1);
+  });
+
+  it('puts samples in time order as a stable sort would: by merging runs (an export per tag) or by sorting', () => {
+    const r = rng(3);
+    const cases = {
+      'per-tag runs': Float64Array.from({ length: 5000 }, (_, i) => (i % 500) * 60_000 + Math.floor(i / 500)),
+      'shuffled blocks': Float64Array.from({ length: 5000 }, (_, i) => Math.floor(i / 10) * 1000 + (9 - (i % 10))),
+      'random with ties': Float64Array.from({ length: 20_000 }, () => Math.floor(r() * 300)),
+    };
+    for (const ts of Object.values(cases)) {
+      const stable = Int32Array.from({ length: ts.length }, (_, i) => i).sort((a, b) => ts[a]! - ts[b]! || a - b);
+      expect(Array.from(sortOrder(ts))).toEqual(Array.from(stable));
     }
   });
 });
