@@ -2,16 +2,10 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../../src/config/duration.js';
 import { loadConfig } from '../../src/config/load.js';
-import { formatProblem, ProblemsError } from '../../src/config/problems.js';
-import { replay, resolveSeries } from '../../src/replay/backtest.js';
-import { formatEvent } from '../../src/replay/events.js';
-import { formatExpectResult, matchOrders, readExpectations } from '../../src/replay/expect.js';
-import { describeBadValues, describeUnknown, unknownCount } from '../../src/replay/input-report.js';
-import { leadTimes, parseLimit, type Limit } from '../../src/replay/lead-time.js';
-import { formatScorecard, scorecard } from '../../src/replay/scorecard.js';
+import { formatProblem } from '../../src/config/problems.js';
+import { parseLimit, type Limit } from '../../src/replay/lead-time.js';
+import { runBacktest } from '../../src/replay/run.js';
 import { ruleFiles } from '../../src/rules/load.js';
-import { readSampleFile } from '../../src/rules/samples-file.js';
-import { Catalog } from '../../src/tags/catalog.js';
 import { UsageError, type Command } from './command.js';
 import { reportError } from './report.js';
 import { validateRules } from './validate.js';
@@ -47,14 +41,22 @@ export const rulesCheckCommand: Command = {
   },
 };
 
+/**
+ * The options of `rules test`, with what `--help` says of them (`value`, `description`; parseArgs
+ * reads only its own fields).
+ */
 const testOpts = {
-  ...opts,
-  'allow-unknown': { type: 'boolean' },
-  'allow-bad': { type: 'boolean' },
-  limit: { type: 'string', multiple: true },
-  expect: { type: 'string' },
-  summary: { type: 'boolean' },
-  'timed-step': { type: 'string' },
+  config: { type: 'string', short: 'c', value: 'SITE', description: 'site configuration (YAML) whose assets and tags the rules run on' },
+  rules: { type: 'string', short: 'r', multiple: true, value: 'FILE|DIR', description: "rule file or folder, instead of the ones the config lists; repeatable" },
+  samples: { type: 'string', short: 's', value: 'FILE', description: 'recorded samples: CSV with ts,asset,tag,value columns, or NDJSON' },
+  json: { type: 'boolean', description: 'print each alarm change, work order, update and held order as one JSON line, then the scorecard (and expectations) as JSON lines' },
+  summary: { type: 'boolean', description: 'print the scorecard (and expectations) only, not the timeline' },
+  tail: { type: 'string', value: 'DURATION', description: 'keep the clock running this long after the last sample (e.g. 10m), so delays and staleness can fire' },
+  limit: { type: 'string', multiple: true, value: 'ASSET/TAG=VALUE', description: 'a value at which the fault is plainly there (asset/tag<=value: crossed going down); the scorecard gives each order\'s lead time before the samples first crossed it; repeatable' },
+  expect: { type: 'string', value: 'FILE', description: 'expected work orders (YAML or NDJSON, see docs/rules.md#backtest); exit 1 listing missing and unexpected orders' },
+  'allow-unknown': { type: 'boolean', description: 'replay samples even when some name assets or tags the site lacks (they are counted and left out)' },
+  'allow-bad': { type: 'boolean', description: 'replay values that are not numbers as Bad samples instead of refusing the file' },
+  'timed-step': { type: 'string', value: 'DURATION', description: 'longest time between checks of timed rules between samples (default 1m; 1s checks every tick, as the gateway ticks)' },
 } as const;
 
 function durationOption(name: string, v: string | undefined): number | undefined {
@@ -79,44 +81,25 @@ export const rulesTestCommand: Command = {
     }
     const tailMs = durationOption('tail', values.tail) ?? 0;
     const timedStepMs = durationOption('timed-step', values['timed-step']);
-    const out = (line: string) => process.stdout.write(`${line}\n`);
-    const warn = (line: string) => process.stderr.write(`${line}\n`);
     try {
-      const loaded = loadConfig(values.config);
-      const files = values.rules ? ruleFiles(values.rules.map((r) => resolve(r))) : ruleFiles(loaded.config.rules.map((r) => resolve(loaded.baseDir, r)));
-      const samplesFile = resolve(values.samples);
-      const input = readSampleFile(samplesFile);
-      if (input.problemCount) {
-        const more = input.problemCount - input.problems.length;
-        throw new ProblemsError('CBM_ERR_BAD_REQUEST', more > 0 ? [...input.problems, { file: samplesFile, path: '', message: `… and ${more} more lines that cannot be read` }] : input.problems);
-      }
-      // Mistakes in the samples are named before anything is replayed, never passed over.
-      const catalog = new Catalog(loaded.config);
-      const { index, unknown } = resolveSeries(input.table, catalog);
-      let refuse = false;
-      const nUnknown = unknownCount(unknown);
-      if (nUnknown > 0) {
-        warn(`${nUnknown.toLocaleString('en-US')} samples name assets or tags the site does not have${values['allow-unknown'] ? ' (not replayed)' : ''}:`);
-        for (const l of describeUnknown(unknown, catalog)) warn(`  ${l}`);
-        if (!values['allow-unknown']) (refuse = true), warn('Correct the names (or the site), or replay the rest with --allow-unknown.');
-      }
-      if (input.badValueCount > 0) {
-        warn(`${input.badValueCount.toLocaleString('en-US')} values are not numbers${values['allow-bad'] ? ' (replayed as Bad samples: kept from the rules, as the gateway keeps an unreadable value)' : ''}:`);
-        for (const l of describeBadValues(samplesFile, input.badValues, input.badValueCount)) warn(`  ${l}`);
-        if (!values['allow-bad']) (refuse = true), warn('Correct them, or replay them as Bad samples with --allow-bad.');
-      }
-      for (const l of limits) if (!input.table.names.some((n) => n.asset === l.asset && n.tag === l.tag)) (refuse = true), warn(`--limit ${l.asset}/${l.tag}: the samples have no ${l.asset}/${l.tag}`);
-      if (refuse) return 1;
-      const expected = values.expect ? readExpectations(resolve(values.expect), input.table.length ? input.table.ts[0]! : 0) : undefined;
-      const result = replay(loaded, files, input.table, { tailMs, ...(timedStepMs !== undefined ? { timedStepMs } : {}) });
-      if (!values.summary) for (const e of result.events) out(values.json ? JSON.stringify(e) : formatEvent(e));
-      const card = scorecard(result, input.table, index, limits.map((l) => leadTimes(result.events, input.table, l)));
-      if (values.json) out(JSON.stringify(card));
-      else out(`${result.events.length && !values.summary ? '\n' : ''}${formatScorecard(card)}`);
-      if (!expected) return 0;
-      const check = matchOrders(resolve(values.expect!), expected, result.events);
-      out(values.json ? JSON.stringify(check) : `\n${formatExpectResult(check)}`);
-      return check.ok ? 0 : 1;
+      const config = loadConfig(values.config);
+      return runBacktest(
+        {
+          config,
+          ruleFiles: values.rules ? ruleFiles(values.rules.map((r) => resolve(r))) : ruleFiles(config.config.rules.map((r) => resolve(config.baseDir, r))),
+          samplesFile: resolve(values.samples),
+          limits,
+          expectFile: values.expect ? resolve(values.expect) : undefined,
+          json: values.json ?? false,
+          summary: values.summary ?? false,
+          allowUnknown: values['allow-unknown'] ?? false,
+          allowBad: values['allow-bad'] ?? false,
+          tailMs,
+          timedStepMs,
+        },
+        (line) => process.stdout.write(`${line}\n`),
+        (line) => process.stderr.write(`${line}\n`),
+      );
     } catch (e) {
       reportError(e);
       return 1;
