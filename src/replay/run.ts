@@ -38,6 +38,10 @@ export function runBacktest(o: BacktestRun, out: (line: string) => void, warn: (
     const more = input.problemCount - input.problems.length;
     throw new ProblemsError('CBM_ERR_BAD_REQUEST', more > 0 ? [...input.problems, { file: o.samplesFile, path: '', message: `… and ${more} more lines that cannot be read` }] : input.problems);
   }
+  if (input.table.length === 0) {
+    warn(`${o.samplesFile}: no samples (a header, comments or empty lines only); nothing to replay`);
+    return 1;
+  }
   const catalog = new Catalog(o.config.config);
   const { index, unknown } = resolveSeries(input.table, catalog);
   let refuse = false;

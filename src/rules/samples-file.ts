@@ -169,8 +169,8 @@ export function parseSamples(file: string, text: string): SampleFile {
 /** Read this much of a file at a time: a year of one-minute data is gigabytes, more than one string may hold. */
 const CHUNK = 8 * 1024 * 1024;
 
-/** Reads and parses a samples file in pieces (see {@link SamplesParser}). */
-export function readSampleFile(file: string): SampleFile {
+/** Reads and parses a samples file in pieces of `chunk` bytes (see {@link SamplesParser}). */
+export function readSampleFile(file: string, chunk = CHUNK): SampleFile {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -179,12 +179,24 @@ export function readSampleFile(file: string): SampleFile {
   }
   try {
     const p = new SamplesParser(file, Math.ceil(fstatSync(fd).size / 40));
-    const buf = Buffer.allocUnsafe(CHUNK);
-    const decoder = new TextDecoder('utf-8', { ignoreBOM: false });
-    let rest = '';
+    // Pieces end at a line end: '\n' is never part of a multi-byte character, so each piece
+    // decodes on its own (Buffer's decoder keeps ASCII text in one-byte strings, which the
+    // parser reads faster than TextDecoder's), and the bytes after the last line end carry over.
+    let buf = Buffer.allocUnsafe(chunk);
+    let kept = 0;
+    let first = true;
     for (;;) {
-      const n = readSync(fd, buf, 0, CHUNK, null);
-      rest = feedLines(p, rest + decoder.decode(buf.subarray(0, n), { stream: n > 0 }), n === 0);
+      if (kept === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(buf.length)]); // a line longer than a piece
+      const n = readSync(fd, buf, kept, buf.length - kept, null);
+      const end = kept + n;
+      const cut = n === 0 ? end : buf.lastIndexOf(10, end - 1) + 1;
+      const from = first && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+      if (cut > 0 || n === 0) {
+        feedLines(p, buf.toString('utf8', from, Math.max(from, cut)), n === 0);
+        first = false;
+        buf.copy(buf, 0, cut, end);
+        kept = end - cut;
+      } else kept = end;
       if (n === 0) break;
     }
     return p.finish();

@@ -102,6 +102,10 @@ describe('cbm-gateway CLI', () => {
     r = rulesTest('--rules', rules, '--samples', file, '--allow-unknown', '--allow-bad', '--json');
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toMatchObject({ type: 'scorecard', samples: { total: 5, replayed: 2, bad: 1, notInSite: 3 } });
+    writeFileSync(join(dir, 'empty.csv'), 'ts,asset,tag,value\n# nothing recorded\n');
+    r = rulesTest('--rules', rules, '--samples', join(dir, 'empty.csv'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('empty.csv: no samples (a header, comments or empty lines only); nothing to replay');
   });
 
   it('rules check: the shipped rule library compiles against the golden site', () => {

@@ -84,19 +84,25 @@ describe('samples file', () => {
     }
   });
 
-  it('reads a file in pieces: lines across piece boundaries, CRLF, a byte-order mark; the same as from text', () => {
+  it('reads a file in pieces: lines across piece boundaries, longer than a piece, CRLF, a byte-order mark, multi-byte characters', () => {
     const lines = ['\ufeffts,asset,tag,value'];
-    for (let i = 0; i < 400_000; i++) lines.push(`${1767571200 + i},p-${i % 7},température,${(i % 1000) / 10}`);
-    const text = `${lines.join('\r\n')}\r\n`;
+    for (let i = 0; i < 3000; i++) lines.push(`${1767571200 + i},p-${i % 7},température,${(i % 1000) / 10}`);
+    lines.push(`1767581200,p-1,${'ü'.repeat(300)},1`);
+    const text = `${lines.join('\r\n')}\r\n1767581201,p-2,t,2`; // the last line without a line end
     const file = join(tempDir('samples-file'), 'big.csv');
     writeFileSync(file, text);
-    const f = readSampleFile(file);
-    expect(f.problems).toEqual([]);
-    expect(f.table.length).toBe(400_000);
-    expect(f.table.names[0]).toEqual({ asset: 'p-0', tag: 'température' });
     const g = parseSamples(file, text);
-    expect(Array.from(f.table.value)).toEqual(Array.from(g.table.value));
-    expect(Array.from(f.table.line)).toEqual(Array.from(g.table.line));
+    expect(g.problems).toEqual([]);
+    expect(g.table.length).toBe(3002);
+    expect(g.table.names[0]).toEqual({ asset: 'p-0', tag: 'température' });
+    for (const chunk of [7, 64, 1000, 8 * 1024 * 1024]) {
+      const f = readSampleFile(file, chunk);
+      expect(f.problems).toEqual([]);
+      expect(f.table.names).toEqual(g.table.names);
+      expect(Array.from(f.table.value)).toEqual(Array.from(g.table.value));
+      expect(Array.from(f.table.ts)).toEqual(Array.from(g.table.ts));
+      expect(Array.from(f.table.line)).toEqual(Array.from(g.table.line));
+    }
   });
 
   it('counts every bad value and problem, keeps the first ones in detail', () => {
