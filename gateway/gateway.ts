@@ -219,7 +219,7 @@ export class Gateway {
             log: this.log.child({ part: 'dispatcher' }),
             retry: cfg.workOrders.retry,
             concurrency: cfg.workOrders.concurrency,
-            beforeRound: () => this.checkClock(),
+            checkClock: () => this.checkClock(),
           });
           p.dispatcher.start();
           p.statusPoller = new StatusPoller({
@@ -296,11 +296,12 @@ export class Gateway {
    * Checks the wall clock against the monotonic one (each tick and each dispatcher round); on a
    * step, the stages move what measures a duration with it (see Stages.clockStepped).
    */
-  private checkClock(): void {
+  private checkClock(): number {
     const step = this.steps?.check() ?? 0;
-    if (step === 0 || !this.p.stages) return;
+    if (step === 0 || !this.p.stages) return 0;
     this.p.stages.clockStepped(step);
     this.p.dispatcher?.wake();
+    return step;
   }
 
   /** Status birth/last will and the Sparkplug B edge node, on a central broker (docs/fleet.md). */

@@ -19,10 +19,11 @@ export interface DispatcherOptions {
   /** Longest idle wait before looking at the outbox again (ms). */
   idlePoll?: number;
   /**
-   * Called before each round: the composition root checks the wall clock for a step there, so
-   * due times and dead-letter ages are shifted before the dispatcher judges them.
+   * Checks the wall clock for a step (the composition root's: it shifts the outbox's due times and
+   * dead-letter ages with a step) and returns the step in ms, or 0. Called before each round and
+   * before a failed delivery is judged, so no delivery is dead-lettered by a step.
    */
-  beforeRound?: () => void;
+  checkClock?: () => number;
 }
 
 export interface TargetStats {
@@ -65,6 +66,8 @@ export class Dispatcher {
   /** Ends the current idle wait early (set while the loop waits). */
   private endWait: (() => void) | undefined;
   private woken = false;
+  /** Wall-clock steps seen so far (ms, summed): a delivery read before a step adds what came since. */
+  private shifted = 0;
   /** Set by `stop`: deliver what is due, then end the loop instead of waiting. */
   private draining = false;
   private loop: Promise<void> | undefined;
@@ -120,11 +123,15 @@ export class Dispatcher {
     }
   }
 
+  private clockCheck(): void {
+    this.shifted += this.o.checkClock?.() ?? 0;
+  }
+
   /** Delivers what is due; returns how long to wait before the next round (undefined: go on at once). */
   private async round(): Promise<number | undefined> {
     const { outbox, clock } = this.o;
     this.woken = false;
-    this.o.beforeRound?.();
+    this.clockCheck();
     const due = outbox.due(clock.now(), this.o.concurrency);
     if (due.length > 0) {
       await Promise.all(due.map((d) => this.deliver(d)));
@@ -165,6 +172,7 @@ export class Dispatcher {
 
   private async deliver(d: Delivery): Promise<void> {
     const { outbox, clock, log } = this.o;
+    const shifted0 = this.shifted;
     const ts = this.target(d.targetId);
     const target = this.o.targets.get(d.targetId);
     const order = outbox.order(d.orderId);
@@ -188,7 +196,10 @@ export class Dispatcher {
       ts.latency.observe(Math.max(0, now - d.createdAt) / 1000);
       log.info({ target: d.targetId, key: order.idempotencyKey, update: d.updateSeq || undefined, externalId, attempt: d.attempts + 1 }, `${what} delivered`);
     } catch (e) {
+      this.clockCheck();
       const now = clock.now();
+      // A step while this delivery was on its way moved the row's dead-letter base with it.
+      const since = d.since + (this.shifted - shifted0);
       const msg = errorMessage(e);
       this.stats.lastError = msg;
       if (this.stopCtl.signal.aborted) return; // shutting down: the row stays pending, unchanged
@@ -203,11 +214,11 @@ export class Dispatcher {
         return;
       }
       const age = this.o.retry.deadLetterAfter;
-      if ((max > 0 && attempt >= max) || (age > 0 && now - d.since >= age)) {
+      if ((max > 0 && attempt >= max) || (age > 0 && now - since >= age)) {
         outbox.markDead(d.seq, msg, now);
         this.stats.dead++;
         ts.dead++;
-        log.error({ target: d.targetId, key: order.idempotencyKey, attempt, ageMs: now - d.since, err: msg }, `${what} dead-lettered: retries ran out; retry or cancel it by hand`);
+        log.error({ target: d.targetId, key: order.idempotencyKey, attempt, ageMs: now - since, err: msg }, `${what} dead-lettered: retries ran out; retry or cancel it by hand`);
         return;
       }
       const delay = backoffDelay(attempt, this.o.retry, this.o.random);

@@ -16,10 +16,21 @@ const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.filter((a) => !a.startsWith('--'));
+const all = readdirSync(here).filter((f) => f.endsWith('.bench.ts'));
+const unknown = args.filter((a) => a.startsWith('-') && !['--quick', '--help', '-h'].includes(a));
+if (args.includes('--help') || args.includes('-h') || unknown.length) {
+  const names = all.map((f) => f.replace(/\.bench\.ts$/, '')).sort();
+  process[unknown.length ? 'stderr' : 'stdout'].write(
+    `${unknown.length ? `unknown option ${unknown.join(', ')}\n` : ''}usage: npm run bench [-- --quick] [-- NAME ...]\n` +
+      `  --quick   shorter steps and fewer samples (about 2 minutes instead of 10)\n` +
+      `  NAME      only the benches whose name starts with it: ${names.join(', ')}\n` +
+      `Method and how to read the figures: test/bench/README.md\n`,
+  );
+  process.exit(unknown.length ? 2 : 0);
+}
 mkdirSync(results, { recursive: true });
 
-const benches = readdirSync(here)
-  .filter((f) => f.endsWith('.bench.ts'))
+const benches = all
   .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)))
   .sort();
 
