@@ -128,6 +128,26 @@ export class AlarmBook implements RuleHitSink {
     this.bits[slot] = bitsOf(sl.state);
   }
 
+  /**
+   * When time alone next changes an alarm (a delay, a shelve or chattering ends; Infinity when
+   * nothing waits on time): a replay advances to it instead of ticking every second.
+   */
+  nextDue(): number {
+    let due = Infinity;
+    for (let i = 0; i < this.bits.length; i++) {
+      if ((this.bits[i]! & (ALARM.WAITING | ALARM.EXPIRES)) === 0) continue;
+      const sl = this.slots[i]!;
+      const d = L.dueAt(sl.state, sl.policy);
+      if (d < due) due = d;
+    }
+    return due;
+  }
+
+  /** The alarm-state bits of slot `i` ({@link ALARM}), as the rule engine reads them. */
+  bitsOf(i: number): number {
+    return this.bits[i] ?? 0;
+  }
+
   /** Queues what the lifecycle emitted; true when one of them is a raise. */
   private flushOut(sl: Slot, by: string | undefined): boolean {
     let raised = false;

@@ -166,6 +166,27 @@ export function expireAlarm(s: AlarmState, ts: number, p: AlarmPolicy, out: Emit
 }
 
 /**
+ * The earliest time at which time alone changes the alarm, with its condition as it is: an on- or
+ * off-delay that ends, a shelve that expires, chattering or repeating that ends (Infinity when none). Every
+ * time-driven change in {@link expireAlarm} and {@link stepAlarm} must be covered here: a replay
+ * skips from one such time to the next instead of ticking every second.
+ */
+export function dueAt(s: AlarmState, p: AlarmPolicy): number {
+  let due = Infinity;
+  if (!Number.isNaN(s.pendingSince)) due = Math.min(due, s.pendingSince + p.onDelay);
+  if (!Number.isNaN(s.clearingSince)) due = Math.min(due, s.clearingSince + p.offDelay);
+  if (!Number.isNaN(s.shelvedUntil)) due = Math.min(due, s.shelvedUntil);
+  if (s.chattering) due = Math.min(due, (s.recent[s.recent.length - 1] ?? -Infinity) + p.chatterWindow);
+  if (s.repeating) {
+    // Repeating ends once the hour and the day each hold no more raises than allowed: when the
+    // raise beyond each limit has aged out of its window.
+    const out = (limit: number, ms: number) => (s.raises.length > limit ? s.raises[s.raises.length - limit - 1]! + ms : -Infinity);
+    due = Math.min(due, Math.max(out(p.repeatPerHour, HOUR), out(p.repeatPerDay, DAY)));
+  }
+  return due;
+}
+
+/**
  * Advances the alarm with one evaluation at time `ts`.
  * @param raise  the rule's condition holds now
  * @param hold   the alarm should stay active (condition within deadband, or clear condition false)

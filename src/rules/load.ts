@@ -6,7 +6,8 @@ import { readYaml } from '../config/yaml-file.js';
 import type { Catalog } from '../tags/catalog.js';
 import { compileCondition, CompileError, type Compiled } from './compile.js';
 import type { FactResolver } from './facts.js';
-import { ruleFileSchema, type RuleConfig } from './schema.js';
+import { z } from 'zod';
+import { ruleFields, ruleSchema, type Condition, type RuleConfig } from './schema.js';
 import { checkTemplate } from '../core/template.js';
 
 /** A rule applied to one asset: what the engine evaluates and the alarm belongs to. */
@@ -91,16 +92,31 @@ export function loadRules(files: readonly string[], catalog: Catalog, facts: Fac
       problems.push(...y.problems);
       continue;
     }
-    const parsed = ruleFileSchema.safeParse(y.data);
-    if (!parsed.success) {
-      problems.push(...zodProblems(file, parsed.error, y.doc, y.lc));
-      continue;
-    }
     const at = (path: (string | number)[], message: string): void => {
       problems.push({ file, path: formatPath(path), ...(locate(y.doc, y.lc, path) ?? {}), message });
     };
-    parsed.data.rules.forEach((rule, i) => {
+    // The file's shape first, then each rule on its own: one rule's mistake hides no other's.
+    const shape = ruleFileShape.safeParse(y.data, { reportInput: true });
+    if (!shape.success) {
+      problems.push(...zodProblems(file, shape.error, y.doc, y.lc));
+      continue;
+    }
+    shape.data.rules.forEach((raw, i) => {
       const base: (string | number)[] = ['rules', i];
+      const parsed = ruleSchema.safeParse(raw, { reportInput: true });
+      if (!parsed.success) {
+        problems.push(...zodProblems(file, prefixed(parsed.error, base), y.doc, y.lc));
+        // Its conditions may still name unknown facts: say so now, not after the next attempt.
+        const probe = ruleProbe.safeParse(raw);
+        if (probe.success) {
+          for (const asset of selectAssets(probe.data as RuleConfig, catalog).assets) {
+            const c = compileRule({ ...probe.data, deadband: probe.data.deadband ?? 0 }, asset.id, facts, `${probe.data.id}@${asset.id}`, base);
+            if ('problems' in c) for (const p of c.problems) at(p.path, p.message);
+          }
+        }
+        return;
+      }
+      const rule = parsed.data;
       const prev = ruleIds.get(rule.id);
       if (prev) at([...base, 'id'], `duplicate rule id "${rule.id}" (also in ${prev})`);
       ruleIds.set(rule.id, file);
@@ -113,31 +129,56 @@ export function loadRules(files: readonly string[], catalog: Catalog, facts: Fac
       }
       rules.push({ file, rule, assets: assets.map((a) => a.id) });
       for (const asset of assets) {
-        try {
-          const key = `${rule.id}@${asset.id}`;
-          const compiled = compileCondition(rule.conditions, asset.id, facts, rule.deadband, key);
-          let clear: Compiled | undefined;
-          try {
-            clear = rule.clear ? compileCondition(rule.clear, asset.id, facts, 0, key) : undefined;
-          } catch (e) {
-            if (e instanceof CompileError) throw new CompileError(['clear', ...e.path], e.message);
-            throw e;
-          }
-          const tagIds = new Set(asset.tags.map((t) => t.id));
-          for (const field of ['title', 'description'] as const) {
-            for (const msg of checkTemplate(rule.workOrder[field], templateRoots(tagIds))) at([...base, 'workOrder', field], `${msg} (asset ${asset.id})`);
-          }
-          instances.push({ key, rule, file, asset, compiled, clear });
-        } catch (e) {
-          if (!(e instanceof CompileError)) throw e;
-          const path = e.path[0] === 'clear' ? [...base, ...e.path] : [...base, 'conditions', ...e.path];
-          at(path, `${e.message} (asset ${asset.id})`);
+        const key = `${rule.id}@${asset.id}`;
+        const c = compileRule(rule, asset.id, facts, key, base);
+        if ('problems' in c) for (const p of c.problems) at(p.path, p.message);
+        const tagIds = new Set(asset.tags.map((t) => t.id));
+        for (const field of ['title', 'description'] as const) {
+          for (const msg of checkTemplate(rule.workOrder[field], templateRoots(tagIds))) at([...base, 'workOrder', field], `${msg} (asset ${asset.id})`);
         }
+        if ('problems' in c) continue;
+        instances.push({ key, rule, file, asset, compiled: c.compiled, clear: c.clear });
       }
     });
   }
   if (problems.length) throw new ProblemsError('CBM_ERR_RULE_INVALID', dedupe(problems));
   return { instances, rules, warnings };
+}
+
+/** A rule's whole-file shape: a list of rules, each checked on its own. */
+const ruleFileShape = z.object({ rules: z.array(z.unknown()) }).strict();
+
+/**
+ * What a rule with other problems still lets us compile: its asset selection and conditions (under
+ * the key its instances will have, as "since service" baselines are kept by it).
+ */
+const ruleProbe = ruleFields.pick({ id: true, asset: true, assets: true, selector: true, conditions: true, clear: true, deadband: true }).strip();
+
+/** Issues of one rule parsed on its own, at their place in the file. */
+function prefixed(error: z.ZodError, base: (string | number)[]): z.ZodError {
+  return new z.ZodError(error.issues.map((i) => ({ ...i, path: [...base, ...i.path] })));
+}
+
+interface CompiledRule {
+  compiled: Compiled;
+  clear: Compiled | undefined;
+}
+
+/** Compiles a rule's condition (and clear condition) for one asset, or says where and why it cannot. */
+function compileRule(rule: Pick<RuleConfig, 'conditions' | 'clear' | 'deadband'>, assetId: string, facts: FactResolver, key: string, base: (string | number)[]): CompiledRule | { problems: { path: (string | number)[]; message: string }[] } {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const one = (cond: Condition, deadband: number, at: string): Compiled | undefined => {
+    try {
+      return compileCondition(cond, assetId, facts, deadband, key);
+    } catch (e) {
+      if (!(e instanceof CompileError)) throw e;
+      problems.push({ path: [...base, at, ...e.path], message: `${e.message} (asset ${assetId})` });
+      return undefined;
+    }
+  };
+  const compiled = one(rule.conditions, rule.deadband, 'conditions');
+  const clear = rule.clear ? one(rule.clear, 0, 'clear') : undefined;
+  return compiled && problems.length === 0 ? { compiled, clear } : { problems };
 }
 
 function templateRoots(tags: ReadonlySet<string>): Record<string, ReadonlySet<string> | null> {

@@ -30,23 +30,58 @@ export interface Leaf {
 }
 export type Condition = { all: Condition[] } | { any: Condition[] } | { not: Condition } | Leaf;
 
+/** The known operator closest to a misspelt one (`greaterThen` → `greaterThan`), if any is close. */
+function closestOperator(s: string): Operator | undefined {
+  let best: Operator | undefined;
+  let bestD = Math.max(2, Math.floor(s.length / 4)) + 1;
+  for (const op of OPERATORS) {
+    const d = editDistance(s.toLowerCase(), op.toLowerCase());
+    if (d < bestD) (best = op), (bestD = d);
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+const operator = z.enum(OPERATORS, {
+  error: (iss) => {
+    if (iss.input === undefined) return `required: expected an operator, one of ${OPERATORS.join(', ')}`;
+    const near = typeof iss.input === 'string' ? closestOperator(iss.input) : undefined;
+    return `unknown operator ${JSON.stringify(iss.input)}${near ? ` (did you mean ${near}?)` : ''}; expected one of ${OPERATORS.join(', ')}`;
+  },
+});
+
 const leaf = z
   .object({
     fact: z.string().min(1),
-    operator: z.enum(OPERATORS, { message: `expected one of ${OPERATORS.join(', ')}` }),
+    operator,
     value: z.union([scalar, z.array(scalar), factRef]),
     params: z.record(z.string(), z.unknown()).optional(),
     path: z.string().optional(),
   })
   .strict();
 
+/** When the input is like none of them, one message says what a condition looks like. */
+const CONDITION_SHAPES = 'expected a condition: { all: [...] }, { any: [...] }, { not: {...} } or { fact, operator, value }';
+
 export const condition: z.ZodType<Condition> = z.lazy(() =>
-  z.union([
-    z.object({ all: z.array(condition).min(1) }).strict(),
-    z.object({ any: z.array(condition).min(1) }).strict(),
-    z.object({ not: condition }).strict(),
-    leaf,
-  ]),
+  z.union(
+    [
+      z.object({ all: z.array(condition).min(1) }).strict(),
+      z.object({ any: z.array(condition).min(1) }).strict(),
+      z.object({ not: condition }).strict(),
+      leaf,
+    ],
+    { error: CONDITION_SHAPES },
+  ),
 );
 
 const part = z
@@ -66,7 +101,8 @@ export const workOrderTemplate = z
   })
   .strict();
 
-export const ruleSchema = z
+/** A rule's fields, without the checks across fields (see {@link ruleSchema}). */
+export const ruleFields = z
   .object({
     id,
     name: z.string().min(1),
@@ -132,11 +168,16 @@ export const ruleSchema = z
       .default({ count: 3, window: 60_000 }),
     workOrder: workOrderTemplate,
   })
-  .strict()
-  .superRefine((r, ctx) => {
+  .strict();
+
+export const ruleSchema = ruleFields.superRefine(
+  (r, ctx) => {
     const n = Number(r.asset !== undefined) + Number(r.assets !== undefined) + Number(r.selector !== undefined);
     if (n !== 1) ctx.addIssue({ code: 'custom', path: ['asset'], message: 'expected exactly one of `asset`, `assets` or `selector`' });
-  });
+  },
+  // Checked even when other fields have problems: every problem of a rule at once.
+  { when: (p) => typeof p.value === 'object' && p.value !== null },
+);
 
 export const ruleFileSchema = z.object({ rules: z.array(ruleSchema) }).strict();
 
