@@ -280,9 +280,10 @@ export class Pipeline {
     }
     const why = noOrderReason(t);
     if (why) fields.noOrder = why;
+    // The message stays `alarm <change>` (log consumers key on it); what it did to orders is in the fields.
     if (t.change === 'chattering' || t.change === 'repeating') this.d.log.warn(fields, `alarm is ${t.change}: its raises make no work order until it settles`);
-    else if (actions.some((a) => a.kind === 'held')) this.d.log.warn(fields, 'alarm raised during an alarm flood: its order is held and listed on the flood order');
-    else this.d.log.info(fields, `alarm ${t.change}${actions.some((a) => a.kind === 'update') ? ': the open order of its group is updated' : why ? `: no work order (${why})` : ''}`);
+    else if (actions.some((a) => a.kind === 'held')) this.d.log.warn(fields, `alarm ${t.change}`);
+    else this.d.log.info(fields, `alarm ${t.change}`);
   }
 
   private commit(): void {

@@ -56,7 +56,9 @@ for (const [perTx, total] of [
 }
 
 async function stormRate(n: number): Promise<number> {
-  const { file } = writeSite(pumpSite(n, { sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: 0, allowAnonymous: true }, topics: [{ topic: 'p/{asset}/{tag}' }] }] }), [bearingRule]);
+  // Every pump's raise is an order here (the throughput of orders, not the flood guard's judgement).
+  const site = pumpSite(n, { sources: [{ id: 'mq', type: 'mqtt', broker: { enabled: true, port: 0, allowAnonymous: true }, topics: [{ topic: 'p/{asset}/{tag}' }] }], workOrders: { flood: { count: 1_000_000_000 } } });
+  const { file } = writeSite(site, [bearingRule]);
   const gw = await startGateway(file);
   const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort(gw, 'mq')}`);
   const t0 = performance.now();

@@ -31,6 +31,7 @@ const heap = () => (gc(), gc(), process.memoryUsage().heapUsed);
 const site = siteConfigSchema.parse({
   gateway: { id: 'bench' },
   site: { id: 's', name: 'S' },
+  workOrders: { flood: { count: 1_000_000_000 } },
   assets: Array.from({ length: ASSETS }, (_, a) => ({
     id: `a${a}`,
     name: `Asset ${a}`,
@@ -51,6 +52,9 @@ function ruleFile(n: number, windowed = false): string {
       conditions: { all: [{ fact: `t${tag % TAGS_PER_ASSET}`, operator: 'greaterThan', value: 90, ...(windowed ? { params: { stat: 'avg', window: '1m' } } : {}) }] },
       deadband: 2,
       onDelay: 0,
+      // Every raise makes an order: the bench measures speed, not consolidation or repeating holds.
+      rearm: 'clear',
+      repeating: { perHour: 1_000_000, perDay: 1_000_000 },
       workOrder: { title: 'High {{asset.name}}' },
     };
   });

@@ -77,8 +77,11 @@ function rules(n: number, windows: boolean): RuleInput[] {
       ],
     },
     deadband: 2,
-    // Markers re-visit an asset every ~30 s; the bench measures speed, not ISA-18.2 chattering suppression.
+    // Markers re-visit an asset every ~30 s; the bench measures speed, not ISA-18.2 chattering or
+    // EEMUA 191 repeating suppression, nor order consolidation: every raise makes an order.
     chatter: { count: 1_000_000, window: 1000 },
+    repeating: { perHour: 1_000_000, perDay: 1_000_000 },
+    rearm: 'clear' as const,
     workOrder: { title: 'High value on {{asset.name}}' },
   }));
 }
@@ -111,7 +114,7 @@ export class GatewayProcess {
         })),
         sources: [o.broker === 'embedded' ? { id: 'mqtt', type: 'mqtt', broker: { enabled: true, port: brokerPort, allowAnonymous: true }, topics } : { id: 'mqtt', type: 'mqtt', url: o.broker, qos: 1, topics }],
         ...(o.influxUrl ? { influx: { url: o.influxUrl, bucket: 'bench', org: 'bench' } } : {}),
-        workOrders: { targets: [{ id: 'cmms', type: 'webhook', url: o.webhookUrl }] },
+        workOrders: { targets: [{ id: 'cmms', type: 'webhook', url: o.webhookUrl }], flood: { count: 1_000_000_000 } },
         api: { port: apiPort },
       },
       rules(o.rules, o.windows ?? true),
