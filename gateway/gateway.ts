@@ -24,6 +24,13 @@ import { StatusPoller } from '../src/workorders/status-poller.js';
 import type { WorkOrderTarget } from '../src/workorders/target.js';
 import { createTarget } from '../src/workorders/targets/registry.js';
 import { buildApi, type ApiDeps } from './api.js';
+import { apiSettings, statusSecret } from './api-settings.js';
+import { AuditStore } from './audit.js';
+import type { AccessStores } from './auth.js';
+import { EventBus } from './events.js';
+import { SessionStore } from './sessions.js';
+import { TokenStore } from './tokens.js';
+import { UserStore } from './users.js';
 import { FleetLinks } from './fleet.js';
 import { ProcessMonitor } from './process-metrics.js';
 import { watchRules } from './rule-watcher.js';
@@ -50,6 +57,9 @@ interface Parts {
   dispatcher: Dispatcher;
   statusPoller: StatusPoller;
   view: ApiDeps;
+  /** Users, API tokens, login sessions and the audit log (issue 17). */
+  access: AccessStores;
+  audit: AuditStore;
 }
 
 /**
@@ -80,6 +90,11 @@ export class Gateway {
   private ticking: Promise<void> | undefined;
   private watcher: { close(): void } | undefined;
   private stopped = false;
+  /**
+   * Alarm, order and health changes for `GET /api/events`: fed by the pipeline's commits and the
+   * CMMS status; the health model publishes `health` events on it.
+   */
+  readonly events = new EventBus();
 
   constructor(
     loaded: LoadedConfig,
@@ -157,6 +172,10 @@ export class Gateway {
           p.orderStatus.onStatus((e) => {
             for (const l of this.statusListeners) l(e);
           });
+          // Access (issue 17): users, tokens and sessions for the API, and the audit log.
+          p.access = { users: new UserStore(p.db, this.clock), tokens: new TokenStore(p.db, this.clock), sessions: new SessionStore(p.db, this.clock, cfg.api.sessions) };
+          p.audit = new AuditStore(p.db, this.clock, this.log.child({ part: 'audit' }));
+          p.orderStatus.onStatus((e) => this.events.orderStatus(e));
         },
       },
       {
@@ -184,6 +203,7 @@ export class Gateway {
             onCommitted: (changes, sends) => {
               if (sends > 0) p.dispatcher?.wake();
               fleet?.committed(changes);
+              this.events.committed(changes);
             },
           });
           p.stages = stages;
@@ -258,7 +278,11 @@ export class Gateway {
         run: async () => {
           if (!cfg.api.enabled) return;
           this.processMonitor.start();
-          this.api = buildApi(this.view);
+          const settings = apiSettings(cfg.api, this.loaded.baseDir);
+          if (settings.auth === 'users' && p.access!.users.count() === 0) {
+            this.log.warn({}, 'no users yet: the API answers 401 until you add an admin with "cbm-gateway users add --config FILE --user NAME --role admin" (docs/security.md)');
+          }
+          this.api = buildApi(this.view, settings);
           this.address = await this.api.listen({ host: cfg.api.host, port: this.opts.apiPort ?? cfg.api.port });
           this.log.info({ url: this.address }, 'API listening');
         },
@@ -320,7 +344,12 @@ export class Gateway {
       commands: alarmCommands(stages, this.clock),
       outbox: stages.outbox,
       orderStatus,
-      statusSecret: this.config.workOrders.status.secret,
+      statusSecret: statusSecret(this.config.workOrders.status, this.loaded.baseDir),
+      statusUnsigned: this.config.workOrders.status.unsigned,
+      access: this.p.access!,
+      audit: this.p.audit!,
+      events: this.events,
+      log: this.log.child({ part: 'api' }),
       wakeDispatcher: () => dispatcher.wake(),
       rules: () => stages.rules.rules,
       ingest: () => stages.pipeline.stats,
