@@ -30,6 +30,7 @@ import type { AccessStores } from './auth.js';
 import { EventBus } from './events.js';
 import { SessionStore } from './sessions.js';
 import { TokenStore } from './tokens.js';
+import type { ScryptParams } from './passwords.js';
 import { UserStore } from './users.js';
 import { FleetLinks } from './fleet.js';
 import { ProcessMonitor } from './process-metrics.js';
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   env?: NodeJS.ProcessEnv;
   /** Override the API port (tests pass 0). */
   apiPort?: number;
+  /** Password hashing cost for users added through this gateway (tests pass cheaper ones; default OWASP's). */
+  scrypt?: ScryptParams;
 }
 
 interface Step {
@@ -173,7 +176,7 @@ export class Gateway {
             for (const l of this.statusListeners) l(e);
           });
           // Access (issue 17): users, tokens and sessions for the API, and the audit log.
-          p.access = { users: new UserStore(p.db, this.clock), tokens: new TokenStore(p.db, this.clock), sessions: new SessionStore(p.db, this.clock, cfg.api.sessions) };
+          p.access = { users: new UserStore(p.db, this.clock, this.opts.scrypt), tokens: new TokenStore(p.db, this.clock), sessions: new SessionStore(p.db, this.clock, cfg.api.sessions) };
           p.audit = new AuditStore(p.db, this.clock, this.log.child({ part: 'audit' }));
           p.orderStatus.onStatus((e) => this.events.orderStatus(e));
         },

@@ -7,6 +7,7 @@ import type { Role } from '../../gateway/access.js';
 import { buildApi } from '../../gateway/api.js';
 import { defaultApiSettings } from '../../gateway/api-settings.js';
 import { Gateway } from '../../gateway/gateway.js';
+import type { ScryptParams } from '../../gateway/passwords.js';
 import type { Clock } from '../../src/core/clock.js';
 import { silentLogger, type Logger } from '../../src/core/logger.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -31,8 +32,11 @@ export function writeSite(config: Omit<SiteConfigInput, 'rules'>, rules: RuleInp
   return { dir, file };
 }
 
+/** Cheap password hashing for tests (the stored hash names its parameters; production uses OWASP's). */
+export const TEST_SCRYPT: ScryptParams = { N: 1024, r: 8, p: 1 };
+
 export async function startGateway(file: string, opts: { clock?: Clock; log?: Logger; env?: NodeJS.ProcessEnv } = {}): Promise<Gateway> {
-  const gw = new Gateway(loadConfig(file, opts.env ?? process.env), { log: opts.log ?? silentLogger, clock: opts.clock, env: opts.env, apiPort: 0 });
+  const gw = new Gateway(loadConfig(file, opts.env ?? process.env), { log: opts.log ?? silentLogger, clock: opts.clock, env: opts.env, apiPort: 0, scrypt: TEST_SCRYPT });
   await gw.start();
   return gw;
 }
