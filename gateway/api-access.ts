@@ -57,7 +57,7 @@ export function registerAccessRoutes(root: FastifyInstance, d: AccessApiDeps): v
         d.log?.warn({ user: req.body.user.slice(0, 64), ip: req.ip }, 'login failed');
         throw new CbmError('CBM_ERR_LOGIN_FAILED');
       }
-      const s = sessions.create(actor.name);
+      const s = sessions.create(actor.name, d.settings.sessions);
       void reply.setCookie(SESSION_COOKIE, s.id, { path: '/', httpOnly: true, sameSite: 'strict', secure: req.protocol === 'https', maxAge: Math.floor(d.settings.sessions.maxAge / 1000) });
       d.audit.record({ actor: actor.name, action: 'user.login', target: `user:${actor.name}`, after: { ip: req.ip } });
       return { user: actor.name, role: actor.role, csrf: s.csrf, expiresAt: isoTime(s.expiresAt) };
@@ -97,7 +97,7 @@ export function registerAccessRoutes(root: FastifyInstance, d: AccessApiDeps): v
       if (name === undefined || req.sessionId === undefined) throw new CbmError('CBM_ERR_BAD_REQUEST', 'only a logged-in user can change their password');
       if (!(await users.authenticate(name, req.body.current))) throw new CbmError('CBM_ERR_LOGIN_FAILED', 'the current password is wrong');
       await users.update(name, { password: req.body.password });
-      const s = sessions.create(name);
+      const s = sessions.create(name, d.settings.sessions);
       void reply.setCookie(SESSION_COOKIE, s.id, { path: '/', httpOnly: true, sameSite: 'strict', secure: req.protocol === 'https', maxAge: Math.floor(d.settings.sessions.maxAge / 1000) });
       d.audit.record({ actor: name, action: 'user.password', target: `user:${name}` });
       return { changed: true };

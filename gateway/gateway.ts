@@ -176,7 +176,7 @@ export class Gateway {
             for (const l of this.statusListeners) l(e);
           });
           // Access (issue 17): users, tokens and sessions for the API, and the audit log.
-          p.access = { users: new UserStore(p.db, this.clock, this.opts.scrypt), tokens: new TokenStore(p.db, this.clock), sessions: new SessionStore(p.db, this.clock, cfg.api.sessions) };
+          p.access = { users: new UserStore(p.db, this.clock, this.opts.scrypt), tokens: new TokenStore(p.db, this.clock), sessions: new SessionStore(p.db, this.clock) };
           p.audit = new AuditStore(p.db, this.clock, this.log.child({ part: 'audit' }));
           p.orderStatus.onStatus((e) => this.events.orderStatus(e));
         },

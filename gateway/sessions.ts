@@ -22,32 +22,34 @@ const TOUCH_EVERY = 60_000;
 
 /**
  * Login sessions for the page: a random 256-bit id in an HttpOnly cookie; the store keeps its
- * SHA-256, the user, and when it ends (idle or absolute limit, whichever comes first). Removing a
+ * SHA-256, the user, and when it ends (idle or absolute limit, whichever comes first, as set
+ * when it started). Removing a
  * user or changing their password ends their sessions.
  */
 export class SessionStore {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    readonly limits: SessionLimits,
   ) {}
 
-  /** Starts a session; returns its id (for the cookie) and the CSRF token the page sends back. */
-  create(user: string): { id: string; csrf: string; expiresAt: number } {
+  /** Starts a session with its limits; returns its id (for the cookie) and the CSRF token the page sends back. */
+  create(user: string, limits: SessionLimits): { id: string; csrf: string; expiresAt: number } {
     const now = this.clock.now();
     const id = newSecret();
-    this.db.prepare('DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?').run(now, now - this.limits.idle);
-    this.db.prepare('INSERT INTO sessions (hash, user_name, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)').run(secretHash(id), user, now, now + this.limits.maxAge, now);
-    return { id, csrf: csrfToken(id), expiresAt: now + this.limits.maxAge };
+    this.db.prepare('DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at + idle_ms <= ?').run(now, now);
+    this.db
+      .prepare('INSERT INTO sessions (hash, user_name, created_at, expires_at, last_seen_at, idle_ms) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(secretHash(id), user, now, now + limits.maxAge, now, limits.idle);
+    return { id, csrf: csrfToken(id), expiresAt: now + limits.maxAge };
   }
 
   /** The live session with this id, else undefined. Moves its idle deadline on. */
   get(id: string): Session | undefined {
     const now = this.clock.now();
     const r = this.db
-      .prepare('SELECT s.hash, s.expires_at, s.last_seen_at, u.name, u.role FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.hash = ?')
-      .get(secretHash(id)) as { hash: string; expires_at: number; last_seen_at: number; name: string; role: Role } | undefined;
-    if (!r || r.expires_at <= now || now - r.last_seen_at >= this.limits.idle) return undefined;
+      .prepare('SELECT s.hash, s.expires_at, s.last_seen_at, s.idle_ms, u.name, u.role FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.hash = ?')
+      .get(secretHash(id)) as { hash: string; expires_at: number; last_seen_at: number; idle_ms: number; name: string; role: Role } | undefined;
+    if (!r || r.expires_at <= now || now - r.last_seen_at >= r.idle_ms) return undefined;
     if (now - r.last_seen_at >= TOUCH_EVERY) touch(() => this.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE hash = ?').run(now, r.hash));
     return { name: r.name, role: r.role, expiresAt: r.expires_at };
   }

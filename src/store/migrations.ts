@@ -199,7 +199,8 @@ export const MIGRATIONS: readonly string[] = [
     user_name    TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
     created_at   INTEGER NOT NULL,
     expires_at   INTEGER NOT NULL,
-    last_seen_at INTEGER NOT NULL
+    last_seen_at INTEGER NOT NULL,
+    idle_ms      INTEGER NOT NULL
   );
   CREATE INDEX sessions_user ON sessions (user_name);
   CREATE TABLE audit (
