@@ -138,8 +138,10 @@ export function registerHardening(app: FastifyInstance, s: ApiSettings, o: { log
       throw new CbmError('CBM_ERR_HOST_NOT_ALLOWED', `Host "${req.hostname}" is not one of this gateway's names; add it to api.hosts (DNS rebinding guard)`);
     }
     if (SAFE_METHODS.has(req.method)) return;
+    // The browser names the page's site: `Origin` (every POST), else `Sec-Fetch-Site`.
     const origin = req.headers.origin;
-    if ((origin !== undefined && !sameOrigin(origin, req.host) && !s.corsOrigins.includes(origin)) || req.headers['sec-fetch-site'] === 'cross-site') {
+    const foreign = origin !== undefined ? !sameOrigin(origin, req.host) && !s.corsOrigins.includes(origin) : req.headers['sec-fetch-site'] === 'cross-site';
+    if (foreign) {
       o.counters.crossSite++;
       throw new CbmError('CBM_ERR_CSRF', `cross-site ${req.method} refused: the page of ${origin ?? 'another site'} may not send commands to this gateway (list it in api.cors.origins if it should)`);
     }
