@@ -54,7 +54,6 @@ export function registerEventRoutes(root: FastifyInstance, bus: EventBus, o: Eve
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
-        connection: 'keep-alive',
         'x-content-type-options': 'nosniff',
         // nginx: pass events on as they come.
         'x-accel-buffering': 'no',

@@ -131,7 +131,8 @@ function activeByPriority(d: ApiDeps): Record<number, number> {
  * config's.
  */
 export function buildApi(d: ApiDeps, s: ApiSettings = defaultApiSettings({ auth: 'none' }), o: { events?: EventStreamOptions } = {}): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: s.bodyLimit, trustProxy: s.trustProxy, ...(s.tls ? { https: { cert: s.tls.cert, key: s.tls.key } } : {}) }) as unknown as FastifyInstance;
+  // forceCloseConnections: event streams and browsers' keep-alive connections must not hold up the gateway's stop.
+  const app = Fastify({ forceCloseConnections: true, logger: false, bodyLimit: s.bodyLimit, trustProxy: s.trustProxy, ...(s.tls ? { https: { cert: s.tls.cert, key: s.tls.key } } : {}) }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   const counters = newRefusalCounters();
