@@ -17,7 +17,7 @@ export type EventListener = (e: GatewayEvent) => void;
 
 /**
  * What the page hears without polling: alarm changes and order changes as they are committed,
- * health changes as the health model publishes them. The bus keeps the newest `keep` events so a
+ * health changes as the health model publishes them. The bus keeps at least the newest `keep` events so a
  * client that reconnects with `Last-Event-ID` gets what it missed. Listeners run synchronously
  * in publish order; one that throws is dropped and does not affect the others.
  */
@@ -32,7 +32,8 @@ export class EventBus {
   publish(type: EventType, data: unknown): void {
     const e: GatewayEvent = { id: this.next++, type, data };
     this.ring.push(e);
-    if (this.ring.length > this.keep) this.ring.shift();
+    // Trimmed in batches (amortised O(1) per event): between `keep` and twice as many are kept.
+    if (this.ring.length >= 2 * this.keep) this.ring.splice(0, this.ring.length - this.keep);
     for (const l of this.listeners) {
       try {
         l(e);

@@ -96,12 +96,12 @@ describe('server-sent events', () => {
   });
 
   it('replays what a reconnecting client missed (Last-Event-ID), or says reset when it is no longer kept', async () => {
-    const bus = new EventBus(3);
-    for (let i = 1; i <= 5; i++) bus.publish('health', { n: i });
-    expect(bus.since(5)).toEqual([]);
-    expect(bus.since(3)?.map((e) => e.id)).toEqual([4, 5]);
-    expect(bus.since(2)?.map((e) => e.id)).toEqual([3, 4, 5]);
-    expect(bus.since(1)).toBeUndefined();
+    const bus = new EventBus(3); // keeps the newest 3 to 5
+    for (let i = 1; i <= 6; i++) bus.publish('health', { n: i });
+    expect(bus.since(6)).toEqual([]);
+    expect(bus.since(4)?.map((e) => e.id)).toEqual([5, 6]);
+    expect(bus.since(3)?.map((e) => e.id)).toEqual([4, 5, 6]);
+    expect(bus.since(2)).toBeUndefined();
 
     const last = gw.events.since(0)!.at(-1)!.id;
     gw.events.publish('health', { asset: 'p-2', score: 90 });
