@@ -42,7 +42,7 @@ export function registerDocs(app: FastifyInstance, version: string): void {
         title: 'cbm-gateway API',
         version,
         description:
-          'Condition-monitoring gateway: assets, alarms, work orders, users and the audit log. Errors answer `{ code, message }` (docs/errors.md). A command's body is JSON (`Content-Type: application/json`) or absent; a login session's commands also send `X-CSRF-Token`.',
+          'Condition-monitoring gateway: assets, alarms, work orders, users and the audit log. Errors answer `{ code, message }` (docs/errors.md). A command body is JSON (`Content-Type: application/json`) or absent; commands of a login session also send `X-CSRF-Token`.',
       },
       components: {
         securitySchemes: {

@@ -105,24 +105,25 @@ const passwdCommand = defineCommand({
   },
 });
 
-const listCommand = defineCommand({
-  words: ['users', 'list'],
-  usage: 'users list --config FILE [--json]',
-  summary: 'list users with their role and last login',
-  options: { config: configOption, json: jsonOption },
-  notes: [configNote],
-  async run({ values }) {
-    return run(() =>
-      withAccess(values.config, (a) => {
-        const users = a.users.list();
-        if (values.json) process.stdout.write(`${JSON.stringify(users, null, 2)}\n`);
-        else for (const u of users) process.stdout.write(`${u.user}  ${u.role}  created=${iso(u.createdAt)}  last login=${iso(u.lastLoginAt)}\n`);
-        if (!values.json) process.stdout.write(`${users.length} user(s)\n`);
-        return 0;
-      }),
-    );
-  },
-});
+/** `users list` and `tokens list`: a line per item, or JSON. */
+function listCommand<T>(noun: 'users' | 'tokens', summary: string, rows: (a: Access) => T[], line: (x: T) => string): Command {
+  return defineCommand({
+    words: [noun, 'list'],
+    usage: `${noun} list --config FILE [--json]`,
+    summary,
+    options: { config: configOption, json: jsonOption },
+    notes: [configNote],
+    async run({ values }) {
+      return run(() =>
+        withAccess(values.config, (a) => {
+          const items = rows(a);
+          process.stdout.write(values.json ? `${JSON.stringify(items, null, 2)}\n` : `${items.map((x) => `${line(x)}\n`).join('')}${items.length} ${noun.slice(0, -1)}(s)\n`);
+          return 0;
+        }),
+      );
+    },
+  });
+}
 
 const removeCommand = defineCommand({
   words: ['users', 'remove'],
@@ -171,27 +172,6 @@ const tokenCreateCommand = defineCommand({
   },
 });
 
-const tokenListCommand = defineCommand({
-  words: ['tokens', 'list'],
-  usage: 'tokens list --config FILE [--json]',
-  summary: 'list live API tokens (never their secrets)',
-  options: { config: configOption, json: jsonOption },
-  notes: [configNote],
-  async run({ values }) {
-    return run(() =>
-      withAccess(values.config, (a) => {
-        const tokens = a.tokens.list();
-        if (values.json) process.stdout.write(`${JSON.stringify(tokens, null, 2)}\n`);
-        else {
-          for (const t of tokens) process.stdout.write(`${t.id}  ${t.name}  ${t.role}  by=${t.createdBy}  created=${iso(t.createdAt)}  expires=${iso(t.expiresAt)}  last used=${iso(t.lastUsedAt)}\n`);
-          process.stdout.write(`${tokens.length} token(s)\n`);
-        }
-        return 0;
-      }),
-    );
-  },
-});
-
 const tokenRevokeCommand = defineCommand({
   words: ['tokens', 'revoke'],
   usage: 'tokens revoke --config FILE ID|NAME...',
@@ -221,4 +201,12 @@ const tokenRevokeCommand = defineCommand({
 });
 
 /** `cbm-gateway users add|passwd|list|remove` and `tokens create|list|revoke`. */
-export const accessCommands: Command[] = [addCommand, passwdCommand, listCommand, removeCommand, tokenCreateCommand, tokenListCommand, tokenRevokeCommand];
+export const accessCommands: Command[] = [
+  addCommand,
+  passwdCommand,
+  listCommand('users', 'list users with their role and last login', (a) => a.users.list(), (u) => `${u.user}  ${u.role}  created=${iso(u.createdAt)}  last login=${iso(u.lastLoginAt)}`),
+  removeCommand,
+  tokenCreateCommand,
+  listCommand('tokens', 'list live API tokens (never their secrets)', (a) => a.tokens.list(), (t) => `${t.id}  ${t.name}  ${t.role}  by=${t.createdBy}  created=${iso(t.createdAt)}  expires=${iso(t.expiresAt)}  last used=${iso(t.lastUsedAt)}`),
+  tokenRevokeCommand,
+];
