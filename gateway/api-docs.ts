@@ -2,7 +2,10 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { needsCredentials, SESSION_COOKIE } from './auth.js';
+import { jsonSchemas } from './json-schemas.js';
 
 type Transform = typeof jsonSchemaTransform;
 
@@ -56,4 +59,17 @@ export function registerDocs(app: FastifyInstance, version: string): void {
     transformObject: jsonSchemaTransformObject,
   });
   void app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+}
+
+/**
+ * `GET /api/schemas/site.schema.json` and `rules.schema.json`: the JSON Schemas of the site file
+ * and rule files (the same as edge-config/schema/), for the page's rule editor.
+ */
+export function registerSchemaRoutes(root: FastifyInstance): void {
+  let files: Record<string, string> | undefined;
+  root.withTypeProvider<ZodTypeProvider>().get(
+    '/api/schemas/:file',
+    { schema: { summary: 'JSON Schema of the site file or of rule files', tags: ['gateway'], params: z.object({ file: z.enum(['site.schema.json', 'rules.schema.json']) }) } },
+    async (req, reply) => reply.type('application/schema+json').send((files ??= jsonSchemas())[req.params.file]),
+  );
 }

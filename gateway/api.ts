@@ -20,7 +20,7 @@ import type { OrderStatusBook } from '../src/workorders/status.js';
 import type { CheckpointStats } from '../src/store/checkpointer.js';
 import { registerAccessRoutes } from './api-access.js';
 import { alarmsOf, registerAlarmRoutes, type AlarmApiDeps } from './api-alarms.js';
-import { registerDocs } from './api-docs.js';
+import { registerDocs, registerSchemaRoutes } from './api-docs.js';
 import { registerEventRoutes, type EventStreamOptions } from './api-events.js';
 import { contentSecurityPolicy, inlineScriptHashes, newRefusalCounters, registerHardening } from './api-security.js';
 import { defaultApiSettings, type ApiSettings } from './api-settings.js';
@@ -194,6 +194,7 @@ export function buildApi(d: ApiDeps, s: ApiSettings = defaultApiSettings({ auth:
     registerAlarmRoutes(scope, d);
     registerAccessRoutes(scope, { clock: d.clock, access: d.access, audit: d.audit, settings: s, counters, log: d.log });
     registerEventRoutes(scope, d.events, o.events);
+    registerSchemaRoutes(scope);
 
     api.get('/metrics', { config: { open: 'metrics' }, schema: { summary: 'Prometheus text exposition', tags: ['gateway'] } }, async (_req, reply) =>
       reply.type('text/plain; version=0.0.4').send(

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../../gateway/api.js';
 import { defaultApiSettings } from '../../../gateway/api-settings.js';
 import { redact } from '../../../gateway/audit.js';
+import { jsonSchemas } from '../../../gateway/json-schemas.js';
 import type { Gateway } from '../../../gateway/gateway.js';
 import { ManualClock } from '../../../src/core/clock.js';
 import { bearingRule, pumpSite, securedApiOf, startGateway, writeSite } from '../../helpers/gateway.js';
@@ -46,6 +47,13 @@ describe('OpenAPI document and the audit log', () => {
     expect(doc.paths['/api/work-orders/status']!.post!.requestBody!.content['application/json']!.schema.properties).toHaveProperty('idempotencyKey');
     expect(doc.paths['/api/health']!.get!.description).toContain('api.open');
     expect((await api.inject('/docs')).headers['content-type']).toMatch(/text\/html/);
+  });
+
+  it('serves the JSON Schemas of site and rule files for the rule editor', async () => {
+    const res = await api.inject({ url: '/api/schemas/rules.schema.json', headers: { authorization: tech } });
+    expect(res.headers['content-type']).toMatch(/^application\/schema\+json/);
+    expect(res.body).toBe(jsonSchemas()['rules.schema.json']);
+    expect((await api.inject({ url: '/api/schemas/secrets.json', headers: { authorization: tech } })).statusCode).toBe(400);
   });
 
   it('records every command with who, when, and the state before and after', async () => {

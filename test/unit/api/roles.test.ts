@@ -44,6 +44,7 @@ const CONTRACT: Record<string, Role | 'open' | 'signed'> = {
   'DELETE /api/tokens/:id': 'admin',
   'GET /api/audit': 'viewer',
   'GET /api/events': 'viewer',
+  'GET /api/schemas/:file': 'viewer',
 };
 
 const SAMPLE: Record<string, string> = { rule: 'bearing-hot', asset: 'p-1', id: 'nope', user: 'nobody', file: 'nope.yaml', tag: 'bearing_temp' };

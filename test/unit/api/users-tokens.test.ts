@@ -4,9 +4,13 @@ import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../gateway/gateway.js';
+import { AuditStore } from '../../../gateway/audit.js';
 import { hashPassword, needsRehash, verifyPassword, DEFAULT_SCRYPT } from '../../../gateway/passwords.js';
+import { ensureUsers, UserStore } from '../../../gateway/users.js';
+import { openStore } from '../../../src/store/db.js';
 import { ManualClock } from '../../../src/core/clock.js';
 import { bearingRule, pumpSite, securedApiOf, startGateway, TEST_SCRYPT, writeSite } from '../../helpers/gateway.js';
+import { tempDir } from '../../helpers/servers.js';
 
 /** Issue 17: users and API tokens, managed by an admin; secrets never stored or shown twice. */
 describe('users and API tokens', () => {
@@ -111,5 +115,23 @@ describe('users and API tokens', () => {
     const tech = securedApiOf(gw, 'technician');
     const res = await tech.api.inject({ method: 'POST', url: '/api/tokens', headers: { authorization: tech.authorization }, payload: { name: 'mine', role: 'admin' } });
     expect(res.statusCode).toBe(403);
+  });
+
+  it('ensureUsers (for the demo) adds the users that are missing and leaves existing ones and their passwords alone', async () => {
+    const db = openStore(join(tempDir('ensure'), 'gateway.db'));
+    try {
+      const seeds = [
+        { user: 'viewer', role: 'viewer', password: 'viewer-demo' },
+        { user: 'admin', role: 'admin', password: 'admin-demo' },
+      ] as const;
+      expect(await ensureUsers(db, seeds, { by: 'demo', params: TEST_SCRYPT })).toEqual(['viewer', 'admin']);
+      const users = new UserStore(db, clock, TEST_SCRYPT);
+      await users.update('admin', { password: 'changed by the admin' });
+      expect(await ensureUsers(db, [...seeds, { user: 'tech', role: 'technician', password: 'tech-demo' }], { by: 'demo', params: TEST_SCRYPT })).toEqual(['tech']);
+      expect(await users.authenticate('admin', 'changed by the admin')).toEqual({ name: 'admin', role: 'admin' });
+      expect(new AuditStore(db, clock).list({ actor: 'demo' }).map((e) => e.target)).toEqual(['user:tech', 'user:admin', 'user:viewer']);
+    } finally {
+      db.close();
+    }
   });
 });
