@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { stateName } from '../src/alarms/lifecycle.js';
 import type { Clock } from '../src/core/clock.js';
@@ -54,15 +55,17 @@ function store(d: InsightApiDeps): InsightStore {
  * (docs/dashboard.md has every weight and formula). Read-only: every route needs `viewer`.
  */
 export function registerInsightRoutes(app: FastifyInstance, d: InsightApiDeps): void {
-  app.get('/api/health/tree', async () => healthTree(sources(d)) ?? null);
+  const tags = ['health and KPIs'];
+  const daysQuery = (dflt: number, max: number) => ({ querystring: z.object({ days: z.string().optional().describe(`days back from now, 1-${max} (default ${dflt})`) }) });
+  app.get('/api/health/tree', { schema: { summary: 'Health scores rolled up site > area > line > asset, with reasons', tags } }, async () => healthTree(sources(d)) ?? null);
 
-  app.get<{ Params: { id: string } }>('/api/assets/:id/health', async (req) => {
+  app.get<{ Params: { id: string } }>('/api/assets/:id/health', { schema: { summary: "One asset's health score, reasons, limits, trends and PM meters", tags, params: z.object({ id: z.string().min(1) }) } }, async (req) => {
     const h = oneAssetHealth(sources(d), req.params.id);
     if (!h) throw new CbmError('CBM_ERR_NOT_FOUND', `no asset "${req.params.id}"`);
     return h;
   });
 
-  app.get<{ Querystring: { days?: string } }>('/api/kpis/alarms', async (req) => {
+  app.get<{ Querystring: { days?: string } }>('/api/kpis/alarms', { schema: { summary: 'Alarm KPIs (EEMUA 191 / ISA-18.2) over the last days', tags, ...daysQuery(7, 90) } }, async (req) => {
     const s = store(d);
     const to = d.clock.now();
     const from = to - days(req.query.days, 7, 90) * DAY;
@@ -83,7 +86,7 @@ export function registerInsightRoutes(app: FastifyInstance, d: InsightApiDeps): 
     return { ...k, badActors: { ...k.badActors, top } };
   });
 
-  app.get<{ Querystring: { days?: string } }>('/api/kpis/maintenance', async (req) => {
+  app.get<{ Querystring: { days?: string } }>('/api/kpis/maintenance', { schema: { summary: 'Maintenance KPIs from the order status history over the last days', tags, ...daysQuery(90, 730) } }, async (req) => {
     const s = store(d);
     const to = d.clock.now();
     const from = to - days(req.query.days, 90, 730) * DAY;

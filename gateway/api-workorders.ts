@@ -1,19 +1,28 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Clock } from '../src/core/clock.js';
 import { CbmError } from '../src/core/errors.js';
-import { DELIVERY_STATES, type DeliveryState, type Outbox, type WorkOrderRecord } from '../src/workorders/outbox.js';
+import { DELIVERY_STATES, type Outbox, type WorkOrderRecord } from '../src/workorders/outbox.js';
 import { statusReportSchema, type OrderStatusBook } from '../src/workorders/status.js';
+import { actorName, type AuditSink } from './access.js';
+import { limit } from './api-schemas.js';
+import type { EventBus } from './events.js';
 
 /** What the work-order routes need: the outbox, the status book and a way to wake the dispatcher. */
 export interface WorkOrderApiDeps {
   clock: Clock;
   outbox: Pick<Outbox, 'list' | 'resolve' | 'retry' | 'cancel'>;
   status: Pick<OrderStatusBook, 'history' | 'applyReport'>;
-  /** Shared secret for `POST /api/work-orders/status` (`X-CBM-Signature`); none = open. */
+  /** Shared secret for `POST /api/work-orders/status` (`X-CBM-Signature`). */
   statusSecret: string | undefined;
+  /** Accept unsigned status reports (`workOrders.status.unsigned: true`). */
+  statusUnsigned: boolean;
   /** After a retry: deliver now instead of at the next idle poll. */
   wakeDispatcher: () => void;
+  audit: AuditSink;
+  events: Pick<EventBus, 'publish'>;
 }
 
 const iso = (t: number | null | undefined) => (t ? new Date(t).toISOString() : null);
@@ -48,71 +57,95 @@ function verifySignature(secret: string, raw: Buffer, header: unknown): boolean 
 }
 
 /**
- * `/api/work-orders`: list (by asset, delivery state), one order, operator retry/cancel, and the
- * inbound status endpoint through which a CMMS reports progress (README: status back).
+ * Who may report a status: a caller with credentials of role technician or above (checked by the
+ * authentication layer), a body signed with the shared secret, or anyone where the config says
+ * `unsigned: true`. Runs before the body is validated, so an unsigned probe learns nothing.
  */
-export function workOrderRoutes(d: WorkOrderApiDeps): FastifyPluginAsync {
-  return async (app: FastifyInstance) => {
-    // The signature covers the raw bytes, so this scope parses JSON itself and keeps them.
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-      (req as { rawBody?: Buffer }).rawBody = body as Buffer;
-      if ((body as Buffer).length === 0) return done(null, undefined);
-      try {
-        done(null, JSON.parse((body as Buffer).toString('utf8')));
-      } catch {
-        done(new CbmError('CBM_ERR_BAD_REQUEST', 'body is not JSON'), undefined);
-      }
-    });
+function statusCaller(d: WorkOrderApiDeps, req: FastifyRequest): string {
+  if (req.actor) return req.actor.name;
+  const sig = req.headers['x-cbm-signature'];
+  if (sig !== undefined) {
+    if (d.statusSecret === undefined) throw new CbmError('CBM_ERR_UNAUTHORIZED', 'X-CBM-Signature sent, but no workOrders.status.secret is configured');
+    if (!verifySignature(d.statusSecret, req.rawBody ?? Buffer.alloc(0), sig)) throw new CbmError('CBM_ERR_UNAUTHORIZED', 'bad X-CBM-Signature');
+    return 'cmms (signed)';
+  }
+  if (d.statusUnsigned) return 'cmms (unsigned)';
+  throw new CbmError(
+    'CBM_ERR_UNAUTHORIZED',
+    d.statusSecret === undefined
+      ? 'status reports need an API token of role technician, or a signature with workOrders.status.secret (not configured), or workOrders.status.unsigned: true'
+      : 'missing X-CBM-Signature: sha256=<HMAC-SHA256 of the body> (or send an API token of role technician)',
+  );
+}
 
-    app.get<{ Querystring: { asset?: string; state?: string; limit?: string } }>('/api/work-orders', async (req) => {
-      const { asset, state } = req.query;
-      if (state !== undefined && !DELIVERY_STATES.includes(state as DeliveryState)) {
-        throw new CbmError('CBM_ERR_BAD_REQUEST', `state must be one of ${DELIVERY_STATES.join(', ')}`);
-      }
-      const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
-      return d.outbox.list({ assetId: asset, state: state as DeliveryState | undefined, limit }).map((r) => orderView(r, d.status));
-    });
+const orderId = z.object({ id: z.string().min(1).describe('order id, idempotency key or the CMMS external id') });
 
-    app.get<{ Params: { id: string } }>('/api/work-orders/:id', async (req) => {
-      const id = d.outbox.resolve(req.params.id);
-      const r = id === undefined ? undefined : d.outbox.list({ orderId: id, limit: 1 })[0];
-      if (!r) throw new CbmError('CBM_ERR_NOT_FOUND', `no work order "${req.params.id}" (by id, idempotency key or external id)`);
-      return orderView(r, d.status);
-    });
+/**
+ * `/api/work-orders`: list (by asset, delivery state), one order, operator retry/cancel, and the
+ * inbound status endpoint through which a CMMS reports progress (docs/operations.md: status back).
+ */
+export function registerWorkOrderRoutes(root: FastifyInstance, d: WorkOrderApiDeps): void {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const tags = ['work orders'];
 
-    app.post<{ Params: { id: string } }>('/api/work-orders/:id/retry', async (req) => {
-      const r = d.outbox.retry(req.params.id, d.clock.now());
-      if (!r) throw new CbmError('CBM_ERR_NOT_FOUND', `no work order "${req.params.id}"`);
-      if (r.changed === 0) throw new CbmError('CBM_ERR_STATE_CONFLICT', `work order "${req.params.id}" has nothing to retry (every delivery is delivered or cancelled)`);
-      d.wakeDispatcher();
-      return { id: r.orderId, retried: r.changed };
-    });
+  app.get(
+    '/api/work-orders',
+    { schema: { summary: 'Work orders, newest first, with delivery and CMMS status', tags, querystring: z.object({ asset: z.string().optional(), state: z.enum(DELIVERY_STATES).optional(), limit }) } },
+    async (req) => d.outbox.list({ assetId: req.query.asset, state: req.query.state, limit: req.query.limit }).map((r) => orderView(r, d.status)),
+  );
 
-    app.post<{ Params: { id: string } }>('/api/work-orders/:id/cancel', async (req) => {
-      const r = d.outbox.cancel(req.params.id, d.clock.now());
-      if (!r) throw new CbmError('CBM_ERR_NOT_FOUND', `no work order "${req.params.id}"`);
-      if (r.changed === 0) throw new CbmError('CBM_ERR_STATE_CONFLICT', `work order "${req.params.id}" has nothing to cancel (every delivery is delivered or cancelled)`);
-      return { id: r.orderId, cancelled: r.changed };
-    });
+  app.get('/api/work-orders/:id', { schema: { summary: 'One work order', tags, params: orderId } }, async (req) => {
+    const id = d.outbox.resolve(req.params.id);
+    const r = id === undefined ? undefined : d.outbox.list({ orderId: id, limit: 1 })[0];
+    if (!r) throw new CbmError('CBM_ERR_NOT_FOUND', `no work order "${req.params.id}" (by id, idempotency key or external id)`);
+    return orderView(r, d.status);
+  });
 
-    app.post('/api/work-orders/status', async (req) => {
-      if (d.statusSecret !== undefined) {
-        const raw = (req as { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
-        if (!verifySignature(d.statusSecret, raw, req.headers['x-cbm-signature'])) throw new CbmError('CBM_ERR_UNAUTHORIZED', 'bad or missing X-CBM-Signature');
-      }
-      const parsed = statusReportSchema.safeParse(req.body);
-      if (!parsed.success) {
-        throw new CbmError('CBM_ERR_BAD_REQUEST', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-      }
-      const r = d.status.applyReport(parsed.data);
-      if (!r) throw new CbmError('CBM_ERR_NOT_FOUND', 'no work order with that idempotencyKey, externalId or id');
-      return { id: r.order.id, idempotencyKey: r.order.idempotencyKey, result: r.result, status: r.status };
-    });
-
-    app.get<{ Params: { id: string }; Querystring: { limit?: string } }>('/api/assets/:id/work-orders', async (req) => {
-      const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
-      return d.outbox.list({ assetId: req.params.id, limit }).map((r) => orderView(r, d.status));
-    });
+  const deliveries = (ref: string) => {
+    const id = d.outbox.resolve(ref);
+    return id === undefined ? undefined : d.outbox.list({ orderId: id, limit: 1 })[0]?.deliveries.map((x) => ({ target: x.targetId, state: x.state }));
   };
+  const command = (verb: 'retry' | 'cancel') => async (req: FastifyRequest<{ Params: { id: string } }>) => {
+    const before = deliveries(req.params.id);
+    const r = verb === 'retry' ? d.outbox.retry(req.params.id, d.clock.now()) : d.outbox.cancel(req.params.id, d.clock.now());
+    if (!r) throw new CbmError('CBM_ERR_NOT_FOUND', `no work order "${req.params.id}"`);
+    if (r.changed === 0) throw new CbmError('CBM_ERR_STATE_CONFLICT', `work order "${req.params.id}" has nothing to ${verb} (every delivery is delivered or cancelled)`);
+    d.audit.record({ at: d.clock.now(), actor: actorName(req), action: `order.${verb}`, target: `order:${r.orderId}`, before: { deliveries: before }, after: { deliveries: deliveries(r.orderId) } });
+    d.events.publish('order', { kind: verb === 'retry' ? 'retried' : 'cancelled', id: r.orderId, deliveries: r.changed });
+    if (verb === 'retry') d.wakeDispatcher();
+    return verb === 'retry' ? { id: r.orderId, retried: r.changed } : { id: r.orderId, cancelled: r.changed };
+  };
+  const body = z.object({}).nullish();
+  app.post('/api/work-orders/:id/retry', { config: { role: 'technician' }, schema: { summary: 'Send failed or dead-lettered deliveries again', tags, params: orderId, body } }, command('retry'));
+  app.post('/api/work-orders/:id/cancel', { config: { role: 'admin' }, schema: { summary: 'Stop delivering an order', tags, params: orderId, body } }, command('cancel'));
+
+  app.post(
+    '/api/work-orders/status',
+    {
+      config: { role: 'technician', open: 'signed' },
+      schema: { summary: 'The CMMS reports an order status (signed with X-CBM-Signature, or an API token)', tags, body: statusReportSchema },
+      preValidation: async (req) => void (req.statusCaller = statusCaller(d, req)),
+    },
+    async (req) => {
+      const before = d.outbox.resolve(req.body.idempotencyKey ?? req.body.externalId ?? req.body.id ?? '');
+      const prev = before === undefined ? undefined : d.outbox.list({ orderId: before, limit: 1 })[0]?.status;
+      const r = d.status.applyReport(req.body);
+      if (!r) throw new CbmError('CBM_ERR_NOT_FOUND', 'no work order with that idempotencyKey, externalId or id');
+      if (r.result === 'applied') d.audit.record({ at: d.clock.now(), actor: req.statusCaller ?? 'cmms', action: 'order.status', target: `order:${r.order.id}`, before: { status: prev }, after: { status: r.status, notes: req.body.notes, technician: req.body.technician } });
+      return { id: r.order.id, idempotencyKey: r.order.idempotencyKey, result: r.result, status: r.status };
+    },
+  );
+
+  app.get(
+    '/api/assets/:id/work-orders',
+    { schema: { summary: "An asset's work orders with their status history", tags, params: z.object({ id: z.string().min(1) }), querystring: z.object({ limit }) } },
+    async (req) => d.outbox.list({ assetId: req.params.id, limit: req.query.limit }).map((r) => orderView(r, d.status)),
+  );
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who reported a status: a user or token, or the CMMS by its signature. */
+    statusCaller?: string;
+  }
 }

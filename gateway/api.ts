@@ -1,6 +1,10 @@
+import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Clock } from '../src/core/clock.js';
-import { CbmError, isCbmError } from '../src/core/errors.js';
+import { CbmError } from '../src/core/errors.js';
+import type { Logger } from '../src/core/logger.js';
 import { isoTime } from '../src/core/timestamp.js';
 import type { StoreHealth } from '../src/pipeline/commit.js';
 import type { IngestStats } from '../src/pipeline/pipeline.js';
@@ -13,12 +17,21 @@ import type { TimeSeriesStats } from '../src/timeseries/writer.js';
 import type { DispatcherStats } from '../src/workorders/dispatcher.js';
 import type { Outbox } from '../src/workorders/outbox.js';
 import type { OrderStatusBook } from '../src/workorders/status.js';
-import { workOrderRoutes } from './api-workorders.js';
+import type { CheckpointStats } from '../src/store/checkpointer.js';
+import { registerAccessRoutes } from './api-access.js';
 import { alarmsOf, registerAlarmRoutes, type AlarmApiDeps } from './api-alarms.js';
+import { registerDocs, registerSchemaRoutes } from './api-docs.js';
+import { registerEventRoutes, type EventStreamOptions } from './api-events.js';
+import { newRefusalCounters, registerHardening } from './api-security.js';
+import { defaultApiSettings, type ApiSettings } from './api-settings.js';
+import { registerWorkOrderRoutes } from './api-workorders.js';
+import type { AuditStore } from './audit.js';
+import { registerAuth, type AccessStores } from './auth.js';
+import { packageVersion } from './commands/dispatch.js';
 import { healthScores, registerInsightRoutes, type InsightApiDeps } from './api-insight.js';
 import { dashboard } from './dashboard.js';
+import type { EventBus } from './events.js';
 import { metricsText } from './metrics.js';
-import type { CheckpointStats } from '../src/store/checkpointer.js';
 import type { ProcessMetrics } from './process-metrics.js';
 
 /**
@@ -34,11 +47,13 @@ export interface ApiDeps extends AlarmApiDeps, InsightApiDeps {
   catalog: Pick<Catalog, 'asset' | 'assets' | 'tag'>;
   latest: Pick<LatestValues, 'get'>;
   meters: Pick<Meters, 'value'>;
-  outbox: Pick<Outbox, 'list' | 'counts' | 'pending' | 'resolve' | 'retry' | 'cancel'>;
+  outbox: Pick<Outbox, 'list' | 'counts' | 'statusCounts' | 'pending' | 'resolve' | 'retry' | 'cancel'>;
   /** CMMS status per order (inbound endpoint, polling) and its history. */
   orderStatus: Pick<OrderStatusBook, 'history' | 'applyReport'>;
-  /** Shared secret for `POST /api/work-orders/status`; none = unsigned reports accepted. */
+  /** Shared secret for `POST /api/work-orders/status` (`X-CBM-Signature`). */
   statusSecret: string | undefined;
+  /** Accept unsigned status reports (`workOrders.status.unsigned: true`). */
+  statusUnsigned: boolean;
   /** Operator retry: deliver now rather than at the dispatcher's next idle poll. */
   wakeDispatcher: () => void;
   rules: () => LoadedRules;
@@ -60,6 +75,14 @@ export interface ApiDeps extends AlarmApiDeps, InsightApiDeps {
   process?: () => ProcessMetrics;
   /** The store's WAL checkpoints (see WalCheckpointer). */
   store?: () => CheckpointStats | undefined;
+  /** Users, API tokens and login sessions. */
+  access: AccessStores;
+  /** Every command and rule change, with who, when, before and after. */
+  audit: AuditStore;
+  /** Alarm, order and health changes for `GET /api/events`. */
+  events: EventBus;
+  /** Where the API logs what it refuses and what fails inside it. */
+  log?: Logger;
 }
 
 function assetView(d: ApiDeps, id: string) {
@@ -106,65 +129,114 @@ function clockStepReason(d: ApiDeps): string[] {
   return [`wall clock stepped ${size} at ${isoTime(last.at)}: alarm delays, delivery backoff and dead-letter ages moved with it; check the time source`];
 }
 
-/** Builds the HTTP API without listening (fastify's testing pattern: `inject()` in tests). */
-export function buildApi(d: ApiDeps): FastifyInstance {
-  const app = Fastify({ logger: false });
+/** Active alarms per priority, for metrics. */
+function activeByPriority(d: ApiDeps): Record<number, number> {
+  const out: Record<number, number> = { 1: 0, 2: 0, 3: 0, 4: 0 };
+  for (const id of d.catalog.assets.keys()) for (const a of d.alarms.list(id)) if (a.state.active) out[a.priority] = (out[a.priority] ?? 0) + 1;
+  return out;
+}
 
-  app.setErrorHandler((err, _req, reply) => {
-    if (isCbmError(err)) return reply.status(err.statusCode).send({ code: err.code, message: err.message });
-    const status = (err as { statusCode?: number }).statusCode ?? 500;
-    return reply.status(status).send({ code: status < 500 ? 'CBM_ERR_BAD_REQUEST' : 'CBM_ERR_INTERNAL', message: (err as Error).message });
+/**
+ * Builds the HTTP API without listening (fastify's testing pattern: `inject()` in tests). In
+ * order: the guards every request meets (Host, JSON-only commands, body limit, rate limits,
+ * security headers; one error shape), authentication and roles, the OpenAPI document, then the
+ * routes, each with the least role it needs (gateway/access.ts). Without settings (tests that
+ * build it bare) authentication is off, as with `api.auth: none`; the gateway always passes its
+ * config's.
+ */
+export function buildApi(d: ApiDeps, s: ApiSettings = defaultApiSettings({ auth: 'none' }), o: { events?: EventStreamOptions } = {}): FastifyInstance {
+  // forceCloseConnections: event streams and browsers' keep-alive connections must not hold up the gateway's stop.
+  const app = Fastify({ forceCloseConnections: true, logger: false, bodyLimit: s.bodyLimit, trustProxy: s.trustProxy, ...(s.tls ? { https: { cert: s.tls.cert, key: s.tls.key } } : {}) }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  const counters = newRefusalCounters();
+  void app.register(cookie);
+  registerHardening(app, s, { log: d.log, counters, tls: s.tls !== undefined });
+  registerAuth(app, s, d.access, counters);
+  registerDocs(app, packageVersion());
+
+  void app.register(async (scope) => {
+    const api = scope.withTypeProvider<ZodTypeProvider>();
+    // The page (gateway/web, built into dist/web): its files from the gateway itself, no login (the API asks).
+    await scope.register(dashboard());
+
+    api.get('/api/health', { config: { open: 'health' }, schema: { summary: 'Gateway health: ok, or degraded with the reasons', tags: ['gateway'] } }, async () => {
+      const sources = d.sources();
+      const ts = d.timeseries();
+      const outbox = d.outbox.counts();
+      const store = d.storeHealth();
+      // Degraded: a source is down, InfluxDB is unreachable, or work orders need an operator.
+      const reasons = [
+        ...sources.filter((x) => x.state !== 'connected').map((x) => `source ${x.id} ${x.state}`),
+        ...(ts !== undefined && !ts.connected ? ['InfluxDB unreachable'] : []),
+        ...(!store.writable ? [`store cannot write (${store.error}); ${store.held} alarm changes and orders held in memory`] : []),
+        ...clockStepReason(d),
+        ...d.floods().map((f) => `alarm flood on ${f.scope}: ${f.orders} new orders within the flood window; further orders are held and listed on flood order ${f.floodOrderId ?? '(pending)'}`),
+        ...(d.ruleErrors().failedAlarms.length ? [`rule evaluation failed for ${d.ruleErrors().failedAlarms.join(', ')} (see the log)`] : []),
+        ...(d.dispatcher().failing ? [`work-order dispatcher failing: ${d.dispatcher().lastLoopError}`] : []),
+        ...(outbox.failed + outbox.dead > 0 ? [`${outbox.failed + outbox.dead} work-order deliveries failed or dead-lettered (see /api/work-orders?state=failed|dead)`] : []),
+      ];
+      return {
+        status: reasons.length ? 'degraded' : 'ok',
+        reasons,
+        gatewayId: d.gatewayId,
+        site: d.site,
+        uptimeSeconds: Math.round((d.clock.now() - d.startedAt) / 1000),
+        sources,
+        ingest: d.ingest(),
+        rules: { rules: d.rules().rules.length, instances: d.rules().instances.length, ...d.ruleErrors() },
+        outbox,
+        dispatcher: d.dispatcher(),
+        floods: d.floods(),
+        clock: { steps: d.clockSteps().steps, lastStep: d.clockSteps().last ? { at: isoTime(d.clockSteps().last!.at), ms: d.clockSteps().last!.ms } : null },
+        store,
+        timeseries: ts ?? null,
+      };
+    });
+
+    api.get('/api/sources', { schema: { summary: 'Each source with its state and counters', tags: ['gateway'] } }, async () => d.sources());
+    api.get('/api/assets', { schema: { summary: 'Every asset with latest values, alarms and health', tags: ['assets'] } }, async () => [...d.catalog.assets.keys()].map((id) => assetView(d, id)));
+    api.get('/api/assets/:id', { schema: { summary: 'One asset', tags: ['assets'], params: z.object({ id: z.string().min(1) }) } }, async (req) => assetView(d, req.params.id));
+
+    registerWorkOrderRoutes(scope, {
+      clock: d.clock,
+      outbox: d.outbox,
+      status: d.orderStatus,
+      statusSecret: d.statusSecret,
+      statusUnsigned: d.statusUnsigned,
+      wakeDispatcher: d.wakeDispatcher,
+      audit: d.audit,
+      events: d.events,
+    });
+    registerAlarmRoutes(scope, d);
+    registerAccessRoutes(scope, { clock: d.clock, access: d.access, audit: d.audit, settings: s, counters, log: d.log });
+    registerEventRoutes(scope, d.events, o.events);
+    registerSchemaRoutes(scope);
+    registerInsightRoutes(scope, d);
+
+    api.get('/metrics', { config: { open: 'metrics' }, schema: { summary: 'Prometheus text exposition', tags: ['gateway'] } }, async (_req, reply) =>
+      reply.type('text/plain; version=0.0.4').send(
+        metricsText({
+          now: d.clock.now(),
+          ingest: d.ingest(),
+          outbox: d.outbox.counts(),
+          pending: d.outbox.pending(),
+          dispatcher: d.dispatcher(),
+          timeseries: d.timeseries(),
+          sources: d.sources(),
+          process: d.process?.(),
+          store: d.store?.(),
+          storeHealth: d.storeHealth(),
+          floods: d.floods(),
+          clockSteps: d.clockSteps().steps,
+          assetHealth: healthScores(d),
+          activeAlarms: activeByPriority(d),
+          orders: d.outbox.statusCounts(),
+          api: { refused: counters, eventStreams: d.events.subscribers },
+        }),
+      ),
+    );
   });
-
-  void app.register(dashboard());
-
-  app.get('/api/health', async () => {
-    const sources = d.sources();
-    const ts = d.timeseries();
-    const outbox = d.outbox.counts();
-    const store = d.storeHealth();
-    // Degraded: a source is down, InfluxDB is unreachable, or work orders need an operator.
-    const reasons = [
-      ...sources.filter((s) => s.state !== 'connected').map((s) => `source ${s.id} ${s.state}`),
-      ...(ts !== undefined && !ts.connected ? ['InfluxDB unreachable'] : []),
-      ...(!store.writable ? [`store cannot write (${store.error}); ${store.held} alarm changes and orders held in memory`] : []),
-      ...clockStepReason(d),
-      ...d.floods().map((f) => `alarm flood on ${f.scope}: ${f.orders} new orders within the flood window; further orders are held and listed on flood order ${f.floodOrderId ?? '(pending)'}`),
-      ...(d.ruleErrors().failedAlarms.length ? [`rule evaluation failed for ${d.ruleErrors().failedAlarms.join(', ')} (see the log)`] : []),
-      ...(d.dispatcher().failing ? [`work-order dispatcher failing: ${d.dispatcher().lastLoopError}`] : []),
-      ...(outbox.failed + outbox.dead > 0 ? [`${outbox.failed + outbox.dead} work-order deliveries failed or dead-lettered (see /api/work-orders?state=failed|dead)`] : []),
-    ];
-    return {
-      status: reasons.length ? 'degraded' : 'ok',
-      reasons,
-      gatewayId: d.gatewayId,
-      site: d.site,
-      uptimeSeconds: Math.round((d.clock.now() - d.startedAt) / 1000),
-      sources,
-      ingest: d.ingest(),
-      rules: { rules: d.rules().rules.length, instances: d.rules().instances.length, ...d.ruleErrors() },
-      outbox,
-      dispatcher: d.dispatcher(),
-      floods: d.floods(),
-      clock: { steps: d.clockSteps().steps, lastStep: d.clockSteps().last ? { at: isoTime(d.clockSteps().last!.at), ms: d.clockSteps().last!.ms } : null },
-      store,
-      timeseries: ts ?? null,
-    };
-  });
-
-  app.get('/api/sources', async () => d.sources());
-
-  app.get('/api/assets', async () => [...d.catalog.assets.keys()].map((id) => assetView(d, id)));
-  app.get<{ Params: { id: string } }>('/api/assets/:id', async (req) => assetView(d, req.params.id));
-
-  void app.register(workOrderRoutes({ clock: d.clock, outbox: d.outbox, status: d.orderStatus, statusSecret: d.statusSecret, wakeDispatcher: d.wakeDispatcher }));
-
-  registerAlarmRoutes(app, d);
-  registerInsightRoutes(app, d);
-
-  app.get('/metrics', async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4').send(metricsText({ clockSteps: d.clockSteps().steps, now: d.clock.now(), ingest: d.ingest(), outbox: d.outbox.counts(), pending: d.outbox.pending(), dispatcher: d.dispatcher(), timeseries: d.timeseries(), sources: d.sources(), process: d.process?.(), store: d.store?.(), storeHealth: d.storeHealth(), floods: d.floods(), assetHealth: healthScores(d) })),
-  );
 
   return app;
 }

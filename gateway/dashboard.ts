@@ -37,7 +37,7 @@ export function dashboard(root = webRoot()): FastifyPluginAsync {
       wildcard: false,
       cacheControl: false,
       setHeaders: (res, path) => {
-        res.header('cache-control', /[/\\]chunks[/\\]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+        res.setHeader('cache-control', /[/\\]chunks[/\\]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
       },
     });
   };

@@ -26,7 +26,17 @@ import type { WorkOrderTarget } from '../src/workorders/target.js';
 import { createTarget } from '../src/workorders/targets/registry.js';
 import { InsightStore } from '../src/insight/store.js';
 import { buildApi, type ApiDeps } from './api.js';
+import { apiSettings, statusSecret } from './api-settings.js';
+import { AuditStore } from './audit.js';
+import type { AccessStores } from './auth.js';
+import { EventBus } from './events.js';
+import { SessionStore } from './sessions.js';
+import { TokenStore } from './tokens.js';
+import type { ScryptParams } from './passwords.js';
+import { UserStore } from './users.js';
+import { healthScores } from './api-insight.js';
 import { FleetLinks } from './fleet.js';
+import { runHealthEvents } from './health-events.js';
 import { ProcessMonitor } from './process-metrics.js';
 import { watchRules } from './rule-watcher.js';
 
@@ -41,6 +51,8 @@ export interface GatewayOptions {
    * system clock; none with an injected clock, whose time is the test's to move).
    */
   monotonic?: () => number;
+  /** Password hashing cost for users added through this gateway (tests pass cheaper ones; default OWASP's). */
+  scrypt?: ScryptParams;
 }
 
 interface Step {
@@ -57,6 +69,9 @@ interface Parts {
   dispatcher: Dispatcher;
   statusPoller: StatusPoller;
   view: ApiDeps;
+  /** Users, API tokens, login sessions and the audit log (issue 17). */
+  access: AccessStores;
+  audit: AuditStore;
 }
 
 /**
@@ -85,9 +100,15 @@ export class Gateway {
   private api: FastifyInstance | undefined;
   private address: string | undefined;
   private ticking: Promise<void> | undefined;
+  private healthEvents: Promise<void> | undefined;
   private watcher: { close(): void } | undefined;
   private stopped = false;
   private readonly steps: ClockStepDetector | undefined;
+  /**
+   * Alarm, order and health changes for `GET /api/events`: fed by the pipeline's commits and the
+   * CMMS status; the health model publishes `health` events on it.
+   */
+  readonly events = new EventBus();
 
   constructor(
     loaded: LoadedConfig,
@@ -167,6 +188,10 @@ export class Gateway {
           p.orderStatus.onStatus((e) => {
             for (const l of this.statusListeners) l(e);
           });
+          // Access (issue 17): users, tokens and sessions for the API, and the audit log.
+          p.access = { users: new UserStore(p.db, this.clock, this.opts.scrypt), tokens: new TokenStore(p.db, this.clock), sessions: new SessionStore(p.db, this.clock) };
+          p.audit = new AuditStore(p.db, this.clock, this.log.child({ part: 'audit' }));
+          p.orderStatus.onStatus((e) => this.events.orderStatus(e));
         },
       },
       {
@@ -194,6 +219,7 @@ export class Gateway {
             onCommitted: (changes, sends) => {
               if (sends > 0) p.dispatcher?.wake();
               fleet?.committed(changes);
+              this.events.committed(changes);
             },
           });
           p.stages = stages;
@@ -269,9 +295,14 @@ export class Gateway {
         run: async () => {
           if (!cfg.api.enabled) return;
           this.processMonitor.start();
-          this.api = buildApi(this.view);
+          const settings = apiSettings(cfg.api, this.loaded.baseDir);
+          if (settings.auth === 'users' && p.access!.users.count() === 0) {
+            this.log.warn({}, 'no users yet: the API answers 401 until you add an admin with "cbm-gateway users add --config FILE --user NAME --role admin" (docs/security.md)');
+          }
+          this.api = buildApi(this.view, settings);
           this.address = await this.api.listen({ host: cfg.api.host, port: this.opts.apiPort ?? cfg.api.port });
           this.log.info({ url: this.address }, 'API listening');
+          this.healthEvents = runHealthEvents({ clock: this.clock, log: this.log, signal: this.stopCtl.signal, bus: this.events, scores: () => healthScores(this.view) });
         },
       },
     ];
@@ -343,7 +374,12 @@ export class Gateway {
       commands: alarmCommands(stages, this.clock),
       outbox: stages.outbox,
       orderStatus,
-      statusSecret: this.config.workOrders.status.secret,
+      statusSecret: statusSecret(this.config.workOrders.status, this.loaded.baseDir),
+      statusUnsigned: this.config.workOrders.status.unsigned,
+      access: this.p.access!,
+      audit: this.p.audit!,
+      events: this.events,
+      log: this.log.child({ part: 'api' }),
       wakeDispatcher: () => dispatcher.wake(),
       rules: () => stages.rules.rules,
       insight: new InsightStore(this.p.db!),
@@ -387,7 +423,7 @@ export class Gateway {
     const p = this.p;
     const budget = this.config.gateway.shutdownTimeout;
     const steps: Step[] = [
-      { name: 'stop API', run: async () => void (await this.api?.close(), this.processMonitor.stop()) },
+      { name: 'stop API', run: async () => void (await this.api?.close(), await this.healthEvents, this.processMonitor.stop()) },
       { name: 'stop ticker and watcher', run: async () => void (this.watcher?.close(), await this.ticking) },
       { name: 'stop sources', run: async () => void (await Promise.all(this.sources.map((s) => s.stop()))) },
       { name: 'commit what the pipeline holds', run: () => p.stages?.pipeline.flush() },

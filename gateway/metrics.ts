@@ -6,6 +6,7 @@ import type { DeliveryState } from '../src/workorders/outbox.js';
 import type { ProcessMetrics } from './process-metrics.js';
 import type { CheckpointStats } from '../src/store/checkpointer.js';
 import type { StoreHealth } from '../src/pipeline/commit.js';
+import type { RefusalCounters } from './api-security.js';
 
 /** Prometheus text exposition (https://prometheus.io/docs/instrumenting/exposition_formats/). */
 export function metricsText(m: {
@@ -24,6 +25,12 @@ export function metricsText(m: {
   clockSteps?: number;
   /** Health score per asset (0-100, docs/dashboard.md). */
   assetHealth?: { id: string; score: number }[];
+  /** Active alarms by priority (1 critical … 4 low). */
+  activeAlarms?: Record<number, number>;
+  /** Work orders by CMMS status. */
+  orders?: Record<string, number>;
+  /** Requests the API refused before a handler ran, and open event streams. */
+  api?: { refused: RefusalCounters; eventStreams: number };
 }): string {
   const lines: string[] = [];
   const counter = (name: string, help: string, v: number, labels = '') => {
@@ -103,6 +110,19 @@ export function metricsText(m: {
   if (m.assetHealth) {
     lines.push('# HELP cbm_asset_health Asset health score, 100 = nothing to look at, 0 = act now (docs/dashboard.md)', '# TYPE cbm_asset_health gauge');
     for (const a of m.assetHealth) lines.push(`cbm_asset_health{asset="${a.id}"} ${a.score}`);
+  }
+  if (m.activeAlarms) {
+    lines.push('# HELP cbm_alarms_active Active alarms by priority (1 critical, 2 high, 3 medium, 4 low)', '# TYPE cbm_alarms_active gauge');
+    for (const p of [1, 2, 3, 4]) lines.push(`cbm_alarms_active{priority="${p}"} ${m.activeAlarms[p] ?? 0}`);
+  }
+  if (m.orders) {
+    lines.push('# HELP cbm_work_orders Work orders by CMMS status (open, in_progress: still open)', '# TYPE cbm_work_orders gauge');
+    for (const s of ['open', 'in_progress', 'completed', 'cancelled']) lines.push(`cbm_work_orders{status="${s}"} ${m.orders[s] ?? 0}`);
+  }
+  if (m.api) {
+    lines.push('# HELP cbm_api_refused_total API requests refused before a handler ran, by reason', '# TYPE cbm_api_refused_total counter');
+    for (const [k, v] of Object.entries(m.api.refused)) lines.push(`cbm_api_refused_total{reason="${k}"} ${v}`);
+    gauge('cbm_api_event_streams', 'Open server-sent event streams (GET /api/events)', m.api.eventStreams);
   }
   return `${lines.join('\n')}\n`;
 }

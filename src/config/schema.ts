@@ -10,6 +10,7 @@ import { mqttTarget } from './targets/mqtt.js';
 import { maximoTarget } from './targets/maximo.js';
 import { sapTarget } from './targets/sap.js';
 import { maintainxTarget } from './targets/maintainx.js';
+import { apiConfig } from './api.js';
 import { fleetProblems, sparkplugConfig, statusConfig } from './fleet.js';
 
 export { id };
@@ -207,13 +208,18 @@ export const siteConfigSchema = z
         /** Status back from the CMMS: the inbound endpoint's shared secret and the polling interval. */
         status: z
           .object({
-            /** With a secret, `POST /api/work-orders/status` needs `X-CBM-Signature: sha256=<HMAC of the body>`. */
-            secret: z.string().optional(),
+            /** `POST /api/work-orders/status` needs `X-CBM-Signature: sha256=<HMAC-SHA256 of the body with this secret>`. */
+            secret: z.string().min(1).optional(),
+            /** The secret read from this file (Docker/systemd secrets), relative to the config file; instead of `secret`. */
+            secretFile: z.string().optional(),
+            /** Accept unsigned reports (from anyone who can reach the API). Off: a report needs the signature or an API token of role technician or above. */
+            unsigned: z.boolean().default(false),
             /** How often targets that can be read back (`pollStatus`) are asked; 0 = never. */
             pollInterval: duration.default(60_000),
           })
           .strict()
-          .default({ pollInterval: 60_000 }),
+          .refine((s) => s.secret === undefined || s.secretFile === undefined, { message: 'expected one of secret or secretFile, not both', path: ['secretFile'] })
+          .default({ pollInterval: 60_000, unsigned: false }),
         /** Orders delivered in parallel across assets; one asset's orders go in order. */
         concurrency: z.number().int().positive().default(4),
         /** One open order per problem (docs/rules.md: how orders are consolidated). */
@@ -240,19 +246,12 @@ export const siteConfigSchema = z
       .default({
         targets: [],
         retry: { initialDelay: 1000, maxDelay: 300_000, factor: 2, maxAttempts: 0, deadLetterAfter: 7 * 86_400_000 },
-        status: { pollInterval: 60_000 },
+        status: { pollInterval: 60_000, unsigned: false },
         concurrency: 4,
         consolidation: { renotify: 7 * 86_400_000, updateEvery: 3_600_000 },
         flood: { count: 10, window: 600_000 },
       }),
-    api: z
-      .object({
-        enabled: z.boolean().default(true),
-        host: z.string().default('127.0.0.1'),
-        port: z.number().int().min(0).max(65535).default(8080),
-      })
-      .strict()
-      .default({ enabled: true, host: '127.0.0.1', port: 8080 }),
+    api: apiConfig,
     /** Gateway status (birth and last will) on a central broker: docs/fleet.md. */
     status: statusConfig.optional(),
     /** The gateway as a Sparkplug B edge node: docs/sparkplug.md. */
@@ -306,5 +305,6 @@ export type TargetConfig = SiteConfig['workOrders']['targets'][number];
 export type WebhookTargetConfig = Extract<TargetConfig, { type: 'webhook' }>;
 export type InfluxConfig = NonNullable<SiteConfig['influx']>;
 export type RetryConfig = SiteConfig['workOrders']['retry'];
+export type ApiConfig = SiteConfig['api'];
 export type StatusConfig = SiteConfig['workOrders']['status'];
 export type SpillConfig = InfluxConfig['spill'];

@@ -170,4 +170,49 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_external ON deliveries (external_id);
   CREATE INDEX deliveries_by_order ON deliveries (order_id, update_seq);
   `,
+  // Issue 17, access: local users (scrypt hashes with their parameters), API tokens and session
+  // ids (SHA-256 of random 256-bit secrets, never the secrets), and the audit log of every command
+  // and rule change (who, when, what, state before and after as JSON).
+  `
+  CREATE TABLE users (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL CHECK (role IN ('viewer', 'technician', 'engineer', 'admin')),
+    password_hash TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    last_login_at INTEGER
+  );
+  CREATE TABLE api_tokens (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    role         TEXT NOT NULL CHECK (role IN ('viewer', 'technician', 'engineer', 'admin')),
+    hash         TEXT NOT NULL UNIQUE,
+    created_by   TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER,
+    last_used_at INTEGER,
+    revoked_at   INTEGER
+  );
+  CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens (name) WHERE revoked_at IS NULL;
+  CREATE TABLE sessions (
+    hash         TEXT PRIMARY KEY,
+    user_name    TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    idle_ms      INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_user ON sessions (user_name);
+  CREATE TABLE audit (
+    id     INTEGER PRIMARY KEY,
+    at     INTEGER NOT NULL,
+    actor  TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    before TEXT,
+    after  TEXT
+  );
+  CREATE INDEX audit_actor ON audit (actor, id);
+  CREATE INDEX audit_action ON audit (action, id);
+  `,
 ];

@@ -340,6 +340,12 @@ export class Outbox {
     return out;
   }
 
+  /** Orders (not those the flood guard held) by their CMMS status: `open`, `in_progress`, `completed`, `cancelled`. */
+  statusCounts(): Record<string, number> {
+    const rows = this.db.prepare(`SELECT status, COUNT(*) AS n FROM work_orders WHERE kind <> 'held' GROUP BY status`).all() as { status: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
   /** Newest first, with their deliveries; filters by asset and delivery state. */
   list(opts: { assetId?: string; state?: DeliveryState; orderId?: string; limit?: number } = {}): WorkOrderRecord[] {
     const where: string[] = [];

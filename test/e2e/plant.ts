@@ -49,7 +49,9 @@ export function plantSite(): Omit<SiteConfigInput, 'rules'> {
       },
       { id: 'f-301', name: 'Cooling fan 301', class: 'fan', line: 'utilities/air', criticality: 'C', tags: [{ id: 'vibration', name: 'Vibration velocity', unit: 'mm/s', range: { min: 0, max: 100 } }] },
     ],
-    api: { port: 0 },
+    // Until the e2e suite logs in as each role (the skipped role and rule-editor cases), the page is tested without authentication.
+    api: { port: 0, auth: 'none' },
+    workOrders: { status: { unsigned: true } },
   };
 }
 

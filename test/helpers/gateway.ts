@@ -2,12 +2,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import type { Role } from '../../gateway/access.js';
 import { buildApi } from '../../gateway/api.js';
+import { defaultApiSettings } from '../../gateway/api-settings.js';
 import { Gateway } from '../../gateway/gateway.js';
+import type { ScryptParams } from '../../gateway/passwords.js';
 import type { Clock } from '../../src/core/clock.js';
 import { silentLogger, type Logger } from '../../src/core/logger.js';
 import { loadConfig } from '../../src/config/load.js';
-import type { SiteConfigInput } from '../../src/config/schema.js';
+import type { ApiConfig, SiteConfigInput } from '../../src/config/schema.js';
 import type { RuleConfig } from '../../src/rules/schema.js';
 import { MqttSource } from '../../src/sources/mqtt/source.js';
 import { tempDir } from './servers.js';
@@ -28,8 +32,11 @@ export function writeSite(config: Omit<SiteConfigInput, 'rules'>, rules: RuleInp
   return { dir, file };
 }
 
+/** Cheap password hashing for tests (the stored hash names its parameters; production uses OWASP's). */
+export const TEST_SCRYPT: ScryptParams = { N: 1024, r: 8, p: 1 };
+
 export async function startGateway(file: string, opts: { clock?: Clock; log?: Logger; env?: NodeJS.ProcessEnv; monotonic?: () => number } = {}): Promise<Gateway> {
-  const gw = new Gateway(loadConfig(file, opts.env ?? process.env), { log: opts.log ?? silentLogger, clock: opts.clock, env: opts.env, apiPort: 0, ...(opts.monotonic ? { monotonic: opts.monotonic } : {}) });
+  const gw = new Gateway(loadConfig(file, opts.env ?? process.env), { log: opts.log ?? silentLogger, clock: opts.clock, env: opts.env, apiPort: 0, scrypt: TEST_SCRYPT, ...(opts.monotonic ? { monotonic: opts.monotonic } : {}) });
   await gw.start();
   return gw;
 }
@@ -40,8 +47,13 @@ export function brokerPort(gw: Gateway, sourceId: string): number {
   return s.brokerPort;
 }
 
-/** A one-line pump site: `n` pumps with a bearing temperature tag each. */
+/**
+ * A one-line pump site: `n` pumps with a bearing temperature tag each. Its API runs without
+ * authentication (`api.auth: none`) unless `extra.api` says `auth: 'users'`, so tests that read
+ * the listening API need no credentials.
+ */
 export function pumpSite(n: number, extra: Partial<SiteConfigInput> = {}): Omit<SiteConfigInput, 'rules'> {
+  const { api, ...rest } = extra;
   return {
     gateway: { id: 'test-gw', dataDir: './data', logLevel: 'silent' },
     site: { id: 'plant', name: 'Test plant' },
@@ -57,7 +69,8 @@ export function pumpSite(n: number, extra: Partial<SiteConfigInput> = {}): Omit<
         { id: 'vibration', unit: 'mm/s', range: { min: 0, max: 100 } },
       ],
     })),
-    ...extra,
+    ...rest,
+    api: { auth: 'none', ...api },
   };
 }
 
@@ -73,9 +86,21 @@ export const bearingRule: RuleInput = {
 
 const apis = new WeakMap<Gateway, FastifyInstance>();
 
-/** The gateway's API, built from its view without listening (fastify's `inject()` pattern); one per gateway. */
+/**
+ * The gateway's API, built from its view without listening (fastify's `inject()` pattern); one per
+ * gateway. Authentication is off (`api.auth: none`): for tests about what the routes do.
+ */
 export function apiOf(gw: Gateway): FastifyInstance {
   let api = apis.get(gw);
-  if (!api) apis.set(gw, (api = buildApi(gw.view)));
+  if (!api) apis.set(gw, (api = buildApi(gw.view, defaultApiSettings({ auth: 'none' }))));
   return api;
+}
+
+/**
+ * The gateway's API with authentication on, and an API token of `role` (made in the gateway's
+ * store) to send as `authorization`. For tests of who may do what.
+ */
+export function securedApiOf(gw: Gateway, role: Role = 'admin', api: Partial<Omit<ApiConfig, 'tls'>> = {}): { api: FastifyInstance; authorization: string } {
+  const t = gw.view.access.tokens.create({ name: `test-${role}-${randomBytes(3).toString('hex')}`, role, createdBy: 'test' });
+  return { api: buildApi(gw.view, defaultApiSettings({ ...api, auth: 'users' })), authorization: `Bearer ${t.token}` };
 }

@@ -77,7 +77,7 @@ describe('rules and alarms in a running gateway', () => {
       conditions: { all: [{ fact: 'run_hours', operator: 'greaterThanInclusive', value: 100, params: { since: 'service' } }] },
       workOrder: { type: 'PM', title: 'PM on {{asset.name}}' },
     };
-    const site = pumpSite(1, { api: { enabled: false } });
+    const site = pumpSite(1, { api: { enabled: false }, workOrders: { status: { unsigned: true } } });
     site.assets![0]!.tags!.push({ id: 'running' });
     site.assets![0]!.meters = [{ id: 'run_hours', type: 'runHours', tag: 'running', maxGap: '2h' }];
     const { file } = writeSite(site, [pm]);

@@ -36,7 +36,7 @@ function problems(text: string, env: NodeJS.ProcessEnv = {}): ProblemsError {
 describe('site config', () => {
   it('loads a valid file with defaults applied and frozen', () => {
     const { config } = loadConfig('/plant/site.yaml', {}, base);
-    expect(config.api).toEqual({ enabled: true, host: '127.0.0.1', port: 8080 });
+    expect(config.api).toMatchObject({ enabled: true, host: '127.0.0.1', port: 8080, auth: 'users', open: ['health'], hosts: [], bodyLimit: 1_048_576 });
     expect(config.assets[0]!.criticality).toBe('B');
     expect(config.sources[0]).toMatchObject({ type: 'mqtt', qos: 1, broker: { enabled: true, host: '127.0.0.1', port: 0 } });
     expect(Object.isFrozen(config.assets[0]!.tags)).toBe(true);

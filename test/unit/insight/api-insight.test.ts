@@ -25,7 +25,7 @@ describe('health and KPI routes', () => {
   const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
 
   beforeAll(async () => {
-    const { file } = writeSite(pumpSite(3, { api: { enabled: false } }), [bearingRule, trendRule]);
+    const { file } = writeSite(pumpSite(3, { api: { enabled: false }, workOrders: { status: { unsigned: true } } }), [bearingRule, trendRule]);
     gw = await startGateway(file, { clock });
     api = apiOf(gw);
     const t0 = clock.now() - 6 * H;
