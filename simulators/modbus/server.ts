@@ -1,6 +1,6 @@
 import modbusSerial from 'modbus-serial';
-import { demoCompressor, type Compressor } from '../plant/compressor.js';
-import { demoPlant, type Pump } from '../plant/model.js';
+import { demoCompressor } from '../plant/compressor.js';
+import { demoPlant, type DeviceReader } from '../plant/model.js';
 import { BENCH_START, COIL_SIZE, DISCRETE_SIZE, HOLDING_SIZE, INPUT_SIZE, registerMap, type SimRegister } from './register-map.js';
 
 /**
@@ -78,12 +78,12 @@ export function startModbusSimulator(o: SimulatorOptions): Promise<ModbusSimulat
   for (let a = BENCH_START; a < HOLDING_SIZE; a++) holding[a] = a;
   for (const r of registerMap) if (r.fixed !== undefined) encode(r.table === 'holding' ? holding : input, r, r.fixed);
 
-  const compressor: Compressor = demoCompressor();
-  const pumps: Pump[] = demoPlant();
+  const compressor = demoCompressor();
+  const pumps: DeviceReader[] = demoPlant();
   const t0 = Date.now();
   const refresh = () => {
     const t = o.frozenAt ?? (Date.now() - t0) / 1000;
-    const live: Record<string, number | boolean> = {};
+    const live: Record<string, number | boolean | undefined> = {};
     const c = compressor.read(t);
     for (const [k, v] of Object.entries(c)) live[`c-201/${k}`] = v;
     live['c-201/status'] = (c.running ? 1 : 0) | (c.loaded ? 2 : 0);

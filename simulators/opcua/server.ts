@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { MessageSecurityMode, OPCUACertificateManager, OPCUAServer, SecurityPolicy, StatusCodes, type StatusCode, type UAObject } from 'node-opcua';
-import { Fan, demoFan } from '../plant/fan.js';
-import { demoPlant, Pump } from '../plant/model.js';
+import { demoFan, demoPlant, type DeviceReader } from '../plant/model.js';
 import { addVariable, setValue, type SimVariable } from './address-space.js';
 
 export interface OpcuaSimOptions {
@@ -17,8 +16,8 @@ export interface OpcuaSimOptions {
   securityModes?: ('None' | 'Sign' | 'SignAndEncrypt')[];
   /** Adds `Bench/Item0000…` Double variables, all updated every `interval`: load for the benchmark. */
   benchItems?: number;
-  pumps?: Pump[];
-  fans?: Fan[];
+  pumps?: DeviceReader[];
+  fans?: DeviceReader[];
 }
 
 export interface OpcuaSim {
