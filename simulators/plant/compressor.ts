@@ -50,7 +50,7 @@ export class AirCompressor extends Machine {
         analog('vibration', 'Vibration velocity (RMS)', 'mm/s', 0, 50, 0.05, 3),
         analog('load_pct', 'Loaded share of the last cycles', '%', 0, 100, 0.5, 1),
         analog('filter_dp', 'Inlet filter differential pressure', 'mbar', 0, 200, 0.5, 1),
-        counter('run_hours', 'Running hours', 'h', 1),
+        counter('hour_meter', 'Hour meter (controller)', 'h', 1),
       ],
       COMPRESSOR_DEFAULTS,
     );
@@ -86,7 +86,7 @@ export class AirCompressor extends Machine {
       vibration: op.running ? this.healthyVibration * (loaded ? 1 : 0.8) : 0.05,
       load_pct: op.running ? 100 * duty : 0,
       filter_dp: op.running ? p.cleanDp! * (0.5 + 0.5 * duty) : 0,
-      run_hours: roundTo(this.usage.at(op.t).runHours, 1),
+      hour_meter: roundTo(this.usage.at(op.t).runHours, 1),
     };
   }
 }
@@ -107,7 +107,7 @@ export function demoCompressor(): { id: string; read(t: number): { discharge_pre
         discharge_temp: r.discharge_temp as number,
         motor_current: r.motor_current as number,
         vibration: r.vibration as number,
-        run_hours: r.run_hours as number,
+        run_hours: r.hour_meter as number,
         running: r.running as boolean,
         loaded: r.loaded as boolean,
       };

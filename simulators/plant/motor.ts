@@ -43,7 +43,7 @@ export class Motor extends Machine {
         analog('winding_temp', 'Winding temperature (PT100)', 'degC', -40, 220, 0.3, 2),
         analog('bearing_temp', 'Bearing temperature, DE', 'degC', -40, 200, 0.3, 2),
         analog('vibration', 'Vibration velocity (RMS), DE bearing', 'mm/s', 0, 50, 0.05, 3),
-        counter('starts', 'Starts (protection relay counter)', 'starts', 0),
+        counter('start_count', 'Starts (protection relay counter)', 'starts', 0),
       ],
       MOTOR_DEFAULTS,
     );
@@ -59,7 +59,7 @@ export class Motor extends Machine {
       winding_temp: op.ambient + p.windingRise! * op.heat(30 * MIN),
       bearing_temp: op.ambient + p.bearingRise! * op.heat(60 * MIN),
       vibration: this.vibrationAt(op),
-      starts: this.usage.at(op.t).starts,
+      start_count: this.usage.at(op.t).starts,
     };
   }
 }

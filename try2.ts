@@ -1,0 +1,11 @@
+import { ScaledClock } from './src/core/clock.js';
+import { loadScenario } from './simulators/scenario/load.js';
+import { startPlant } from './simulators/runtime/run.js';
+const s = loadScenario('bearing-wear');
+console.log('scale', s.scale, s.truth.map(t => t.crossings.map(c => `${c.id}@${c.at && ((c.at - s.start)/86400000).toFixed(2)}`)));
+const clock = new ScaledClock({ origin: s.start, scale: s.scale, held: true });
+const plant = await startPlant({ scenario: s, clock, mqttUrl: 'mqtt://127.0.0.1:1' });
+console.log('started');
+setTimeout(() => { console.log('stats', plant.stats); }, 2000);
+setTimeout(() => { clock.release(); console.log('released'); }, 2500);
+setTimeout(() => { console.log('stats', plant.stats, (clock.now()-s.start)/86400000); process.exit(0); }, 5000);
