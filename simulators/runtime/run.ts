@@ -20,7 +20,7 @@ export interface PlantOptions {
   /** NDJSON file of every sample, as `cbm-gateway rules test --samples` reads it. */
   record?: string;
   /**
-   * How far ahead of the clock timestamped samples go out, in wall ms (default 100): at a high
+   * How far ahead of the clock timestamped samples go out, in wall ms (default 300): at a high
    * time scale a late timer or a garbage collection would otherwise look like silence to a
    * gateway's staleness rules. Values without a timestamp (Modbus, bare MQTT) are never early.
    */
@@ -76,7 +76,7 @@ export async function startPlant(o: PlantOptions): Promise<PlantRun> {
 
   const stats = { samples: 0, mqttMessages: 0, rounds: 0, lateRounds: 0 };
   const period = o.periodMs ?? 20;
-  const leadSim = (o.leadMs ?? 100) * s.scale;
+  const leadSim = (o.leadMs ?? 300) * s.scale;
   let sent = s.start - 1;
   const bareSent = new Map<string, number>();
   let done!: () => void;
@@ -120,6 +120,7 @@ export async function startPlant(o: PlantOptions): Promise<PlantRun> {
     if (out && lines.length) out.write(`${lines.join('\n')}\n`);
     sent = horizon;
     if (mqtt) stats.mqttMessages = mqtt.messages;
+    if (process.env.SIM_TRACE) process.stdout.write(`round ${stats.rounds} took ${(performance.now() - w).toFixed(1)} ms, now +${((now - s.start) / 6e4).toFixed(0)} min, sent +${((sent - s.start) / 6e4).toFixed(0)} min, samples ${stats.samples}\n`);
   };
   timer = setInterval(round, period);
   round();
