@@ -9,6 +9,7 @@ import { ScenarioError } from './scenario/problems.js';
 import { siteConfig } from './scenario/site.js';
 import { startLoad, loadSiteConfig } from './runtime/load.js';
 import { startPlant } from './runtime/run.js';
+import { startModbusSimulator } from './modbus/server.js';
 
 /**
  * `npm run sim -- --scenario NAME`: serves a scenario's plant over MQTT (JSON and bare values),
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     'time-scale': { type: 'string' },
     'start-in': { type: 'string', default: '15' },
     'time-anchor': { type: 'string' },
+    'compressor-port': { type: 'string' },
     load: { type: 'boolean' },
     machines: { type: 'string', default: '100' },
     tags: { type: 'string', default: '10' },
@@ -50,16 +52,19 @@ async function scenario(name: string): Promise<void> {
   const scale = values['time-scale'] ? Number(values['time-scale']) : s.scale;
   const anchor = values['time-anchor'] ? Number(values['time-anchor']) : Date.now() + Number(values['start-in']) * 1000;
   const clock = new ScaledClock({ origin: s.start, scale, anchor });
-  const site = resolve(values.site ?? `.data/sim/${s.def.name}/site.yaml`);
-  mkdirSync(dirname(site), { recursive: true });
+  const site = values.site === 'none' ? undefined : resolve(values.site ?? `.data/sim/${s.def.name}/site.yaml`);
   const modbusPort = Number(values['modbus-port']);
   const opcuaPort = Number(values['opcua-port']);
-  writeFileSync(
+  if (site) mkdirSync(dirname(site), { recursive: true });
+  if (site)
+    writeFileSync(
     site,
     `# Written by \`npm run sim -- --scenario ${s.def.name}\`: the gateway site that reads this simulated plant.\n${stringify(
       siteConfig({ ...s, scale }, { dataDir: 'data', mqttPort: Number(new URL(values.mqtt).port || 1883), modbus: { port: modbusPort }, opcuaEndpoint: `opc.tcp://127.0.0.1:${opcuaPort}`, ...(values.webhook ? { webhook: { url: values.webhook } } : {}), logLevel: 'info' }),
     )}`,
   );
+  // The fixed Modbus test device (compressor C-201, README § Modbus) on the plant's clock, for the demo.
+  const device = values['compressor-port'] ? await startModbusSimulator({ port: Number(values['compressor-port']), now: () => clock.now() }) : undefined;
   const plant = await startPlant({ scenario: { ...s, scale }, clock, mqttUrl: values.mqtt, modbus: { port: modbusPort }, opcua: { port: opcuaPort, pkiDir: values.pki }, ...(values.record ? { record: resolve(values.record) } : {}) });
   out(`scenario ${s.def.name}: ${s.def.description}`);
   out(`  ${s.machines.length} machines (${[...new Set(s.machines.map((m) => m.protocol))].join(', ')}), ${formatSpan(s.def.duration)} of plant time at ${scale}x (${formatSpan(s.def.duration / scale)} of wall time)`);
@@ -67,10 +72,12 @@ async function scenario(name: string): Promise<void> {
     out(`  ${t.asset}: ${t.mode} from +${formatSpan(t.start - s.start)}, failure at +${formatSpan(t.failureAt - s.start)}`);
     for (const c of t.crossings) out(`    ${c.label} (${c.signal} > ${c.limit}): ${c.at === undefined ? 'not within the run' : `+${formatSpan(c.at - s.start)}`}`);
   }
-  out(`  site config for the gateway: ${site}`);
-  out(`  start it on the same clock:  npx cbm-gateway start --config ${site} --time-scale ${scale} --time-origin ${new Date(s.start).toISOString()} --time-anchor ${anchor}`);
+  if (device) out(`  fixed Modbus device (compressor C-201) on port ${device.port}`);
+  out(`  servers: MQTT to ${values.mqtt}, Modbus TCP on ${modbusPort}, OPC UA on opc.tcp://127.0.0.1:${opcuaPort} (those the scenario uses)`);
+  if (site) out(`  site config for the gateway: ${site}`);
+  out(`  start the gateway on the same clock:  npx cbm-gateway start --config ${site ?? 'SITE'} --time-scale ${scale} --time-origin ${new Date(s.start).toISOString()} --time-anchor ${anchor}`);
   out(`  plant time starts ${anchor > Date.now() ? `in ${Math.round((anchor - Date.now()) / 1000)} s` : 'now'}${values.record ? `; recording to ${resolve(values.record)}` : ''}`);
-  const stop = () => void plant.stop().then(() => process.exit(0));
+  const stop = () => void Promise.all([plant.stop(), device?.stop()]).then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   await plant.finished;

@@ -1,5 +1,5 @@
 import modbusSerial from 'modbus-serial';
-import { demoCompressor } from '../plant/compressor.js';
+import { DEVICE_ORIGIN, demoCompressor } from '../plant/compressor.js';
 import { demoPlant, type DeviceReader } from '../plant/model.js';
 import { BENCH_START, COIL_SIZE, DISCRETE_SIZE, HOLDING_SIZE, INPUT_SIZE, registerMap, type SimRegister } from './register-map.js';
 
@@ -14,6 +14,8 @@ export interface SimulatorOptions {
   updateMs?: number;
   /** Fixed model time in seconds (tests); otherwise seconds since start. */
   frozenAt?: number;
+  /** Plant time (ms since the epoch) from a simulated clock: the device then follows the plant's accelerated time. */
+  now?: () => number;
 }
 
 export interface ModbusSimulator {
@@ -82,7 +84,7 @@ export function startModbusSimulator(o: SimulatorOptions): Promise<ModbusSimulat
   const pumps: DeviceReader[] = demoPlant();
   const t0 = Date.now();
   const refresh = () => {
-    const t = o.frozenAt ?? (Date.now() - t0) / 1000;
+    const t = o.frozenAt ?? (o.now ? (o.now() - DEVICE_ORIGIN) / 1000 : (Date.now() - t0) / 1000);
     const live: Record<string, number | boolean | undefined> = {};
     const c = compressor.read(t);
     for (const [k, v] of Object.entries(c)) live[`c-201/${k}`] = v;

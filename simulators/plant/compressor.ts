@@ -91,12 +91,15 @@ export class AirCompressor extends Machine {
   }
 }
 
+/** Plant time at which the fixed test device's model time `t = 0` falls. */
+export const DEVICE_ORIGIN = Date.UTC(2026, 0, 5, 8);
+
 /**
  * The compressor C-201 of the fixed Modbus test device (simulators/modbus, README § Modbus):
  * its reading `t` seconds after the device started, in the fields the register map serves.
  */
-export function demoCompressor(): { id: string; read(t: number): { discharge_pressure: number; discharge_temp: number; motor_current: number; vibration: number; run_hours: number; running: boolean; loaded: boolean } } {
-  const origin = Date.UTC(2026, 0, 5, 8);
+export function demoCompressor(): { id: string; read(t: number): { discharge_pressure: number; discharge_temp: number; motor_current: number; vibration: number; hour_meter: number; running: boolean; loaded: boolean } } {
+  const origin = DEVICE_ORIGIN;
   const m = new AirCompressor(machineSpec({ id: 'c-201', seed: 201, origin, load: { day: 0.6, night: 0.4, variation: 0.05 } }));
   return {
     id: 'c-201',
@@ -107,7 +110,7 @@ export function demoCompressor(): { id: string; read(t: number): { discharge_pre
         discharge_temp: r.discharge_temp as number,
         motor_current: r.motor_current as number,
         vibration: r.vibration as number,
-        run_hours: r.hour_meter as number,
+        hour_meter: r.hour_meter as number,
         running: r.running as boolean,
         loaded: r.loaded as boolean,
       };

@@ -91,10 +91,11 @@ export function siteConfig(s: Scenario, o: SiteOptions): Record<string, unknown>
   if (of('opcua').length) {
     // Wall-clock protocol timing: the server samples every change (interval 0) and queues them.
     // The gateway judges a silent subscription by its own (plant) clock, so the keep-alive count
-    // grows with the time scale (2 s of wall-clock silence tolerated), and the session timeout
-    // with it (node-opcua refuses a keep-alive period longer than the session timeout).
+    // grows with the time scale (1 s of wall-clock silence tolerated), and the session timeout
+    // with it (node-opcua refuses a keep-alive period longer than the session timeout; servers
+    // cap that at an hour or so, so OPC UA runs up to about 3,600x).
     const publishing = 50;
-    const keepAlive = Math.max(10, Math.ceil((s.scale * 2000) / (2 * publishing)));
+    const keepAlive = Math.max(10, Math.ceil((s.scale * 1000) / (2 * publishing)));
     sources.push({
       id: 'sim-opcua',
       type: 'opcua',
@@ -103,7 +104,7 @@ export function siteConfig(s: Scenario, o: SiteOptions): Record<string, unknown>
       securityPolicy: 'None',
       ...(o.opcuaPki ? { pkiDir: o.opcuaPki } : {}),
       maxKeepAliveCount: keepAlive,
-      sessionTimeout: Math.max(60_000, 3 * keepAlive * publishing),
+      sessionTimeout: Math.max(60_000, 2 * keepAlive * publishing),
       defaults: { samplingInterval: 0, publishingInterval: publishing, queueSize: 1000 },
       items: of('opcua').flatMap((m) => m.signals.map((sig) => ({ asset: m.entry.id, tag: sig.id, nodeId: `ns=2;s=${opcuaNodeId(m.entry.id, sig.id)}` }))),
     });

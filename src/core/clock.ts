@@ -48,12 +48,16 @@ export interface ScaledClockOptions {
   /** Simulated milliseconds per wall-clock millisecond (3600: an hour a second). */
   scale: number;
   /**
-   * When simulated time starts running from `origin`, as a wall-clock instant (ms since the
-   * epoch): default now. Two processes given the same origin, scale and anchor read the same
-   * time. Before the anchor, and while {@link ScaledClock.held}, time stands at `origin`.
+   * The wall-clock instant (ms since the epoch) at which simulated time reads `origin` and starts
+   * running `scale` times faster; default now. Before it, time runs at wall speed toward
+   * `origin`, so processes started a little early see no standstill. Two processes given the
+   * same origin, scale and anchor read the same time.
    */
   anchor?: number;
-  /** Start held at `origin` until {@link ScaledClock.release}: for a gateway and a plant that must both be ready first. */
+  /**
+   * Start held: time stands at `origin` (and sleeps are scaled) until {@link ScaledClock.release}:
+   * for a gateway and a plant in one process that must both be ready first.
+   */
   held?: boolean;
   /** The wall clock it scales: `now()` in ms since the epoch, sleeps and timers in wall ms. Default the system clock. */
   wall?: Clock;
@@ -86,12 +90,26 @@ export class ScaledClock implements Clock {
 
   now(): number {
     const w = this.wallNow();
-    return w <= this.anchor ? this.origin : this.origin + (w - this.anchor) * this.scale;
+    if (this.anchor === Infinity) return this.origin;
+    return w <= this.anchor ? this.origin - (this.anchor - w) : this.origin + (w - this.anchor) * this.scale;
+  }
+
+  /** Wall ms from now until the clock reads `t`. */
+  private wallUntil(t: number): number {
+    const w = this.wallNow();
+    if (this.anchor === Infinity) return (t - this.origin) / this.scale;
+    const at = t <= this.origin ? this.anchor - (this.origin - t) : this.anchor + (t - this.origin) / this.scale;
+    return at - w;
   }
 
   /** True until the anchor is reached (or, for a held clock, released). */
   get held(): boolean {
     return this.wallNow() < this.anchor;
+  }
+
+  /** Simulated ms per wall ms just now: 1 before the anchor, `scale` after it. */
+  private rate(): number {
+    return this.anchor !== Infinity && this.wallNow() < this.anchor ? 1 : this.scale;
   }
 
   /** Lets a held clock run from `origin`, starting at the wall instant `at` (default now). */
@@ -100,11 +118,17 @@ export class ScaledClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return this.wall.sleep(Math.max(0, ms) / this.scale, signal);
+    return this.wall.sleep(this.wallFor(ms), signal);
   }
 
   timer(ms: number, cb: () => void): () => void {
-    return this.wall.timer(Math.max(0, ms) / this.scale, cb);
+    return this.wall.timer(this.wallFor(ms), cb);
+  }
+
+  /** Wall ms for `ms` of simulated time from now, across the anchor if it lies between. */
+  private wallFor(ms: number): number {
+    const d = Math.max(0, ms);
+    return this.rate() === 1 && this.scale !== 1 ? Math.max(0, this.wallUntil(this.now() + d)) : d / this.scale;
   }
 }
 

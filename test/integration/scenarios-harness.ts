@@ -35,7 +35,7 @@ export interface ScenarioRun {
 export async function runScenario(name: string): Promise<ScenarioRun> {
   const t0 = performance.now();
   const s = loadScenario(name);
-  const dir = tempDir(`scenario-${name}`);
+  const dir = tempDir(`scenario-${s.def.name}`);
   const [mqttPort, modbusPort, opcuaPort] = [await freePort(), await freePort(), await freePort()];
   const clock = new ScaledClock({ origin: s.start, scale: s.scale, held: true });
   const record = join(dir, 'samples.ndjson');

@@ -10,6 +10,12 @@ export const MODE_IDS = ['bearing-wear', 'cavitation', 'clogging-filter', 'misal
 export type DegradationModeId = (typeof MODE_IDS)[number];
 
 const MIN = 60_000;
+/**
+ * Past this severity the machine would have tripped on its protection or seized: effects stop
+ * growing, so a long run past failure stays within physical sensor ranges.
+ */
+const SATURATION = 1.5;
+const sat = (s: number) => Math.min(s, SATURATION);
 
 function add(v: Reading, signal: string, dx: number): void {
   const x = v[signal];
@@ -41,10 +47,10 @@ const bearingWear: DegradationMode = {
   description: 'rolling-element bearing wear: vibration rises along an exponential P-F curve to 25 % into zone D at failure; friction heat follows late (+40 °C at failure, growing as s^1.5)',
   needs: ['vibration', 'bearing_temp'],
   apply(s, op, v, m) {
-    vibrationRise(m, op, v, s, 1.25 * m.zones.cd);
-    add(v, 'bearing_temp', 40 * s ** 1.5 * op.heat(45 * MIN));
+    vibrationRise(m, op, v, sat(s), 1.25 * m.zones.cd);
+    add(v, 'bearing_temp', 40 * sat(s) ** 1.5 * op.heat(45 * MIN));
   },
-  noise: (s, signal) => (signal === 'vibration' ? 1 + 1.5 * s : 1),
+  noise: (s, signal) => (signal === 'vibration' ? 1 + 1.5 * sat(s) : 1),
   limits: (m) => [...isoLimits(m), { signal: 'bearing_temp', value: 85, label: 'bearing temperature alarm' }, { signal: 'bearing_temp', value: 95, label: 'bearing temperature trip' }],
 };
 
@@ -82,9 +88,9 @@ const misalignment: DegradationMode = {
   description: 'shaft misalignment after a coupling or foundation shift: vibration to the zone C/D boundary at s = 1, bearing +12 °C, current +3 %',
   needs: ['vibration'],
   apply(s, op, v, m) {
-    vibrationRise(m, op, v, s, m.zones.cd);
-    add(v, 'bearing_temp', 12 * s * op.heat(45 * MIN));
-    if (op.running) scale(v, 'motor_current', 1 + 0.03 * s);
+    vibrationRise(m, op, v, sat(s), m.zones.cd);
+    add(v, 'bearing_temp', 12 * sat(s) * op.heat(45 * MIN));
+    if (op.running) scale(v, 'motor_current', 1 + 0.03 * sat(s));
   },
   limits: (m) => isoLimits(m),
 };
@@ -95,7 +101,7 @@ const overheating: DegradationMode = {
   needs: [],
   apply(s, op, v, m) {
     const hot = m.hotSpot;
-    if (hot) add(v, hot.signal, 50 * s * op.heat(hot.tau));
+    if (hot) add(v, hot.signal, 50 * sat(s) * op.heat(hot.tau));
   },
   limits: (m) => m.hotSpot?.limits ?? [],
 };

@@ -57,10 +57,27 @@ describe('ScaledClock', () => {
     const a = new ScaledClock({ origin, scale: 60, wall, anchor: 52_000 });
     await wall.advance(1000);
     const b = new ScaledClock({ origin, scale: 60, wall, anchor: 52_000 });
+    // Before the anchor, time runs at wall speed toward the origin: no standstill, no jump.
+    expect(a.now()).toBe(origin - 1000);
+    expect(b.now()).toBe(a.now());
+    await wall.advance(1000);
     expect(a.now()).toBe(origin);
     await wall.advance(1500);
-    expect(a.now()).toBe(origin + 30_000);
+    expect(a.now()).toBe(origin + 90_000);
     expect(b.now()).toBe(a.now());
+  });
+
+  it('a sleep across the anchor wakes when the clock reads its end, not a scaled or unscaled wall time later', async () => {
+    const wall = new ManualClock(0);
+    const c = new ScaledClock({ origin, scale: 100, wall, anchor: 1000 });
+    let woke = false;
+    // 1,000 ms at wall speed up to the anchor, then 59,000 ms of plant time at 100x: 590 ms more.
+    void c.sleep(60_000).then(() => (woke = true));
+    await wall.advance(1589);
+    expect(woke).toBe(false);
+    await wall.advance(1);
+    expect(woke).toBe(true);
+    expect(c.now()).toBe(origin + 59_000);
   });
 
   it('refuses a scale that is not a positive number', () => {
