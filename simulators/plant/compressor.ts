@@ -109,7 +109,8 @@ export function demoCompressor(): { id: string; read(t: number): { discharge_pre
         discharge_pressure: r.discharge_pressure as number,
         discharge_temp: r.discharge_temp as number,
         motor_current: r.motor_current as number,
-        vibration: r.vibration as number,
+        // The register holds vibration as a uint16 of 0.01 mm/s.
+        vibration: Math.round((r.vibration as number) * 100) / 100,
         hour_meter: r.hour_meter as number,
         running: r.running as boolean,
         loaded: r.loaded as boolean,

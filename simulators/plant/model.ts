@@ -24,7 +24,7 @@ export function demoPlant(): DeviceReader[] {
   return [101, 102].map((n) => reader(new Pump(machineSpec({ id: `p-${n}`, seed: n, origin: ORIGIN }))));
 }
 
-/** The cooling-tower fan F-301 of the fixed OPC UA server. */
+/** The cooling-tower fan F-301 of the fixed OPC UA server, at full speed. */
 export function demoFan(): DeviceReader {
-  return reader(new Fan(machineSpec({ id: 'f-301', seed: 301, origin: ORIGIN, iso: { group: 2, foundation: 'flexible' } })));
+  return reader(new Fan(machineSpec({ id: 'f-301', seed: 301, origin: ORIGIN, iso: { group: 2, foundation: 'flexible' }, load: { day: 1, night: 1, variation: 0 } })));
 }
