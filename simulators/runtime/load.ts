@@ -21,7 +21,7 @@ export interface LoadOptions {
 }
 
 export interface LoadRun {
-  /** Tag updates per second over each of the last seconds. */
+  /** Tag updates per second, second by second. */
   perSecond: number[];
   /** Updates asked per second: machines × tags × rate. */
   target: number;
@@ -100,8 +100,8 @@ export async function startLoad(o: LoadOptions): Promise<LoadRun> {
   let timer: NodeJS.Timeout | undefined;
   const loop = () => {
     const due = Math.floor((performance.now() - t0) / period);
-    // Behind by more than a second: skip what cannot be sent, and let the rate show it.
-    if (due - tick > o.rate) tick = due - o.rate;
+    // Behind by more than a few rounds: skip what cannot be sent, and let the rate show it.
+    if (due - tick > 5) tick = due - 5;
     while (tick < due) {
       write();
       tick++;
@@ -111,9 +111,15 @@ export async function startLoad(o: LoadOptions): Promise<LoadRun> {
   loop();
   const perSecond: number[] = [];
   let last = 0;
+  let lastAt = performance.now();
+  // The sustained rate counts from the end of the first second (start-up), by the wall clock.
+  let from: { at: number; updates: number } | undefined;
   const meter = setInterval(() => {
-    perSecond.push(updates - last);
+    const now = performance.now();
+    perSecond.push(Math.round(((updates - last) * 1000) / (now - lastAt)));
     last = updates;
+    lastAt = now;
+    from ??= { at: now, updates };
     o.report?.(`${new Date().toISOString()}  ${perSecond.at(-1)} tag updates/s (asked ${target})`);
   }, 1000);
   return {
@@ -122,10 +128,11 @@ export async function startLoad(o: LoadOptions): Promise<LoadRun> {
     async stop() {
       clearTimeout(timer);
       clearInterval(meter);
+      const end = { at: performance.now(), updates };
       await close();
-      const settled = perSecond.slice(1); // the first second includes start-up
-      const sustained = settled.length ? Math.round(settled.reduce((a, b) => a + b, 0) / settled.length) : 0;
-      return { sustained, target, seconds: settled.length };
+      const seconds = from ? (end.at - from.at) / 1000 : 0;
+      const sustained = seconds > 0 ? Math.round((end.updates - from!.updates) / seconds) : 0;
+      return { sustained, target, seconds: Math.round(seconds) };
     },
   };
 }
