@@ -64,7 +64,7 @@ async function scenario(name: string): Promise<void> {
     )}`,
   );
   // The fixed Modbus test device (compressor C-201, README § Modbus) on the plant's clock, for the demo.
-  const device = values['compressor-port'] ? await startModbusSimulator({ port: Number(values['compressor-port']), now: () => clock.now() }) : undefined;
+  const device = values['compressor-port'] ? await startModbusSimulator({ port: Number(values['compressor-port']), now: () => clock.now(), updateMs: 10 }) : undefined;
   const plant = await startPlant({ scenario: { ...s, scale }, clock, mqttUrl: values.mqtt, modbus: { port: modbusPort }, opcua: { port: opcuaPort, pkiDir: values.pki }, ...(values.record ? { record: resolve(values.record) } : {}) });
   out(`scenario ${s.def.name}: ${s.def.description}`);
   out(`  ${s.machines.length} machines (${[...new Set(s.machines.map((m) => m.protocol))].join(', ')}), ${formatSpan(s.def.duration)} of plant time at ${scale}x (${formatSpan(s.def.duration / scale)} of wall time)`);

@@ -74,11 +74,12 @@ function scheduleOf(s: MachineEntry['schedule']): ScheduleSpec {
  * names, degradations that fit the machine, ground-truth crossings the expectations name). All
  * problems come back at once, with file, line and path.
  */
-export function loadScenario(nameOrFile: string): Scenario {
+export function loadScenario(nameOrFile: string, opts: { start?: number } = {}): Scenario {
   const file = scenarioFile(nameOrFile);
   const { value: def, at } = readValidated(file, scenarioSchema);
   const problems: ScenarioProblem[] = [];
-  const start = Date.parse(def.start);
+  // `start` moves the whole scenario in time (the demo continues after a restart); offsets stay.
+  const start = opts.start ?? Date.parse(def.start);
   const end = start + def.duration;
   const machines: SimMachine[] = [];
   def.machines.forEach((e, i) => {
