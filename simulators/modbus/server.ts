@@ -114,19 +114,27 @@ export function startModbusSimulator(o: SimulatorOptions): Promise<ModbusSimulat
     getCoil: (addr: number) => (check(addr, 1, COIL_SIZE), coils[addr]!),
     getDiscreteInput: (addr: number) => (check(addr, 1, DISCRETE_SIZE), discrete[addr]!),
   };
+  return listenModbus(vector, { host: o.host, port: o.port }).then((srv) => ({
+    port: o.port,
+    holding,
+    stop: () => (clearInterval(timer), srv.stop()),
+  }));
+}
+
+/**
+ * A modbus-serial ServerTCP answering every unit id with `vector`, resolved once it listens. A
+ * client that resets its socket does not take it down; `stop` drops the clients and closes it.
+ */
+export function listenModbus(vector: object, o: { host?: string | undefined; port: number }): Promise<{ stop: () => Promise<void> }> {
   const server = new modbusSerial.ServerTCP(vector, { host: o.host ?? '127.0.0.1', port: o.port, unitID: 255 });
-  // A client that resets its socket must not take the simulator down.
   server.on('socketError', () => undefined);
   return new Promise((resolve, reject) => {
     server.on('serverError', reject);
     server.on('initialized', () =>
       resolve({
-        port: o.port,
-        holding,
         stop: () =>
           new Promise<void>((r) => {
-            clearInterval(timer);
-            for (const s of server.socks.keys()) s.destroy();
+            for (const sock of server.socks.keys()) sock.destroy();
             server.close(() => r());
           }),
       }),

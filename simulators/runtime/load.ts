@@ -1,7 +1,7 @@
-import modbusSerial from 'modbus-serial';
 import mqtt from 'mqtt';
 import { addVariable, setValue, type SimVariable } from '../opcua/address-space.js';
 import { initSimServer } from '../opcua/server.js';
+import { listenModbus } from '../modbus/server.js';
 
 /**
  * Load mode: N machines × M tags changing R times a second over one protocol, for benchmarks and
@@ -68,16 +68,14 @@ export async function startLoad(o: LoadOptions): Promise<LoadRun> {
       }
     };
     const unit = (id: number) => regs[id - 1] ?? regs[0]!;
-    const server = new modbusSerial.ServerTCP(
+    const server = await listenModbus(
       {
         getHoldingRegister: (a: number, id: number) => unit(id)[a] ?? 0,
         getMultipleHoldingRegisters: (a: number, n: number, id: number) => Array.from(unit(id).subarray(a, a + n)),
       },
-      { host: '127.0.0.1', port: o.port ?? 5020, unitID: 255 },
+      { port: o.port ?? 5020 },
     );
-    server.on('socketError', () => undefined);
-    await new Promise<void>((r, j) => (server.on('initialized', () => r()), server.on('serverError', j)));
-    close = () => new Promise<void>((r) => (server.socks.forEach((_v, s) => s.destroy()), server.close(() => r())));
+    close = server.stop;
   } else {
     const { server, ns, objects } = await initSimServer({ port: o.port ?? 4840, pkiDir: o.pkiDir ?? '.data/opcua-sim-pki', securityModes: ['None'] });
     const root = ns.addFolder(objects, { browseName: 'Load', nodeId: 's=Load' });

@@ -1,5 +1,4 @@
-import modbusSerial from 'modbus-serial';
-import { encode } from '../modbus/server.js';
+import { encode, listenModbus } from '../modbus/server.js';
 import type { SimRegister } from '../modbus/register-map.js';
 import type { SimMachine } from '../scenario/load.js';
 import type { SensorValue } from '../sensors/faults.js';
@@ -82,28 +81,17 @@ export function startModbusPlant(o: { host?: string; port: number; units: { unit
       return u.coils[addr]!;
     },
   };
-  const server = new modbusSerial.ServerTCP(vector, { host: o.host ?? '127.0.0.1', port: o.port, unitID: 255 });
-  server.on('socketError', () => undefined);
-  return new Promise((resolve, reject) => {
-    server.on('serverError', reject);
-    server.on('initialized', () =>
-      resolve({
-        port: o.port,
-        update(unitId, values) {
-          const u = units.get(unitId)!;
-          for (const p of u.points) {
-            const v = values.get(p.signal);
-            if (!v) continue; // a sensor in dropout: the register keeps its last value, as most devices do
-            if (p.table === 'coil') u.coils[p.address] = v.value === true;
-            else encode(u.holding, p.reg, Number(v.value));
-          }
-        },
-        stop: () =>
-          new Promise<void>((r) => {
-            for (const s of server.socks.keys()) s.destroy();
-            server.close(() => r());
-          }),
-      }),
-    );
-  });
+  return listenModbus(vector, { host: o.host, port: o.port }).then((srv) => ({
+    port: o.port,
+    stop: srv.stop,
+    update(unitId: number, values: Map<string, SensorValue>) {
+      const u = units.get(unitId)!;
+      for (const p of u.points) {
+        const v = values.get(p.signal);
+        if (!v) continue; // a sensor in dropout: the register keeps its last value, as most devices do
+        if (p.table === 'coil') u.coils[p.address] = v.value === true;
+        else encode(u.holding, p.reg, Number(v.value));
+      }
+    },
+  }));
 }
