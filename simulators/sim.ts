@@ -67,7 +67,7 @@ async function scenario(name: string): Promise<void> {
   const device = values['compressor-port'] ? await startModbusSimulator({ port: Number(values['compressor-port']), now: () => clock.now(), updateMs: 10 }) : undefined;
   const plant = await startPlant({ scenario: { ...s, scale }, clock, mqttUrl: values.mqtt, modbus: { port: modbusPort }, opcua: { port: opcuaPort, pkiDir: values.pki }, ...(values.record ? { record: resolve(values.record) } : {}) });
   out(`scenario ${s.def.name}: ${s.def.description}`);
-  out(`  ${s.machines.length} machines (${[...new Set(s.machines.map((m) => m.protocol))].join(', ')}), ${formatSpan(s.def.duration)} of plant time at ${scale}x (${formatSpan(s.def.duration / scale)} of wall time)`);
+  out(`  ${s.machines.length} machines (${[...new Set(s.machines.map((m) => m.protocol))].join(', ')}), ${formatSpan(s.def.duration)} of plant time at ${scale}x (${Math.round(s.def.duration / scale / 1000)} s of wall time)`);
   for (const t of s.truth) {
     out(`  ${t.asset}: ${t.mode} from +${formatSpan(t.start - s.start)}, failure at +${formatSpan(t.failureAt - s.start)}`);
     for (const c of t.crossings) out(`    ${c.label} (${c.signal} > ${c.limit}): ${c.at === undefined ? 'not within the run' : `+${formatSpan(c.at - s.start)}`}`);
