@@ -1,13 +1,17 @@
 import { parseArgs } from 'node:util';
 import { WebhookReceiver } from './webhook-receiver.js';
 
-/** `node dist/simulators/cmms/receiver-main.js --port 8081 --secret S`: prints each work order it receives. */
+/**
+ * `node dist/simulators/cmms/receiver-main.js --port 8081 --secret S [--state FILE]`: prints each
+ * work order it receives; with `--state`, keeps its numbering across restarts.
+ */
 const { values } = parseArgs({
-  options: { port: { type: 'string', default: '8081' }, secret: { type: 'string' } },
+  options: { port: { type: 'string', default: '8081' }, secret: { type: 'string' }, state: { type: 'string' } },
 });
 
 const rx = new WebhookReceiver({
   secret: values.secret ?? process.env.CBM_WEBHOOK_SECRET,
+  ...(values.state ? { stateFile: values.state } : {}),
   onOrder: (o) => {
     const b = o.body as { title?: string; priority?: number; asset?: { name?: string; path?: string }; description?: string; safety?: string[]; parts?: { number: string; quantity: number }[] };
     process.stdout.write(

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { HttpSim, parseBody, type SimReply, type SimRequest } from './http-sim.js';
 
 export interface ReceivedOrder {
@@ -15,6 +16,16 @@ export interface ReceiverOptions {
   secret?: string;
   /** Called once per new work order (not for replays of a known key). */
   onOrder?: (o: ReceivedOrder) => void;
+  /**
+   * JSON file that keeps the numbering and the keys already seen across restarts, as a real CMMS
+   * would: a restarted receiver goes on at WO-1007, and a redelivery after the restart is still a replay.
+   */
+  stateFile?: string;
+}
+
+interface SavedState {
+  nextId: number;
+  orders: [key: string, externalId: string][];
 }
 
 /**
@@ -35,6 +46,17 @@ export class WebhookReceiver extends HttpSim {
 
   constructor(private readonly o: ReceiverOptions = {}) {
     super();
+    if (o.stateFile && existsSync(o.stateFile)) {
+      const saved = JSON.parse(readFileSync(o.stateFile, 'utf8')) as SavedState;
+      this.nextId = saved.nextId;
+      for (const [key, externalId] of saved.orders) this.orders.set(key, { key, externalId, body: {}, receivedAt: 0, updates: [] });
+    }
+  }
+
+  private save(): void {
+    if (!this.o.stateFile) return;
+    const state: SavedState = { nextId: this.nextId, orders: [...this.orders.values()].map((x) => [x.key, x.externalId]) };
+    writeFileSync(this.o.stateFile, JSON.stringify(state));
   }
 
   get count(): number {
@@ -75,6 +97,7 @@ export class WebhookReceiver extends HttpSim {
     }
     const order: ReceivedOrder = { key, externalId: `WO-${this.nextId++}`, body, receivedAt: Date.now(), updates: [] };
     this.orders.set(key, order);
+    this.save();
     this.o.onOrder?.(order);
     if (this.consumeLoss()) return 'lost';
     return { status: 201, body: { id: order.externalId } };

@@ -10,7 +10,7 @@
  * | holding          | 4–5     | c-201 motor_current             | float32 | ABCD  |       | A    |
  * | holding          | 6       | c-201 vibration                 | uint16  |       | 0.01  | mm/s |
  * | holding          | 7       | c-201 status word (bit 0 running, bit 1 loaded) | uint16 | |   |      |
- * | holding          | 8–9     | c-201 run_hours                 | uint32  | CDAB  | 0.1   | h    |
+ * | holding          | 8–9     | c-201 hour_meter (controller)   | uint32  | CDAB  | 0.1   | h    |
  * | holding          | 10–17   | c-201 model, 16 ASCII chars     | string  | ABCD  |       |      |
  * | holding          | 100–123 | fixed test pattern (below)      |         |       |       |      |
  * | holding          | 1000–9999 | bench area: register n holds n | uint16 |      |       |      |
@@ -54,7 +54,7 @@ export const registerMap: SimRegister[] = [
   { table: 'holding', address: 4, signal: 'c-201/motor_current', type: 'float32', order: 'ABCD', unit: 'A' },
   { table: 'holding', address: 6, signal: 'c-201/vibration', type: 'uint16', scale: 0.01, unit: 'mm/s' },
   { table: 'holding', address: 7, signal: 'c-201/status', type: 'uint16' },
-  { table: 'holding', address: 8, signal: 'c-201/run_hours', type: 'uint32', order: 'CDAB', scale: 0.1, unit: 'h' },
+  { table: 'holding', address: 8, signal: 'c-201/hour_meter', type: 'uint32', order: 'CDAB', scale: 0.1, unit: 'h' },
   { table: 'holding', address: 10, signal: 'c-201/model', type: 'string', order: 'ABCD', length: 16, fixed: 'GA37 VSD C-201' },
   // Test pattern: constants a master can check its decoding against (see README, mbpoll test).
   { table: 'holding', address: 100, signal: 'test/uint16', type: 'uint16', fixed: 12345 },

@@ -1,6 +1,6 @@
 import modbusSerial from 'modbus-serial';
-import { demoCompressor, type Compressor } from '../plant/compressor.js';
-import { demoPlant, type Pump } from '../plant/model.js';
+import { DEVICE_ORIGIN, demoCompressor } from '../plant/compressor.js';
+import { demoPlant, type DeviceReader } from '../plant/model.js';
 import { BENCH_START, COIL_SIZE, DISCRETE_SIZE, HOLDING_SIZE, INPUT_SIZE, registerMap, type SimRegister } from './register-map.js';
 
 /**
@@ -14,6 +14,8 @@ export interface SimulatorOptions {
   updateMs?: number;
   /** Fixed model time in seconds (tests); otherwise seconds since start. */
   frozenAt?: number;
+  /** Plant time (ms since the epoch) from a simulated clock: the device then follows the plant's accelerated time. */
+  now?: () => number;
 }
 
 export interface ModbusSimulator {
@@ -78,12 +80,12 @@ export function startModbusSimulator(o: SimulatorOptions): Promise<ModbusSimulat
   for (let a = BENCH_START; a < HOLDING_SIZE; a++) holding[a] = a;
   for (const r of registerMap) if (r.fixed !== undefined) encode(r.table === 'holding' ? holding : input, r, r.fixed);
 
-  const compressor: Compressor = demoCompressor();
-  const pumps: Pump[] = demoPlant();
+  const compressor = demoCompressor();
+  const pumps: DeviceReader[] = demoPlant();
   const t0 = Date.now();
   const refresh = () => {
-    const t = o.frozenAt ?? (Date.now() - t0) / 1000;
-    const live: Record<string, number | boolean> = {};
+    const t = o.frozenAt ?? (o.now ? (o.now() - DEVICE_ORIGIN) / 1000 : (Date.now() - t0) / 1000);
+    const live: Record<string, number | boolean | undefined> = {};
     const c = compressor.read(t);
     for (const [k, v] of Object.entries(c)) live[`c-201/${k}`] = v;
     live['c-201/status'] = (c.running ? 1 : 0) | (c.loaded ? 2 : 0);
@@ -112,19 +114,27 @@ export function startModbusSimulator(o: SimulatorOptions): Promise<ModbusSimulat
     getCoil: (addr: number) => (check(addr, 1, COIL_SIZE), coils[addr]!),
     getDiscreteInput: (addr: number) => (check(addr, 1, DISCRETE_SIZE), discrete[addr]!),
   };
+  return listenModbus(vector, { host: o.host, port: o.port }).then((srv) => ({
+    port: o.port,
+    holding,
+    stop: () => (clearInterval(timer), srv.stop()),
+  }));
+}
+
+/**
+ * A modbus-serial ServerTCP answering every unit id with `vector`, resolved once it listens. A
+ * client that resets its socket does not take it down; `stop` drops the clients and closes it.
+ */
+export function listenModbus(vector: object, o: { host?: string | undefined; port: number }): Promise<{ stop: () => Promise<void> }> {
   const server = new modbusSerial.ServerTCP(vector, { host: o.host ?? '127.0.0.1', port: o.port, unitID: 255 });
-  // A client that resets its socket must not take the simulator down.
   server.on('socketError', () => undefined);
   return new Promise((resolve, reject) => {
     server.on('serverError', reject);
     server.on('initialized', () =>
       resolve({
-        port: o.port,
-        holding,
         stop: () =>
           new Promise<void>((r) => {
-            clearInterval(timer);
-            for (const s of server.socks.keys()) s.destroy();
+            for (const sock of server.socks.keys()) sock.destroy();
             server.close(() => r());
           }),
       }),

@@ -12,6 +12,8 @@ export interface VariableSpec {
   unit?: string;
   range?: [number, number];
   boolean?: boolean;
+  /** Fastest the server samples it, ms (Part 3 §5.6.2); 0: every change is reported (exception-based). Default 10. */
+  minimumSamplingInterval?: number;
 }
 
 /** Units from UNECE Rec. 20 (Part 8 §5.6.3 EUInformation), as AnalogItemType expects. */
@@ -22,16 +24,19 @@ const UNITS: Record<string, { unitId: number; displayName: string; description: 
   'm3/h': { unitId: 5067859, displayName: 'm³/h', description: 'cubic metre per hour' },
   rpm: { unitId: 5059640, displayName: 'rpm', description: 'revolutions per minute' },
   '%': { unitId: 20529, displayName: '%', description: 'percent' },
+  bar: { unitId: 4342098, displayName: 'bar', description: 'bar [unit of pressure]' },
+  Pa: { unitId: 5259596, displayName: 'Pa', description: 'pascal' },
+  mbar: { unitId: 5063250, displayName: 'mbar', description: 'millibar' },
 };
 
 /**
  * Adds a variable under `parent` with a string NodeId `<prefix>.<name>`. Numbers are
  * AnalogItemType with EURange, so that percent deadbands (Part 4 §7.17.2, Part 8 §5.3.2.4) work.
- * `minimumSamplingInterval` 10 ms: without it node-opcua samples at 1 s at best.
+ * `minimumSamplingInterval` 10 ms by default: without it node-opcua samples at 1 s at best.
  */
 export function addVariable(ns: Namespace, parent: UAObject, prefix: string, spec: VariableSpec): SimVariable {
   const nodeId = `${prefix}.${spec.name}`;
-  const common = { componentOf: parent, browseName: spec.name, nodeId: `s=${nodeId}`, minimumSamplingInterval: 10, accessLevel: 'CurrentRead | CurrentWrite', userAccessLevel: 'CurrentRead | CurrentWrite' } as const;
+  const common = { componentOf: parent, browseName: spec.name, nodeId: `s=${nodeId}`, minimumSamplingInterval: spec.minimumSamplingInterval ?? 10, accessLevel: 'CurrentRead | CurrentWrite', userAccessLevel: 'CurrentRead | CurrentWrite' } as const;
   if (spec.boolean) {
     const variable = ns.addVariable({ ...common, dataType: 'Boolean', value: { dataType: DataType.Boolean, value: false } });
     return { nodeId, variable, dataType: DataType.Boolean };

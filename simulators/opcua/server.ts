@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { MessageSecurityMode, OPCUACertificateManager, OPCUAServer, SecurityPolicy, StatusCodes, type StatusCode, type UAObject } from 'node-opcua';
-import { Fan, demoFan } from '../plant/fan.js';
-import { demoPlant, Pump } from '../plant/model.js';
+import { MessageSecurityMode, OPCUACertificateManager, OPCUAServer, SecurityPolicy, StatusCodes, type Namespace, type StatusCode, type UAObject } from 'node-opcua';
+import { demoFan, demoPlant, type DeviceReader } from '../plant/model.js';
 import { addVariable, setValue, type SimVariable } from './address-space.js';
 
 export interface OpcuaSimOptions {
@@ -17,8 +16,8 @@ export interface OpcuaSimOptions {
   securityModes?: ('None' | 'Sign' | 'SignAndEncrypt')[];
   /** Adds `Bench/Item0000…` Double variables, all updated every `interval`: load for the benchmark. */
   benchItems?: number;
-  pumps?: Pump[];
-  fans?: Fan[];
+  pumps?: DeviceReader[];
+  fans?: DeviceReader[];
 }
 
 export interface OpcuaSim {
@@ -58,13 +57,14 @@ const FAN_VARS = [
   { name: 'running', boolean: true },
 ];
 
+/** Server settings shared by the fixed demo server and the scenario server. */
+export type SimServerOptions = Pick<OpcuaSimOptions, 'port' | 'pkiDir' | 'users' | 'allowAnonymous' | 'securityModes'>;
+
 /**
- * The demo plant over OPC UA (node-opcua server), laid out as an engineer would find it in a
- * real plant: Objects/DemoPlant/Utilities/{CoolingWater/P-101, P-102; CoolingTower/F-301}/<tag>,
- * plus DemoPlant/Simulator/Setpoint (a still Double tests set by hand). Values come from the same
- * deterministic models as the MQTT publisher, stamped with the simulation's source time.
+ * An initialised (not yet started) node-opcua server with the simulator's namespace: the PKI,
+ * security modes, users and the loopback endpoint every simulated server shares.
  */
-export async function startOpcuaSimulator(opts: OpcuaSimOptions): Promise<OpcuaSim> {
+export async function initSimServer(opts: SimServerOptions): Promise<{ server: OPCUAServer; ns: Namespace; objects: UAObject }> {
   mkdirSync(opts.pkiDir, { recursive: true });
   const cm = new OPCUACertificateManager({ rootFolder: opts.pkiDir, automaticallyAcceptUnknownCertificate: true, name: 'sim' });
   await cm.initialize();
@@ -85,9 +85,19 @@ export async function startOpcuaSimulator(opts: OpcuaSimOptions): Promise<OpcuaS
   });
   await server.initialize();
   const as = server.engine.addressSpace!;
-  const ns = as.registerNamespace(SIM_NAMESPACE);
+  return { server, ns: as.registerNamespace(SIM_NAMESPACE), objects: as.rootFolder.objects };
+}
+
+/**
+ * The demo plant over OPC UA (node-opcua server), laid out as an engineer would find it in a
+ * real plant: Objects/DemoPlant/Utilities/{CoolingWater/P-101, P-102; CoolingTower/F-301}/<tag>,
+ * plus DemoPlant/Simulator/Setpoint (a still Double tests set by hand). Values come from the same
+ * deterministic models as the scenario plants, stamped with the simulation's source time.
+ */
+export async function startOpcuaSimulator(opts: OpcuaSimOptions): Promise<OpcuaSim> {
+  const { server, ns, objects } = await initSimServer(opts);
   const folder = (name: string, parent: UAObject) => ns.addFolder(parent, { browseName: name, nodeId: `s=${name}` }) as UAObject;
-  const plant = ns.addFolder(as.rootFolder.objects, { browseName: 'DemoPlant', nodeId: 's=DemoPlant' }) as UAObject;
+  const plant = ns.addFolder(objects, { browseName: 'DemoPlant', nodeId: 's=DemoPlant' }) as UAObject;
   const utilities = ns.addFolder(plant, { browseName: 'Utilities', nodeId: 's=DemoPlant.Utilities' }) as UAObject;
   const variables = new Map<string, SimVariable>();
   const add = (v: SimVariable) => variables.set(v.nodeId, v);

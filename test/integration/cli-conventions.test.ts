@@ -27,6 +27,6 @@ describe('cbm-gateway CLI as a process', () => {
     const r = run('start', '--confg', 'site.yaml');
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^unknown option --confg for "start"\n\nUsage: cbm-gateway start --config FILE\n/);
+    expect(r.stderr).toMatch(/^unknown option --confg for "start"\n\nUsage: cbm-gateway start --config FILE[ \n]/);
   });
 });
