@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { siteConfigSchema, type SiteConfig } from './schema.js';
+import { registerConfigSecrets } from './secrets.js';
 import { loadYamlWith } from './yaml-file.js';
 
 export interface LoadedConfig {
@@ -17,10 +18,14 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-/** Loads, interpolates and validates a site configuration; the result is frozen. */
+/**
+ * Loads, interpolates and validates a site configuration; the result is frozen, and its secrets
+ * are registered for redaction from logs, errors and answers.
+ */
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, text?: string): LoadedConfig {
   const abs = resolve(file);
   const config = loadYamlWith(siteConfigSchema, abs, 'CBM_ERR_CONFIG_INVALID', env, text);
+  registerConfigSecrets(config);
   return { file: abs, baseDir: dirname(abs), config: deepFreeze(config) };
 }
 

@@ -51,7 +51,15 @@ const mqttSource = z
     url: z.string().url().optional(),
     clientId: z.string().optional(),
     username: z.string().optional(),
+    /** Or `passwordFile` (a Docker/systemd secret), or `${ENV}`. */
     password: z.string().optional(),
+    /** mqtts/wss: PEM CA bundle of a private CA (relative paths: from the data folder). */
+    caFile: z.string().min(1).optional(),
+    /** mqtts/wss: client certificate and key (PEM) for brokers that authenticate clients by certificate. */
+    certFile: z.string().min(1).optional(),
+    keyFile: z.string().min(1).optional(),
+    /** Verify the broker's TLS certificate (and its host name). Turn off only to test. */
+    rejectUnauthorized: z.boolean().default(true),
     qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
     reconnectPeriod: duration.default(2000),
     topics: z.array(topicMapping).min(1),
@@ -60,6 +68,9 @@ const mqttSource = z
   .superRefine((s, ctx) => {
     if (!s.url && !s.broker?.enabled) {
       ctx.addIssue({ code: 'custom', path: ['url'], message: 'expected `url` (external broker) or `broker.enabled: true` (embedded broker)' });
+    }
+    if ((s.certFile === undefined) !== (s.keyFile === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [s.certFile === undefined ? 'certFile' : 'keyFile'], message: 'expected both `certFile` and `keyFile` for a client certificate' });
     }
   });
 

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { CbmError, type ErrorCode } from '../core/errors.js';
 import { interpolateEnv } from './interpolate.js';
-import { ProblemsError, zodProblems, type Problem } from './problems.js';
+import { locate, ProblemsError, zodProblems, type Problem } from './problems.js';
+import { resolveSecretFiles, type Locate } from './secrets.js';
 
 export interface ParsedYaml {
   file: string;
@@ -13,7 +15,11 @@ export interface ParsedYaml {
   problems: Problem[];
 }
 
-/** Reads and parses a YAML file, interpolating `${ENV}`; syntax errors come back as problems with lines. */
+/**
+ * Reads and parses a YAML file, interpolating `${ENV}` and reading secret files (`passwordFile`,
+ * `tokenFile`, …, relative to the file's folder); syntax errors, unset variables and unreadable
+ * secret files come back as problems with lines.
+ */
 export function readYaml(file: string, env: NodeJS.ProcessEnv = process.env, text?: string): ParsedYaml {
   let src = text;
   if (src === undefined) {
@@ -37,7 +43,8 @@ export function readYaml(file: string, env: NodeJS.ProcessEnv = process.env, tex
     return { file, path: '', ...(pos ? { line: pos.line, column: pos.col } : {}), message: `YAML syntax: ${msg}${hint}` };
   });
   if (firstPerLine.length > 10) problems.push({ file, path: '', message: `… and YAML syntax errors on ${firstPerLine.length - 10} more lines` });
-  const data = problems.length ? undefined : interpolateEnv(doc.toJS({ maxAliasCount: 1000 }), env, file, problems);
+  const where: Locate = (path) => locate(doc, lc, path);
+  const data = problems.length ? undefined : resolveSecretFiles(interpolateEnv(doc.toJS({ maxAliasCount: 1000 }), env, file, problems, [], where), dirname(file), file, problems, where);
   return { file, doc, lc, data, problems };
 }
 

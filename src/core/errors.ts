@@ -1,3 +1,5 @@
+import { redactText } from './redact.js';
+
 /**
  * Every error the gateway reports has a code from this registry, as fastify's `FST_ERR_*`.
  * `retryable` says whether trying the same thing again can help (eKuiper's errorx idea); the
@@ -49,6 +51,7 @@ export function isCbmError(e: unknown): e is CbmError {
   return e instanceof CbmError;
 }
 
+/** An error's message as the gateway may show and store it: credentials masked (src/core/redact.ts). */
 export function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return redactText(e instanceof Error ? e.message : String(e));
 }

@@ -1,8 +1,10 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { OnceLogger } from '../../core/logger.js';
+import { redactUrl } from '../../core/redact.js';
 import type { Sample } from '../../core/sample.js';
 import type { MqttSourceConfig } from '../../config/schema.js';
 import type { Source, SourceContext } from '../source.js';
+import { clientTls } from './client-tls.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { useFastPublishParsers } from './fast-publish.js';
 import { skipNumberCache } from '../../core/mqtt-packet-writer.js';
@@ -52,7 +54,9 @@ export class MqttSource implements Source {
   private connectClient(ctx: SourceContext, url: string): void {
     useFastPublishParsers();
     skipNumberCache();
+    const shown = redactUrl(url); // what status and log say: no credentials
     const client = mqtt.connect(url, {
+      ...clientTls(this.cfg, ctx.dataDir),
       // mqtt.js logs each packet through `debug` (a measurable cost at 10^5 messages/s, even
       // when disabled): keep it only when asked for with DEBUG=mqttjs*.
       log: /mqttjs/.test(process.env.DEBUG ?? '') ? undefined : () => undefined,
@@ -76,16 +80,16 @@ export class MqttSource implements Source {
     const acked = new WeakSet<object>();
     this.client = client;
     client.on('connect', () => {
-      ctx.status('connected', url);
+      ctx.status('connected', shown);
       this.once?.reset('client-error');
       const filters = this.router.filters;
       client.subscribe(filters, { qos: this.cfg.qos }, (err) => {
         if (err) ctx.log.error({ err: err.message, filters }, 'MQTT subscribe failed');
       });
     });
-    client.on('reconnect', () => ctx.status('reconnecting', url));
-    client.on('offline', () => ctx.status('reconnecting', `${url} offline`));
-    client.on('error', (err) => this.once?.warn('client-error', { url, err: err.message }, 'MQTT client error'));
+    client.on('reconnect', () => ctx.status('reconnecting', shown));
+    client.on('offline', () => ctx.status('reconnecting', `${shown} offline`));
+    client.on('error', (err) => this.once?.warn('client-error', { url: shown, err: err.message }, 'MQTT client error'));
     client.on('message', (topic, payload, packet) => {
       if (!acked.has(packet)) this.onMessage(topic, payload);
     });
