@@ -30,6 +30,8 @@ const topicMapping = z
     valueField: z.string().default('value'),
     /** JSON field → tag id, where they differ. Unlisted fields map to the tag of the same name. */
     fields: z.record(z.string(), id).default({}),
+    /** Largest payload decoded (bytes); a larger one is refused whole and counted as malformed. Default 1 MiB. */
+    maxPayload: z.number().int().min(16).optional(),
   })
   .strict();
 

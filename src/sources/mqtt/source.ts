@@ -122,7 +122,8 @@ export class MqttSource implements Source {
       if (!(e instanceof PayloadError)) throw e;
       this.c.malformed++;
       topic ??= read!.toString('utf8', start, end);
-      this.once!.warn(`malformed:${topic}`, { source: this.id, topic, err: e.message, payload: payload.subarray(0, 80).toString('utf8') }, 'malformed payload dropped');
+      const what = out.length === 0 ? 'malformed payload dropped' : 'payload partly unusable (counted); the usable part ingested';
+      this.once!.warn(`malformed:${topic}`, { source: this.id, topic, err: e.message, payload: payload.subarray(0, 80).toString('utf8') }, what);
       if (out.length === 0) return;
     }
     this.c.samples += out.length;
