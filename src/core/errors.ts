@@ -25,6 +25,7 @@ export const errorCodes = {
   CBM_ERR_OPCUA_SECURITY: { status: 502, retryable: false, message: 'The OPC UA server offers no endpoint with the configured security mode and policy' },
   CBM_ERR_MODBUS_EXCEPTION: { status: 502, retryable: false, message: 'A Modbus device answered with an exception code' },
   CBM_ERR_MODBUS_TIMEOUT: { status: 504, retryable: true, message: 'A Modbus device did not answer in time' },
+  CBM_ERR_MODBUS_RESPONSE: { status: 502, retryable: true, message: 'A Modbus device answered with a malformed response (wrong length, byte count or function code)' },
   CBM_ERR_MODBUS_CONNECTION: { status: 503, retryable: true, message: 'The Modbus connection could not be opened or was lost' },
 } as const;
 
