@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/gateway.js';
+import type { ModbusPointInput } from '../../src/config/sources/modbus.js';
 import type { Logger } from '../../src/core/logger.js';
 import { apiOf, startGateway, writeSite } from '../helpers/gateway.js';
 import { canConnect, freePort, spawnLogged, tempDir, waitFor, type Spawned } from '../helpers/servers.js';
@@ -43,7 +44,7 @@ describe('Modbus answers that are wrong', () => {
     const h = await device('healthy', { registers: [{ table: 'hr', address: 0, type: 'uint16', value: 42 }] });
     broken = b.d;
     healthy = h.d;
-    const dev = (id: string, port: number, asset: string, points: object[]) => ({ id, host: '127.0.0.1', port, asset, pollInterval: '100ms', timeout: '300ms', retries: 1, reconnect: { initialDelay: '100ms', maxDelay: '500ms' }, points });
+    const dev = (id: string, port: number, asset: string, points: ModbusPointInput[]) => ({ id, host: '127.0.0.1', port, asset, pollInterval: '100ms', timeout: '300ms', retries: 1, reconnect: { initialDelay: '100ms', maxDelay: '500ms' }, points });
     const site = writeSite(
       {
         gateway: { id: 'gw', dataDir: './data', logLevel: 'silent' },
