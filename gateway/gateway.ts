@@ -125,6 +125,11 @@ export class Gateway {
     return this.sources.find((s) => s.id === id);
   }
 
+  /** A work-order target by id (its health: `targetHealth` in src/workorders/targets/health.ts). */
+  target(id: string): WorkOrderTarget | undefined {
+    return this.targets.get(id);
+  }
+
   /** Samples in, as a source hands them over, committed before this returns. */
   ingest(samples: readonly Sample[]): void {
     this.stages().pipeline.ingest(samples);
@@ -211,7 +216,7 @@ export class Gateway {
       {
         name: 'start dispatcher',
         run: () => {
-          for (const t of cfg.workOrders.targets) this.targets.set(t.id, createTarget(t));
+          for (const t of cfg.workOrders.targets) this.targets.set(t.id, createTarget(t, this.clock));
           p.dispatcher = new Dispatcher({
             outbox: p.stages!.outbox,
             targets: this.targets,

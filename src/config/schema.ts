@@ -254,6 +254,20 @@ export const siteConfigSchema = z
           .object({ count: z.number().int().min(1).default(10), window: duration.default(600_000) })
           .strict()
           .default({ count: 10, window: 600_000 }),
+        /**
+         * When deliveries make /api/health `degraded`: a target failing `failures` requests in a
+         * row or for `failingFor`, whichever comes first; more than `maxPending` deliveries waiting,
+         * or the oldest waiting longer than `maxPendingAge`.
+         */
+        health: z
+          .object({
+            failures: z.number().int().min(1).default(3),
+            failingFor: duration.default(60_000),
+            maxPending: z.number().int().min(0).default(1000),
+            maxPendingAge: duration.default(900_000),
+          })
+          .strict()
+          .default({ failures: 3, failingFor: 60_000, maxPending: 1000, maxPendingAge: 900_000 }),
       })
       .strict()
       .default({
@@ -263,6 +277,7 @@ export const siteConfigSchema = z
         concurrency: 4,
         consolidation: { renotify: 7 * 86_400_000, updateEvery: 3_600_000 },
         flood: { count: 10, window: 600_000 },
+        health: { failures: 3, failingFor: 60_000, maxPending: 1000, maxPendingAge: 900_000 },
       }),
     api: z
       .object({
