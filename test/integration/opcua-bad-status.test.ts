@@ -22,7 +22,7 @@ describe('OPC UA Bad status codes', () => {
   const log: Logger = { debug() {}, info() {}, warn: (obj, msg) => void warnings.push({ obj: obj as Record<string, unknown>, msg: msg ?? '' }), error() {}, child: () => log };
 
   beforeAll(async () => {
-    sim = await startOpcuaSimulator({ port: await freePort(), pkiDir: opcuaPki('server-main'), interval: 100 });
+    sim = await startOpcuaSimulator({ port: await freePort(), pkiDir: opcuaPki('server-bad-status'), interval: 100 });
     sim.pause();
     sim.set(SETPOINT, 10);
     src = new OpcuaSource(
