@@ -11,6 +11,7 @@ export interface Health {
   outbox: Record<string, number>;
   dispatcher: { sent: number; retried: number; lastError?: string; byTarget: Record<string, { sent: number; retried: number }> };
   timeseries: { connected: boolean; written: number; spill?: { lines: number } } | null;
+  ingest: Record<string, number>;
 }
 
 export async function health(gw: Gateway): Promise<Health> {
