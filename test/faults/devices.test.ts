@@ -7,7 +7,7 @@ import { WebhookReceiver } from '../../simulators/cmms/webhook-receiver.js';
 import { startGateway, writeSite } from '../helpers/gateway.js';
 import { opcuaPki } from '../helpers/opcua.js';
 import { canConnect, freePort, spawnLogged, tempDir, waitFor, type Spawned } from '../helpers/servers.js';
-import { health, metrics } from './harness.js';
+import { cmmsOrders, health, metrics } from './harness.js';
 
 const VIB = 'ns=2;s=DemoPlant.Utilities.CoolingWater.P-101.vibration';
 
@@ -51,7 +51,7 @@ describe('fault: devices vanish and return', () => {
           { id: 'mb', type: 'modbus', devices: [{ id: 'plc', host: '127.0.0.1', port: mbPort, asset: 'c-1', pollInterval: '100ms', timeout: '300ms', retries: 0, reconnect: { initialDelay: '100ms', maxDelay: '500ms' }, points: [{ tag: 'pressure', function: 'holding', address: 0, type: 'float32' }] }] },
           { id: 'plc-ua', type: 'opcua', endpoint: sim.endpoint, pkiDir: opcuaPki('client-fault-devices'), reconnect: { initialDelay: '250ms', maxDelay: '1s' }, defaults: { samplingInterval: '100ms', publishingInterval: '200ms' }, items: [{ asset: 'p-101', tag: 'vibration', nodeId: VIB }] },
         ],
-        workOrders: { targets: [{ id: 'cmms', type: 'webhook', url: `${rx.url}/wo` }], retry: { initialDelay: 100, maxDelay: 400 } },
+        workOrders: cmmsOrders(rx.url),
       },
       [{ id: 'overpressure', name: 'Overpressure', selector: { class: 'compressor' }, priority: 1, conditions: { all: [{ fact: 'pressure', operator: 'greaterThan', value: 10 }] }, workOrder: { title: 'Overpressure on {{asset.name}}' } }],
     );

@@ -39,6 +39,11 @@ export function deliveryReasons(gw: Gateway, targetIds: string[]): { reasons: st
   return { reasons: deliveryHealthReasons(targets, gw.view.outbox.pending(), gw.view.clock.now(), LIMITS), targets };
 }
 
+/** `workOrders` for the fault tests: one webhook target (the receiver at `url`), quick retries. */
+export function cmmsOrders(url: string) {
+  return { targets: [{ id: 'cmms', type: 'webhook' as const, url: `${url}/wo` }], retry: { initialDelay: 100, maxDelay: 400 } };
+}
+
 /** The limits the fault tests configure (`workOrders.health`). */
 export const LIMITS = { failures: 3, failingFor: 2_000, maxPending: 2, maxPendingAge: 3_600_000 };
 

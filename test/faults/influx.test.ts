@@ -4,7 +4,7 @@ import type { Sample } from '../../src/core/sample.js';
 import { WebhookReceiver } from '../../simulators/cmms/webhook-receiver.js';
 import { bearingRule, pumpSite, startGateway, writeSite } from '../helpers/gateway.js';
 import { startVictoriaMetrics, waitFor, type VictoriaMetrics } from '../helpers/servers.js';
-import { health, metrics } from './harness.js';
+import { cmmsOrders, health, metrics } from './harness.js';
 
 /**
  * Fault: InfluxDB (VictoriaMetrics) goes down. Rules, alarms and work orders do not wait for it:
@@ -23,7 +23,7 @@ describe('fault: InfluxDB down', () => {
     const { file } = writeSite(
       pumpSite(2, {
         influx: { url: vm.url, bucket: 'cbm', flushInterval: 100, maxRetries: 0 },
-        workOrders: { targets: [{ id: 'cmms', type: 'webhook', url: `${rx.url}/wo` }], retry: { initialDelay: 100, maxDelay: 400 } },
+        workOrders: cmmsOrders(rx.url),
       }),
       [bearingRule],
     );

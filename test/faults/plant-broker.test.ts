@@ -4,7 +4,7 @@ import type { Gateway } from '../../gateway/gateway.js';
 import { WebhookReceiver } from '../../simulators/cmms/webhook-receiver.js';
 import { bearingRule, pumpSite, startGateway, writeSite } from '../helpers/gateway.js';
 import { startMosquitto, waitFor, type Mosquitto } from '../helpers/servers.js';
-import { health, metrics } from './harness.js';
+import { cmmsOrders, health, metrics } from './harness.js';
 
 /**
  * Fault: the plant's MQTT broker (Mosquitto, with users) is killed and started again on the same
@@ -23,7 +23,7 @@ describe('fault: the plant broker restarts', () => {
     const { file } = writeSite(
       pumpSite(2, {
         sources: [{ id: 'plant', type: 'mqtt', url: mosq.url, username: 'gateway', password: 'gw-pw', reconnectPeriod: 200, topics: [{ topic: 'plant/{asset}' }] }],
-        workOrders: { targets: [{ id: 'cmms', type: 'webhook', url: `${rx.url}/wo` }], retry: { initialDelay: 100, maxDelay: 400 } },
+        workOrders: cmmsOrders(rx.url),
       }),
       [bearingRule],
     );

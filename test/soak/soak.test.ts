@@ -5,7 +5,7 @@ import type { Gateway } from '../../gateway/gateway.js';
 import { WebhookReceiver } from '../../simulators/cmms/webhook-receiver.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
 import { FlakyFront, health, metrics } from '../faults/harness.js';
-import { brokerPort, pumpSite, startGateway, writeSite, type RuleInput } from '../helpers/gateway.js';
+import { bearingRule, brokerPort, pumpSite, startGateway, writeSite, type RuleInput } from '../helpers/gateway.js';
 import { startVictoriaMetrics, waitFor, type VictoriaMetrics } from '../helpers/servers.js';
 
 /**
@@ -58,18 +58,8 @@ const median = (xs: number[]) => {
 };
 const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
 
-const rule: RuleInput = {
-  id: 'bearing-hot',
-  name: 'Bearing hot',
-  selector: { class: 'pump' },
-  priority: 2,
-  conditions: { all: [{ fact: 'bearing_temp', operator: 'greaterThan', value: 80 }] },
-  deadband: 5,
-  // A soak raises each pump's alarm every 30 s on purpose: not chattering, not a bad actor.
-  chatter: { count: 1000, window: 60_000 },
-  repeating: { perHour: 100_000, perDay: 100_000 },
-  workOrder: { title: 'Bearing {{value.bearing_temp}} °C on {{asset.name}}' },
-};
+/** A soak raises each pump's alarm every 30 s on purpose: not chattering, not a bad actor. */
+const rule: RuleInput = { ...bearingRule, chatter: { count: 1000, window: 60_000 }, repeating: { perHour: 100_000, perDay: 100_000 } };
 
 describe('soak', () => {
   const rx = new WebhookReceiver();
