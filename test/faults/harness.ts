@@ -89,6 +89,12 @@ export class FlakyFront {
     return `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
   }
 
+  /** Cuts the connections of the requests left hanging (the CMMS's proxy gives up on them). */
+  dropHung(): void {
+    for (const r of this.hung) r.destroy();
+    this.hung.clear();
+  }
+
   async stop(): Promise<void> {
     for (const r of this.hung) r.destroy();
     const s = this.server;
