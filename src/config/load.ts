@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { siteConfigSchema, type SiteConfig } from './schema.js';
 import { registerConfigSecrets } from './secrets.js';
@@ -24,9 +25,15 @@ function deepFreeze<T>(o: T): T {
  */
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, text?: string): LoadedConfig {
   const abs = resolve(file);
-  const config = loadYamlWith(siteConfigSchema, abs, 'CBM_ERR_CONFIG_INVALID', env, text);
+  const baseDir = dirname(abs);
+  const config = loadYamlWith(siteConfigSchema, abs, 'CBM_ERR_CONFIG_INVALID', env, text, (cfg, at) => {
+    // A rule file that is not there is the config's problem: said at the line that names it.
+    cfg.rules.forEach((r, i) => {
+      if (!existsSync(resolveFrom(baseDir, r))) at(['rules', i], `no rule file or folder ${resolveFrom(baseDir, r)}`);
+    });
+  });
   registerConfigSecrets(config);
-  return { file: abs, baseDir: dirname(abs), config: deepFreeze(config) };
+  return { file: abs, baseDir, config: deepFreeze(config) };
 }
 
 export function resolveFrom(baseDir: string, p: string): string {

@@ -4,7 +4,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { CbmError, type ErrorCode } from '../core/errors.js';
 import { interpolateEnv } from './interpolate.js';
-import { locate, ProblemsError, zodProblems, type Problem } from './problems.js';
+import { formatPath, locate, ProblemsError, zodProblems, type Problem } from './problems.js';
 import { resolveSecretFiles, type Locate } from './secrets.js';
 
 export interface ParsedYaml {
@@ -63,8 +63,15 @@ function tooDeep(msg: string): string | undefined {
   return /call stack/i.test(msg) ? 'nested too deep to read (thousands of levels)' : undefined;
 }
 
-/** Parses and validates in one go; throws a {@link ProblemsError} listing every problem. */
-export function loadYamlWith<S extends z.ZodType>(schema: S, file: string, code: ErrorCode, env?: NodeJS.ProcessEnv, text?: string): z.output<S> {
+/** Reports a problem at a path of the document (its line found there). */
+export type ProblemAt = (path: (string | number)[], message: string) => void;
+
+/**
+ * Parses and validates in one go; throws a {@link ProblemsError} listing every problem. `check`
+ * looks further at the valid data (what a schema cannot: files it names exist) and reports what
+ * it finds through `at`.
+ */
+export function loadYamlWith<S extends z.ZodType>(schema: S, file: string, code: ErrorCode, env?: NodeJS.ProcessEnv, text?: string, check?: (data: z.output<S>, at: ProblemAt) => void): z.output<S> {
   const y = readYaml(file, env, text);
   if (y.problems.length) throw new ProblemsError(code, y.problems);
   if (y.data === null || y.data === undefined) throw new ProblemsError(code, [{ file, path: '', message: 'the file is empty: expected a YAML mapping' }]);
@@ -76,5 +83,8 @@ export function loadYamlWith<S extends z.ZodType>(schema: S, file: string, code:
     throw new ProblemsError(code, [{ file, path: '', message: `YAML: ${tooDeep(e.message) ?? e.message}` }]);
   }
   if (!r.success) throw new ProblemsError(code, zodProblems(file, r.error, y.doc, y.lc));
+  const more: Problem[] = [];
+  check?.(r.data, (path, message) => more.push({ file, path: formatPath(path), ...(locate(y.doc, y.lc, path) ?? {}), message }));
+  if (more.length) throw new ProblemsError(code, more);
   return r.data;
 }

@@ -4,7 +4,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { ProblemsError } from '../../src/config/problems.js';
-import { tempDir } from '../helpers/servers.js';
 import { report, RUNS, watchRejections } from './runs.js';
 import { mutatedYaml, randomYaml } from './yaml-mutations.js';
 
@@ -21,7 +20,8 @@ const RANDOM = Math.ceil(RUNS / 3);
 
 describe('config loader fuzzed', () => {
   it(`loads or refuses with problems naming file and path, never crashes (${MUTATED} mutated + ${RANDOM} random cases)`, () => {
-    const file = join(tempDir('fuzz-config'), 'site.yaml');
+    // Where the seeds live (never written: the text is handed over), so their relative paths resolve.
+    const file = join(process.cwd(), 'edge-config', 'fuzzed-site.yaml');
     const env = { PLANT_BROKER_PASSWORD: 'x', HOME: '/root' };
     const counts = { cases: 0, loaded: 0, refused: 0, problems: 0 };
     const rejections = watchRejections();

@@ -104,3 +104,12 @@ describe('secrets in the config', () => {
     expect(redactText('sent hook/pw1 and Bearer bearer-tok-42 to north-hall')).toBe(`sent ${REDACTED} and ${REDACTED} to north-hall`);
   });
 });
+
+describe('files the config names', () => {
+  it('a rule file or folder that is not there is a problem at the line that names it', () => {
+    const dir = tempDir('rules-missing');
+    const file = join(dir, 'site.yaml');
+    writeFileSync(file, 'gateway: { id: gw-1 }\nsite: { id: plant, name: Plant }\nrules:\n  - rules/pumps.yaml\n  - library\n');
+    expect(problemsOf(file)).toEqual([`${file}:4:5: rules[0]: no rule file or folder ${join(dir, 'rules/pumps.yaml')}`, `${file}:5:5: rules[1]: no rule file or folder ${join(dir, 'library')}`]);
+  });
+});
