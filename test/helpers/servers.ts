@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { runRoot } from './tmp.js';
@@ -89,7 +89,7 @@ export interface Mosquitto {
  * Debian's Mosquitto on a free loopback port as the plant's external broker: anonymous, or with
  * `users` (name → password, hashed by mosquitto_passwd) and anonymous access off.
  */
-export async function startMosquitto(opts: { users?: Record<string, string> } = {}): Promise<Mosquitto> {
+export async function startMosquitto(opts: { users?: Record<string, string>; tls?: { caFile: string; certFile: string; keyFile: string; requireClientCertificate?: boolean } } = {}): Promise<Mosquitto> {
   const dir = tempDir('mosquitto');
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
@@ -103,7 +103,14 @@ export async function startMosquitto(opts: { users?: Record<string, string> } = 
     chmodSync(pw, 0o644);
     auth = `allow_anonymous false\npassword_file ${pw}\n`;
   }
-  writeFileSync(conf, `listener ${port} 127.0.0.1\n${auth}persistence false\nlog_dest stdout\n`);
+  let tls = '';
+  if (opts.tls) {
+    // Mosquitto reads these as its own user: copies it may read, in the folder it may enter.
+    chmodSync(dir, 0o755);
+    const copy = (f: string, n: string) => (writeFileSync(join(dir, n), readFileSync(f)), chmodSync(join(dir, n), 0o644), join(dir, n));
+    tls = `cafile ${copy(opts.tls.caFile, 'ca.pem')}\ncertfile ${copy(opts.tls.certFile, 'cert.pem')}\nkeyfile ${copy(opts.tls.keyFile, 'key.pem')}\n${opts.tls.requireClientCertificate ? 'require_certificate true\n' : ''}`;
+  }
+  writeFileSync(conf, `listener ${port} 127.0.0.1\n${tls}${auth}persistence false\nlog_dest stdout\n`);
   let p: Spawned | undefined;
   const start = async () => {
     p = spawnLogged(bin('mosquitto'), ['-c', conf]);
@@ -113,7 +120,7 @@ export async function startMosquitto(opts: { users?: Record<string, string> } = 
   await start();
   return {
     port,
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     kill: async () => void (await p?.stop()),
     start,
     stop: async () => {
