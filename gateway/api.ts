@@ -17,6 +17,7 @@ import type { TimeSeriesStats } from '../src/timeseries/writer.js';
 import type { DispatcherStats } from '../src/workorders/dispatcher.js';
 import type { Outbox } from '../src/workorders/outbox.js';
 import type { OrderStatusBook } from '../src/workorders/status.js';
+import { deliveryHealthReasons, type DeliveryHealthLimits, type TargetHealth } from '../src/workorders/targets/health.js';
 import type { CheckpointStats } from '../src/store/checkpointer.js';
 import { registerAccessRoutes } from './api-access.js';
 import { alarmsOf, registerAlarmRoutes, type AlarmApiDeps } from './api-alarms.js';
@@ -61,6 +62,10 @@ export interface ApiDeps extends AlarmApiDeps, InsightApiDeps {
   dispatcher: () => DispatcherStats;
   /** Status polling of the targets that can be asked (rounds, updates, errors). */
   statusPoll: () => { rounds: number; updates: number; errors: number };
+  /** Each work-order target's health: failing, failures in a row, since when, the last error. */
+  targets: () => TargetHealth[];
+  /** When a failing target or a growing backlog makes the gateway degraded (`workOrders.health`). */
+  deliveryLimits: DeliveryHealthLimits;
   /** Wall-clock steps seen since start (the latest with its time and size). */
   clockSteps: () => { steps: number; last: { at: number; ms: number } | undefined };
   /** Assets and areas in an alarm flood now (the flood guard holds their new orders). */
@@ -171,6 +176,7 @@ export function buildApi(d: ApiDeps, s: ApiSettings = defaultApiSettings({ auth:
         ...(ts !== undefined && !ts.connected ? ['InfluxDB unreachable'] : []),
         ...(!store.writable ? [`store cannot write (${store.error}); ${store.held} alarm changes and orders held in memory`] : []),
         ...clockStepReason(d),
+        ...deliveryHealthReasons(d.targets(), d.outbox.pending(), d.clock.now(), d.deliveryLimits),
         ...d.floods().map((f) => `alarm flood on ${f.scope}: ${f.orders} new orders within the flood window; further orders are held and listed on flood order ${f.floodOrderId ?? '(pending)'}`),
         ...(d.ruleErrors().failedAlarms.length ? [`rule evaluation failed for ${d.ruleErrors().failedAlarms.join(', ')} (see the log)`] : []),
         ...(d.dispatcher().failing ? [`work-order dispatcher failing: ${d.dispatcher().lastLoopError}`] : []),
@@ -187,6 +193,7 @@ export function buildApi(d: ApiDeps, s: ApiSettings = defaultApiSettings({ auth:
         rules: { rules: d.rules().rules.length, instances: d.rules().instances.length, ...d.ruleErrors() },
         outbox,
         dispatcher: d.dispatcher(),
+        targets: d.targets(),
         floods: d.floods(),
         clock: { steps: d.clockSteps().steps, lastStep: d.clockSteps().last ? { at: isoTime(d.clockSteps().last!.at), ms: d.clockSteps().last!.ms } : null },
         store,
@@ -228,6 +235,7 @@ export function buildApi(d: ApiDeps, s: ApiSettings = defaultApiSettings({ auth:
           store: d.store?.(),
           storeHealth: d.storeHealth(),
           floods: d.floods(),
+          targets: d.targets(),
           clockSteps: d.clockSteps().steps,
           assetHealth: healthScores(d),
           activeAlarms: activeByPriority(d),

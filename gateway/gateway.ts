@@ -24,6 +24,7 @@ import { OrderStatusBook, type OrderStatusListener } from '../src/workorders/sta
 import { StatusPoller } from '../src/workorders/status-poller.js';
 import type { WorkOrderTarget } from '../src/workorders/target.js';
 import { createTarget } from '../src/workorders/targets/registry.js';
+import { targetHealth } from '../src/workorders/targets/health.js';
 import { InsightStore } from '../src/insight/store.js';
 import { buildApi, type ApiDeps } from './api.js';
 import { apiSettings, statusSecret } from './api-settings.js';
@@ -147,6 +148,11 @@ export class Gateway {
     return this.sources.find((s) => s.id === id);
   }
 
+  /** A work-order target by id (its health: `targetHealth` in src/workorders/targets/health.ts). */
+  target(id: string): WorkOrderTarget | undefined {
+    return this.targets.get(id);
+  }
+
   /** Samples in, as a source hands them over, committed before this returns. */
   ingest(samples: readonly Sample[]): void {
     this.stages().pipeline.ingest(samples);
@@ -238,7 +244,7 @@ export class Gateway {
       {
         name: 'start dispatcher',
         run: () => {
-          for (const t of cfg.workOrders.targets) this.targets.set(t.id, createTarget(t));
+          for (const t of cfg.workOrders.targets) this.targets.set(t.id, createTarget(t, this.clock));
           p.dispatcher = new Dispatcher({
             outbox: p.stages!.outbox,
             targets: this.targets,
@@ -391,6 +397,8 @@ export class Gateway {
       store: () => checkpointer.stats,
       storeHealth: () => stages.committer.stats(),
       floods: () => stages.orders.book.floods(this.clock.now()),
+      targets: () => [...this.targets.values()].flatMap((t) => targetHealth(t) ?? []),
+      deliveryLimits: this.config.workOrders.health,
       clockSteps: () => ({ steps: this.steps?.steps ?? 0, last: this.steps?.last }),
       ruleErrors: () => ({ failedAlarms: stages.rules.engine.failedInstances, evaluationErrors: stages.rules.engine.errors, orderErrors: stages.orders.errors }),
       sources: () =>

@@ -22,6 +22,7 @@ export function metricsText(m: {
   store?: CheckpointStats;
   storeHealth?: StoreHealth;
   floods?: { scope: string; orders: number }[];
+  targets?: { id: string; state: string; consecutiveFailures: number }[];
   clockSteps?: number;
   /** Health score per asset (0-100, docs/dashboard.md). */
   assetHealth?: { id: string; score: number }[];
@@ -96,6 +97,12 @@ export function metricsText(m: {
     counter('cbm_store_checkpoint_failures_total', 'WAL checkpoints that failed', m.store.failures);
     gauge('cbm_store_checkpoint_max_seconds', 'Longest WAL checkpoint since start', m.store.maxMs / 1000);
     gauge('cbm_store_wal_pages', 'Pages in the WAL at the latest checkpoint', m.store.walPages);
+  }
+  if (m.targets) {
+    lines.push('# HELP cbm_target_up 1 unless the work-order target failed its latest request', '# TYPE cbm_target_up gauge');
+    for (const t of m.targets) lines.push(`cbm_target_up{target="${t.id}"} ${t.state === 'failing' ? 0 : 1}`);
+    lines.push('# HELP cbm_target_consecutive_failures Requests the target failed in a row', '# TYPE cbm_target_consecutive_failures gauge');
+    for (const t of m.targets) lines.push(`cbm_target_consecutive_failures{target="${t.id}"} ${t.consecutiveFailures}`);
   }
   if (m.clockSteps !== undefined) counter('cbm_clock_steps_total', 'Wall-clock steps detected against the monotonic clock (more than 2 s)', m.clockSteps);
   if (m.floods) {

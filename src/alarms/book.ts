@@ -1,3 +1,4 @@
+import { setAfterStep } from '../core/clock-steps.js';
 import { CbmError } from '../core/errors.js';
 import type { Priority } from '../core/priority.js';
 import type { Evidence } from '../rules/evidence.js';
@@ -208,13 +209,15 @@ export class AlarmBook implements RuleHitSink {
    * repeating move with it, so a step back does not hold an alarm's on-delay for the length of the
    * step, and a step forward does not end a shelve early.
    */
-  shiftTimes(ms: number): void {
+  shiftTimes(ms: number, now: number): void {
+    // An instant set on the new clock already (between the step and its detection) stays.
+    const move = (t: number) => (setAfterStep(t, ms, now) ? t : t + ms);
     for (const s of this.states.values()) {
-      s.pendingSince += ms;
-      s.clearingSince += ms;
-      s.shelvedUntil += ms;
-      for (let i = 0; i < s.recent.length; i++) s.recent[i]! += ms;
-      for (let i = 0; i < s.raises.length; i++) s.raises[i]! += ms;
+      s.pendingSince = move(s.pendingSince);
+      s.clearingSince = move(s.clearingSince);
+      s.shelvedUntil = Number.isNaN(s.shelvedUntil) ? s.shelvedUntil : s.shelvedUntil + ms;
+      for (let i = 0; i < s.recent.length; i++) s.recent[i] = move(s.recent[i]!);
+      for (let i = 0; i < s.raises.length; i++) s.raises[i] = move(s.raises[i]!);
     }
   }
 

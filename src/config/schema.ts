@@ -32,6 +32,8 @@ const topicMapping = z
     valueField: z.string().default('value'),
     /** JSON field → tag id, where they differ. Unlisted fields map to the tag of the same name. */
     fields: z.record(z.string(), id).default({}),
+    /** Largest payload decoded (bytes); a larger one is refused whole and counted as malformed. Default 1 MiB. */
+    maxPayload: z.number().int().min(16).optional(),
   })
   .strict();
 
@@ -46,7 +48,15 @@ const mqttSource = z
     url: z.string().url().optional(),
     clientId: z.string().optional(),
     username: z.string().optional(),
+    /** Or `passwordFile` (a Docker/systemd secret), or `${ENV}`. */
     password: z.string().optional(),
+    /** mqtts/wss: PEM CA bundle of a private CA (relative paths: from the data folder). */
+    caFile: z.string().min(1).optional(),
+    /** mqtts/wss: client certificate and key (PEM) for brokers that authenticate clients by certificate. */
+    certFile: z.string().min(1).optional(),
+    keyFile: z.string().min(1).optional(),
+    /** Verify the broker's TLS certificate (and its host name). Turn off only to test. */
+    rejectUnauthorized: z.boolean().default(true),
     qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
     reconnectPeriod: duration.default(2000),
     topics: z.array(topicMapping).min(1),
@@ -55,6 +65,9 @@ const mqttSource = z
   .superRefine((s, ctx) => {
     if (!s.url && !s.broker?.enabled) {
       ctx.addIssue({ code: 'custom', path: ['url'], message: 'expected `url` (external broker) or `broker.enabled: true` (embedded broker)' });
+    }
+    if ((s.certFile === undefined) !== (s.keyFile === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [s.certFile === undefined ? 'certFile' : 'keyFile'], message: 'expected both `certFile` and `keyFile` for a client certificate' });
     }
   });
 
@@ -241,6 +254,20 @@ export const siteConfigSchema = z
           .object({ count: z.number().int().min(1).default(10), window: duration.default(600_000) })
           .strict()
           .default({ count: 10, window: 600_000 }),
+        /**
+         * When deliveries make /api/health `degraded`: a target failing `failures` requests in a
+         * row or for `failingFor`, whichever comes first; more than `maxPending` deliveries waiting,
+         * or the oldest waiting longer than `maxPendingAge`.
+         */
+        health: z
+          .object({
+            failures: z.number().int().min(1).default(3),
+            failingFor: duration.default(60_000),
+            maxPending: z.number().int().min(0).default(1000),
+            maxPendingAge: duration.default(900_000),
+          })
+          .strict()
+          .default({ failures: 3, failingFor: 60_000, maxPending: 1000, maxPendingAge: 900_000 }),
       })
       .strict()
       .default({
@@ -250,6 +277,7 @@ export const siteConfigSchema = z
         concurrency: 4,
         consolidation: { renotify: 7 * 86_400_000, updateEvery: 3_600_000 },
         flood: { count: 10, window: 600_000 },
+        health: { failures: 3, failingFor: 60_000, maxPending: 1000, maxPendingAge: 900_000 },
       }),
     api: apiConfig,
     /** Gateway status (birth and last will) on a central broker: docs/fleet.md. */

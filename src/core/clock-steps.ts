@@ -33,3 +33,13 @@ export class ClockStepDetector {
     return this.last.ms;
   }
 }
+
+/**
+ * Whether an instant `t` was set on the new clock after a step of `ms` detected at `now` (so it
+ * must not move with the step): after a forward step, every instant set before it is at most
+ * `now - ms`; after a backward one, instants set since it lie within the last moments before the
+ * detection (`slackMs`, a tick or two), while those set before it mostly lie ahead of `now`.
+ */
+export function setAfterStep(t: number, ms: number, now: number, slackMs = 2_000): boolean {
+  return ms > 0 ? t > now - ms : t >= now - slackMs && t <= now;
+}

@@ -1,3 +1,5 @@
+import { redactText } from './redact.js';
+
 /**
  * Every error the gateway reports has a code from this registry, as fastify's `FST_ERR_*`.
  * `retryable` says whether trying the same thing again can help (eKuiper's errorx idea); the
@@ -33,6 +35,7 @@ export const errorCodes = {
   CBM_ERR_OPCUA_SECURITY: { status: 502, retryable: false, message: 'The OPC UA server offers no endpoint with the configured security mode and policy' },
   CBM_ERR_MODBUS_EXCEPTION: { status: 502, retryable: false, message: 'A Modbus device answered with an exception code' },
   CBM_ERR_MODBUS_TIMEOUT: { status: 504, retryable: true, message: 'A Modbus device did not answer in time' },
+  CBM_ERR_MODBUS_RESPONSE: { status: 502, retryable: true, message: 'A Modbus device answered with a malformed response (wrong length, byte count or function code)' },
   CBM_ERR_MODBUS_CONNECTION: { status: 503, retryable: true, message: 'The Modbus connection could not be opened or was lost' },
 } as const;
 
@@ -59,6 +62,7 @@ export function isCbmError(e: unknown): e is CbmError {
   return e instanceof CbmError;
 }
 
+/** An error's message as the gateway may show and store it: credentials masked (src/core/redact.ts). */
 export function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return redactText(e instanceof Error ? e.message : String(e));
 }

@@ -131,8 +131,8 @@ export class Stages {
    */
   clockStepped(ms: number): void {
     const now = this.o.clock.now();
-    this.book.shiftTimes(ms);
-    this.orders.book.shiftTimes(ms);
+    this.book.shiftTimes(ms, now);
+    this.orders.book.shiftTimes(ms, now);
     const moved = this.outbox.shiftPending(ms, now);
     this.o.log.warn({ stepMs: ms, pendingDeliveriesMoved: moved }, 'the wall clock stepped; alarm delays, delivery backoff and dead-letter ages moved with it');
   }

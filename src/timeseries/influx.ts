@@ -2,6 +2,7 @@ import type { InfluxDB } from '@influxdata/influxdb-client';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
+import { redactText, redactUrl } from '../core/redact.js';
 import type { Logger } from '../core/logger.js';
 import type { Sample } from '../core/sample.js';
 import type { InfluxConfig } from '../config/schema.js';
@@ -23,6 +24,11 @@ export function influxSender(cfg: Pick<InfluxConfig, 'url' | 'token' | 'org' | '
     influx ??= import('@influxdata/influxdb-client').then((m) => new m.InfluxDB({ url: cfg.url, token: cfg.token, timeout: 10_000 }));
     await (await influx).transport.request(path, body, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, signal });
   };
+}
+
+/** An error as the log and /api/health show it: the server's answer may echo a token or a URL's password. */
+function shownError(e: unknown): string {
+  return redactText(errorMessage(e));
 }
 
 /** A 4xx other than 408/429 means the server will never take these lines: retrying cannot help. */
@@ -147,7 +153,7 @@ export class InfluxWriter implements TimeSeriesWriter {
         } catch (e) {
           if (permanent(e)) {
             this.rejected += batch.length;
-            this.log.error({ err: errorMessage(e), lines: batch.length }, 'InfluxDB refused a batch; dropped');
+            this.log.error({ err: shownError(e), lines: batch.length }, 'InfluxDB refused a batch; dropped');
           } else {
             this.markDown(e);
             if (!this.spill && ++this.headAttempts <= this.cfg.maxRetries) {
@@ -201,7 +207,7 @@ export class InfluxWriter implements TimeSeriesWriter {
         if (permanent(e)) {
           this.rejected += chunk.lines;
           spill.remove(chunk.upTo, false);
-          this.log.error({ err: errorMessage(e), lines: chunk.lines }, 'InfluxDB refused spilled lines; dropped');
+          this.log.error({ err: shownError(e), lines: chunk.lines }, 'InfluxDB refused spilled lines; dropped');
           continue;
         }
         spill.release();
@@ -217,14 +223,14 @@ export class InfluxWriter implements TimeSeriesWriter {
   }
 
   private markUp(): void {
-    if (!this.connected) this.log.info({ url: this.cfg.url, spilled: this.spill?.size ?? 0 }, 'InfluxDB writes succeed again; replaying the spill');
+    if (!this.connected) this.log.info({ url: redactUrl(this.cfg.url), spilled: this.spill?.size ?? 0 }, 'InfluxDB writes succeed again; replaying the spill');
     this.connected = true;
   }
 
   private markDown(e: unknown): void {
-    this.lastError = errorMessage(e);
+    this.lastError = shownError(e);
     this.failedBatches++;
-    if (this.connected) this.log.warn({ url: this.cfg.url, err: this.lastError }, this.spill ? 'InfluxDB unreachable; spilling to SQLite' : 'InfluxDB unreachable; buffering in memory');
+    if (this.connected) this.log.warn({ url: redactUrl(this.cfg.url), err: this.lastError }, this.spill ? 'InfluxDB unreachable; spilling to SQLite' : 'InfluxDB unreachable; buffering in memory');
     this.connected = false;
   }
 

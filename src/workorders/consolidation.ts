@@ -1,3 +1,4 @@
+import { setAfterStep } from '../core/clock-steps.js';
 import type { Priority } from '../core/priority.js';
 
 /** An order that later alarm episodes of its group update instead of ordering anew. */
@@ -119,12 +120,13 @@ export class OrderBook {
   }
 
   /** The wall clock stepped by `ms`: renotify and update spacing, and the flood window, move with it. */
-  shiftTimes(ms: number): void {
+  shiftTimes(ms: number, now: number): void {
+    const move = (t: number) => (setAfterStep(t, ms, now) ? t : t + ms); // see AlarmBook.shiftTimes
     for (const o of this.open.values()) {
-      o.createdAt += ms;
-      if (o.lastUpdateAt !== undefined) o.lastUpdateAt += ms;
+      o.createdAt = move(o.createdAt);
+      if (o.lastUpdateAt !== undefined) o.lastUpdateAt = move(o.lastUpdateAt);
     }
-    for (const list of this.recent.values()) for (let i = 0; i < list.length; i++) list[i]! += ms;
+    for (const list of this.recent.values()) for (let i = 0; i < list.length; i++) list[i] = move(list[i]!);
   }
 
   /** Open orders, for the API. */

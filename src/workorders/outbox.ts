@@ -324,7 +324,12 @@ export class Outbox {
    */
   shiftPending(ms: number, now: number): number {
     return this.db
-      .prepare(`UPDATE deliveries SET next_at = next_at + @ms, retry_since = COALESCE(retry_since, created_at) + @ms, updated_at = @now WHERE state = 'pending'`)
+      // Rows written since the step are on the new clock already: only those from before it move
+      // (the same test as setAfterStep in src/core/clock-steps.ts, on updated_at).
+      .prepare(
+        `UPDATE deliveries SET next_at = next_at + @ms, retry_since = COALESCE(retry_since, created_at) + @ms, updated_at = @now
+         WHERE state = 'pending' AND NOT (CASE WHEN @ms > 0 THEN updated_at > @now - @ms ELSE updated_at BETWEEN @now - 2000 AND @now END)`,
+      )
       .run({ ms: Math.round(ms), now }).changes;
   }
 

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { runRoot } from './tmp.js';
@@ -76,20 +76,55 @@ function bin(name: string): string {
   return name;
 }
 
-/** Debian's Mosquitto on a free loopback port, anonymous, as the plant's external broker. */
-export async function startMosquitto(): Promise<{ port: number; url: string; stop: () => Promise<void> }> {
+export interface Mosquitto {
+  port: number;
+  url: string;
+  /** Stops the broker, keeping its config for {@link Mosquitto.start} (a broker restart). */
+  kill: () => Promise<void>;
+  start: () => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Debian's Mosquitto on a free loopback port as the plant's external broker: anonymous, or with
+ * `users` (name → password, hashed by mosquitto_passwd) and anonymous access off.
+ */
+export async function startMosquitto(opts: { users?: Record<string, string>; tls?: { caFile: string; certFile: string; keyFile: string; requireClientCertificate?: boolean } } = {}): Promise<Mosquitto> {
   const dir = tempDir('mosquitto');
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stdout\n`);
-  const p = spawnLogged(bin('mosquitto'), ['-c', conf]);
-  // Mosquitto block-buffers its log when stdout is a pipe: probe the port instead.
-  await waitFor('mosquitto to listen', () => canConnect(port), 10_000, 50);
+  let auth = 'allow_anonymous true\n';
+  if (opts.users) {
+    const pw = join(dir, 'passwd');
+    writeFileSync(pw, '');
+    for (const [u, p] of Object.entries(opts.users)) execFileSync(bin('mosquitto_passwd'), ['-b', pw, u, p]);
+    // Mosquitto drops root and reads the file as its own user.
+    chmodSync(dir, 0o755);
+    chmodSync(pw, 0o644);
+    auth = `allow_anonymous false\npassword_file ${pw}\n`;
+  }
+  let tls = '';
+  if (opts.tls) {
+    // Mosquitto reads these as its own user: copies it may read, in the folder it may enter.
+    chmodSync(dir, 0o755);
+    const copy = (f: string, n: string) => (writeFileSync(join(dir, n), readFileSync(f)), chmodSync(join(dir, n), 0o644), join(dir, n));
+    tls = `cafile ${copy(opts.tls.caFile, 'ca.pem')}\ncertfile ${copy(opts.tls.certFile, 'cert.pem')}\nkeyfile ${copy(opts.tls.keyFile, 'key.pem')}\n${opts.tls.requireClientCertificate ? 'require_certificate true\n' : ''}`;
+  }
+  writeFileSync(conf, `listener ${port} 127.0.0.1\n${tls}${auth}persistence false\nlog_dest stdout\n`);
+  let p: Spawned | undefined;
+  const start = async () => {
+    p = spawnLogged(bin('mosquitto'), ['-c', conf]);
+    // Mosquitto block-buffers its log when stdout is a pipe: probe the port instead.
+    await waitFor('mosquitto to listen', () => canConnect(port), 10_000, 50);
+  };
+  await start();
   return {
     port,
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
+    kill: async () => void (await p?.stop()),
+    start,
     stop: async () => {
-      await p.stop();
+      await p?.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -75,6 +75,22 @@ export const opcuaSource = z
      * SHA-1 thumbprint (hex, as UaExpert shows it). Otherwise trust with `cbm-gateway opcua trust`.
      */
     trustedServerCertificates: z.array(z.string().min(1)).default([]),
+    /**
+     * CA certificates (PEM or DER files, relative to the data dir; a PEM file may hold several)
+     * to trust: a server certificate one of them signed, directly or through `issuerCertificates`,
+     * is accepted without trusting each server by hand (OPC UA Part 4 §6.1.3, a trust list of CAs).
+     * Each needs its revocation list in `revocationLists`.
+     */
+    trustedCaCertificates: z.array(z.string().min(1)).default([]),
+    /** Intermediate CA certificates, for servers that do not send their whole chain; not trusted by themselves. */
+    issuerCertificates: z.array(z.string().min(1)).default([]),
+    /**
+     * Certificate revocation lists (PEM or DER files), one per CA, as the CA publishes them: a
+     * server certificate a list names is refused. Without a CA's list its servers are refused
+     * (BadCertificateRevocationUnknown), as Part 4 §6.1.3 asks. Read at every connection attempt:
+     * replace the file to update it.
+     */
+    revocationLists: z.array(z.string().min(1)).default([]),
     /** PKI folder (own certificate, trusted/rejected peers); relative to the data dir. Shared by every OPC UA source by default. */
     pkiDir: z.string().default('opcua/pki'),
     sessionTimeout: duration.default(60_000),

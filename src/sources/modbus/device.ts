@@ -1,5 +1,6 @@
 import type { ModbusDeviceConfig } from '../../config/sources/modbus.js';
 import type { CbmError } from '../../core/errors.js';
+import { OnceLogger } from '../../core/logger.js';
 import type { Sample } from '../../core/sample.js';
 import type { ConnectionState, DeviceStatus, SourceContext } from '../source.js';
 import { splitBlock, type Block } from './coalesce.js';
@@ -14,6 +15,8 @@ export interface DeviceCounters {
   samples: number;
   bad: number;
   exceptions: number;
+  /** Answers of the wrong length, byte count or function code (a device or gateway bug). */
+  badResponses: number;
   timeouts: number;
   retries: number;
   disconnects: number;
@@ -28,13 +31,15 @@ export interface DeviceCounters {
  */
 export class DevicePoller {
   readonly groups: PollGroup[];
-  readonly c: DeviceCounters = { polls: 0, requests: 0, samples: 0, bad: 0, exceptions: 0, timeouts: 0, retries: 0, disconnects: 0, connects: 0 };
+  readonly c: DeviceCounters = { polls: 0, requests: 0, samples: 0, bad: 0, exceptions: 0, badResponses: 0, timeouts: 0, retries: 0, disconnects: 0, connects: 0 };
   private state: ConnectionState = 'starting';
   private detail: string | undefined;
   private since: number;
   private failures = 0;
   /** Exceptions seen in each group's last cycle, so one group's clean cycle does not hide another's. */
   private readonly problems = new Map<string, string[]>();
+  /** An exception or malformed answer is logged once per request and reason; each is counted. */
+  private readonly once: OnceLogger;
 
   constructor(
     readonly cfg: ModbusDeviceConfig,
@@ -44,6 +49,7 @@ export class DevicePoller {
   ) {
     this.groups = planDevice(cfg);
     this.since = ctx.clock.now();
+    this.once = new OnceLogger(ctx.log);
   }
 
   status(): DeviceStatus {
@@ -126,17 +132,24 @@ export class DevicePoller {
         res = await this.request(b);
       } catch (err) {
         const e = classify(err);
-        if (e.code !== 'CBM_ERR_MODBUS_EXCEPTION') throw e;
-        this.c.exceptions++;
-        const code = (e.details as { exception: number }).exception;
-        // 02 on a coalesced read may come from a gap register the device does not have: read its points one by one from now on.
-        if (code === 0x02 && b.points.length > 1) {
-          g.blocks.splice(i, 1, ...splitBlock(b));
-          i--;
-          continue;
-        }
-        problems.push(`${e.message} at ${b.fn} ${b.start}+${b.count}`);
-        this.markBad(b.points, failureReason(e), out);
+        // An exception or a malformed answer concerns this request: its points are Bad, the
+        // device stays connected and the other requests go on.
+        if (e.code !== 'CBM_ERR_MODBUS_EXCEPTION' && e.code !== 'CBM_ERR_MODBUS_RESPONSE') throw e;
+        if (e.code === 'CBM_ERR_MODBUS_EXCEPTION') {
+          this.c.exceptions++;
+          const code = (e.details as { exception: number }).exception;
+          // 02 on a coalesced read may come from a gap register the device does not have: read its points one by one from now on.
+          if (code === 0x02 && b.points.length > 1) {
+            g.blocks.splice(i, 1, ...splitBlock(b));
+            i--;
+            continue;
+          }
+        } else this.c.badResponses++;
+        const where = `${b.fn} ${b.start}+${b.count}`;
+        const reason = failureReason(e);
+        problems.push(`${e.message} at ${where}`);
+        this.once.warn(`${reason}:${this.cfg.id}:${where}`, { device: this.cfg.id, request: where, tags: b.points.map((p) => p.key), err: e.message }, `modbus ${e.code === 'CBM_ERR_MODBUS_EXCEPTION' ? 'exception' : 'malformed answer'}: the points of this request are Bad`);
+        this.markBad(b.points, reason, out);
         continue;
       }
       const ts = this.ctx.clock.now();
@@ -148,7 +161,7 @@ export class DevicePoller {
     }
   }
 
-  /** One request with up to `retries` more attempts after a timeout or a busy/gateway exception. */
+  /** One request with up to `retries` more attempts after a timeout, a malformed answer or a busy/gateway exception. */
   private async request(b: Block) {
     for (let attempt = 0; ; attempt++) {
       this.c.requests++;
@@ -157,7 +170,8 @@ export class DevicePoller {
       } catch (err) {
         const e = classify(err);
         if (e.code === 'CBM_ERR_MODBUS_TIMEOUT') this.c.timeouts++;
-        const again = e.code === 'CBM_ERR_MODBUS_TIMEOUT' || (e.code === 'CBM_ERR_MODBUS_EXCEPTION' && e.retryable);
+        // A garbled answer may be noise on a serial line: asked again like a timeout.
+        const again = e.code === 'CBM_ERR_MODBUS_TIMEOUT' || e.code === 'CBM_ERR_MODBUS_RESPONSE' || (e.code === 'CBM_ERR_MODBUS_EXCEPTION' && e.retryable);
         if (!again || attempt >= this.cfg.retries) throw e;
         this.c.retries++;
       }

@@ -28,8 +28,16 @@ export function failureReason(e: CbmError): string {
     return `modbus_exception_${code.toString(16).padStart(2, '0').toUpperCase()}_${exceptionNames[code] ?? 'unknown'}`;
   }
   if (e.code === 'CBM_ERR_MODBUS_TIMEOUT') return 'modbus_timeout';
+  if (e.code === 'CBM_ERR_MODBUS_RESPONSE') return 'modbus_bad_response';
   return 'modbus_disconnected';
 }
+
+/**
+ * What modbus-serial says when an answer's frame is well formed but its content is not what was
+ * asked for (§6.1-6.4: byte count = 2 × N registers or ⌈N/8⌉ bytes of bits; the function code of
+ * the request): a device or gateway bug, not a lost connection.
+ */
+const MALFORMED = /data length error|unexpected data error|crc error|out of range|byte count/i;
 
 /** Maps what modbus-serial throws to one of our three codes. */
 export function classify(e: unknown): CbmError {
@@ -43,5 +51,6 @@ export function classify(e: unknown): CbmError {
     });
   }
   if (x?.errno === 'ETIMEDOUT' || x?.message === 'Timed out') return new CbmError('CBM_ERR_MODBUS_TIMEOUT', 'no response within the timeout');
+  if (e instanceof RangeError || MALFORMED.test(x?.message ?? '')) return new CbmError('CBM_ERR_MODBUS_RESPONSE', `malformed response: ${x?.message}`, { cause: e });
   return new CbmError('CBM_ERR_MODBUS_CONNECTION', x?.message || x?.code || x?.errno || String(e), { cause: e });
 }

@@ -109,9 +109,9 @@ export class ModbusLink {
         case 'input':
           return { registers: whole((await Promise.race([client.readInputRegisters(address, count), closed])).buffer, count) };
         case 'coil':
-          return { bits: (await Promise.race([client.readCoils(address, count), closed])).data };
+          return { bits: allBits((await Promise.race([client.readCoils(address, count), closed])).data, count) };
         case 'discrete':
-          return { bits: (await Promise.race([client.readDiscreteInputs(address, count), closed])).data };
+          return { bits: allBits((await Promise.race([client.readDiscreteInputs(address, count), closed])).data, count) };
       }
     } catch (e) {
       throw classify(e);
@@ -135,10 +135,19 @@ export class ModbusLink {
   }
 }
 
-/** A response shorter than asked for (§6.3: byte count = 2 × N) is a broken frame, not data. */
+/** A response of another size than asked for (§6.3, §6.4: byte count = 2 × N) is a broken answer, not data. */
 function whole(b: Buffer, count: number): Buffer {
-  if (b.length < count * 2) throw new CbmError('CBM_ERR_MODBUS_CONNECTION', `short response: ${b.length} bytes for ${count} registers`);
+  if (b.length !== count * 2) throw new CbmError('CBM_ERR_MODBUS_RESPONSE', `malformed response: ${b.length} bytes for ${count} registers`);
   return b;
+}
+
+/**
+ * Bits as modbus-serial unpacks them, 8 per byte of the answer: §6.1, §6.2 say ⌈N/8⌉ bytes. Given
+ * a larger byte count than the frame holds, modbus-serial reads bits from past the frame.
+ */
+function allBits(bits: boolean[], count: number): boolean[] {
+  if (bits.length !== 8 * Math.ceil(count / 8)) throw new CbmError('CBM_ERR_MODBUS_RESPONSE', `malformed response: ${bits.length / 8} bytes of bits for ${count} bits`);
+  return bits;
 }
 
 function destroy(c: Client): void {

@@ -22,7 +22,8 @@ export class Refusals {
     log: Logger,
     private readonly maxClients = 10_000,
   ) {
-    this.once = new OnceLogger(log, maxClients);
+    // Each client is logged once; beyond 10 clients a minute, one summary line per cause (a flood of them).
+    this.once = new OnceLogger(log, { maxKeys: maxClients, burst: 10 });
   }
 
   /** Counts a refusal of `client` (its id, or its address before it has one) and logs the first of its kind. */

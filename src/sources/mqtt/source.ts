@@ -1,10 +1,12 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { OnceLogger } from '../../core/logger.js';
+import { redactUrl } from '../../core/redact.js';
 import type { Sample } from '../../core/sample.js';
 import type { MqttSourceConfig } from '../../config/schema.js';
 import type { DeviceStatus, Source, SourceContext } from '../source.js';
 import { fastParserOptions } from './aedes-internals.js';
 import { brokerOptions } from './broker-config.js';
+import { clientTls } from './client-tls.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { skipNumberCache } from '../../core/mqtt-packet-writer.js';
 import { decodePayload, PayloadError } from './payload.js';
@@ -60,8 +62,10 @@ export class MqttSource implements Source {
 
   private connectClient(ctx: SourceContext, url: string): void {
     skipNumberCache();
+    const shown = redactUrl(url); // what status and log say: no credentials
     // The client's parser takes the PUBLISH fast path (fast-publish.ts).
     const client = mqtt.connect(url, fastParserOptions({
+      ...clientTls(this.cfg, ctx.dataDir),
       // mqtt.js logs each packet through `debug` (a measurable cost at 10^5 messages/s, even
       // when disabled): keep it only when asked for with DEBUG=mqttjs*.
       log: /mqttjs/.test(process.env.DEBUG ?? '') ? undefined : () => undefined,
@@ -85,16 +89,16 @@ export class MqttSource implements Source {
     const acked = new WeakSet<object>();
     this.client = client;
     client.on('connect', () => {
-      ctx.status('connected', url);
+      ctx.status('connected', shown);
       this.once?.reset('client-error');
       const filters = this.router.filters;
       client.subscribe(filters, { qos: this.cfg.qos }, (err) => {
         if (err) ctx.log.error({ err: err.message, filters }, 'MQTT subscribe failed');
       });
     });
-    client.on('reconnect', () => ctx.status('reconnecting', url));
-    client.on('offline', () => ctx.status('reconnecting', `${url} offline`));
-    client.on('error', (err) => this.once?.warn('client-error', { url, err: err.message }, 'MQTT client error'));
+    client.on('reconnect', () => ctx.status('reconnecting', shown));
+    client.on('offline', () => ctx.status('reconnecting', `${shown} offline`));
+    client.on('error', (err) => this.once?.warn('client-error', { url: shown, err: err.message }, 'MQTT client error'));
     client.on('message', (topic, payload, packet) => {
       if (!acked.has(packet)) this.onMessage(topic, payload);
     });
@@ -122,7 +126,8 @@ export class MqttSource implements Source {
       if (!(e instanceof PayloadError)) throw e;
       this.c.malformed++;
       topic ??= read!.toString('utf8', start, end);
-      this.once!.warn(`malformed:${topic}`, { source: this.id, topic, err: e.message, payload: payload.subarray(0, 80).toString('utf8') }, 'malformed payload dropped');
+      const what = out.length === 0 ? 'malformed payload dropped' : 'payload partly unusable (counted); the usable part ingested';
+      this.once!.warn(`malformed:${topic}`, { source: this.id, topic, err: e.message, payload: payload.subarray(0, 80).toString('utf8') }, what);
       if (out.length === 0) return;
     }
     this.c.samples += out.length;

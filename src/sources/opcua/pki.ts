@@ -2,6 +2,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { OPCUACertificateManager } from 'node-opcua';
+import { CbmError } from '../../core/errors.js';
 
 /** What an engineer compares against the server's own display before trusting it. */
 export interface CertificateInfo {
@@ -39,6 +40,14 @@ export function certificateInfo(chain: Buffer): CertificateInfo {
 export function normaliseThumbprint(s: string): string | undefined {
   const h = s.replace(/[\s:]/g, '').toLowerCase();
   return /^[0-9a-f]{40}$/.test(h) ? h : undefined;
+}
+
+/** Every block of one PEM type (`CERTIFICATE`, `X509 CRL`) in a file, as DER; a file with none is DER itself. */
+function readPemBlocks(file: string, type: string): Buffer[] {
+  const raw = readFileSync(file);
+  const re = new RegExp(`-----BEGIN ${type}-----([\\s\\S]+?)-----END ${type}-----`, 'g');
+  const blocks = [...raw.toString('latin1').matchAll(re)].map((m) => Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
+  return blocks.length > 0 || raw.toString('latin1').includes('-----BEGIN') ? blocks : [raw];
 }
 
 /** A PEM or DER certificate file as DER (the first certificate of a PEM chain). */
@@ -98,4 +107,32 @@ export async function applyTrustList(cm: OPCUACertificateManager, root: string, 
     else unmatched.push(tp);
   }
   return unmatched;
+}
+
+/**
+ * Applies `trustedCaCertificates` (added as issuers and trusted: what they sign is accepted),
+ * `issuerCertificates` (issuers only: they complete a chain) and `revocationLists` to the PKI
+ * (node-opcua keeps them under `issuers/` and `trusted/`). A file that cannot be read or holds
+ * nothing of its kind is an error naming it.
+ */
+export async function applyIssuers(cm: OPCUACertificateManager, cfg: { trustedCaCertificates: readonly string[]; issuerCertificates: readonly string[]; revocationLists: readonly string[] }, baseDir: string): Promise<void> {
+  const blocks = (f: string, type: string, what: string): Buffer[] => {
+    const file = isAbsolute(f) ? f : resolve(baseDir, f);
+    let found: Buffer[];
+    try {
+      found = readPemBlocks(file, type);
+    } catch (e) {
+      throw new CbmError('CBM_ERR_OPCUA_CERT_UNTRUSTED', `cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (found.length === 0) throw new CbmError('CBM_ERR_OPCUA_CERT_UNTRUSTED', `${file} holds no ${what} (expected PEM "-----BEGIN ${type}-----" or DER)`);
+    return found;
+  };
+  for (const f of cfg.trustedCaCertificates) for (const der of blocks(f, 'CERTIFICATE', 'CA certificate')) await cm.addIssuer(der, false, true);
+  for (const f of cfg.issuerCertificates) for (const der of blocks(f, 'CERTIFICATE', 'issuer certificate')) await cm.addIssuer(der, false, false);
+  for (const f of cfg.revocationLists) {
+    for (const der of blocks(f, 'X509 CRL', 'revocation list')) {
+      const status = await cm.addRevocationList(der, 'issuers');
+      if (String(status) !== 'Good') throw new CbmError('CBM_ERR_OPCUA_CERT_UNTRUSTED', `revocation list ${f} was not accepted (${String(status)}): is it a CRL (DER or PEM "X509 CRL")?`);
+    }
+  }
 }

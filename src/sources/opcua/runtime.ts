@@ -7,7 +7,7 @@
 export { createClient, fetchServerCertificate, userIdentity } from './client.js';
 export { toSample } from './datavalue.js';
 export { describeFailure } from './failure.js';
-export { applyTrustList, certificateInfo, normaliseThumbprint, openPki } from './pki.js';
+export { applyIssuers, applyTrustList, certificateInfo, normaliseThumbprint, openPki } from './pki.js';
 export { resolveItems } from './resolve.js';
 export { createSubscription, retryRefused } from './subscriptions.js';
 export { browseTree } from './browse.js';

@@ -41,7 +41,7 @@ export class OpcuaSource implements Source {
   private readonly buf: Sample[] = [];
   private flushQueued = false;
   private state: { state: ConnectionState; detail: string | undefined; since: number } = { state: 'starting', detail: undefined, since: 0 };
-  private readonly c = { dataChanges: 0, samples: 0, bad: 0, refused: 0, connects: 0, rebuilds: 0, repairs: 0, connectionLost: 0 };
+  private readonly c = { dataChanges: 0, samples: 0, bad: 0, uncertain: 0, refused: 0, connects: 0, rebuilds: 0, repairs: 0, connectionLost: 0 };
 
   constructor(private readonly cfg: OpcuaSourceConfig) {
     this.id = cfg.id;
@@ -98,6 +98,7 @@ export class OpcuaSource implements Source {
     const root = pkiRoot(ctx.dataDir, this.cfg.pkiDir);
     const cm = await rt.openPki(root);
     if (this.cfg.securityMode !== 'None') {
+      await rt.applyIssuers(cm, this.cfg, ctx.dataDir);
       const unmatched = await rt.applyTrustList(cm, root, this.cfg.trustedServerCertificates, ctx.dataDir);
       // A configured thumbprint of a certificate not seen yet: fetch what the server presents
       // and trust it only if it is exactly that certificate.
@@ -202,7 +203,11 @@ export class OpcuaSource implements Source {
     // node-opcua may deliver the republished values before it reports the repair: data is proof.
     if (this.state.state === 'reconnecting') this.setState('connected', `${this.cfg.endpoint} (data flowing again)`);
     const s = this.rt!.toSample(it.tag, dv, this.ctx!.clock.now());
-    if (s.quality !== 'Good') this.c.bad++;
+    if (s.quality === 'Bad') {
+      this.c.bad++;
+      // Once per item and status (the pipeline counts each Bad sample; this says where and why).
+      this.once!.warn(`opcua_bad:${it.tag}:${s.reason}`, { source: this.id, tag: it.tag, nodeId: it.nodeId, browsePath: it.browsePath, status: s.reason }, 'OPC UA item reports a Bad status; its samples are Bad and kept from the rules');
+    } else if (s.quality === 'Uncertain') this.c.uncertain++;
     this.push(s);
   }
 

@@ -1,6 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { SparkplugSourceConfig } from '../../config/sources/sparkplug.js';
 import { OnceLogger } from '../../core/logger.js';
+import { redactUrl } from '../../core/redact.js';
 import { decodePayload, encodePayload, SparkplugPayloadError } from '../../sparkplug/payload.js';
 import { NAMESPACE, nodeTopic, parseTopic, type SparkplugTopic } from '../../sparkplug/topic.js';
 import type { DeviceStatus, Source, SourceContext } from '../source.js';
@@ -48,16 +49,17 @@ export class SparkplugSource implements Source {
       log: /mqttjs/.test(process.env.DEBUG ?? '') ? undefined : () => undefined,
     });
     this.client = client;
+    const shown = redactUrl(this.cfg.url); // status and log: no credentials
     client.on('connect', () => {
-      ctx.status('connected', this.cfg.url);
+      ctx.status('connected', shown);
       this.once?.reset('client-error');
       client.subscribe(filters, { qos: 0 }, (err) => {
         if (err) ctx.log.error({ err: err.message, filters }, 'Sparkplug subscribe failed');
       });
     });
-    client.on('reconnect', () => ctx.status('reconnecting', this.cfg.url));
-    client.on('offline', () => ctx.status('reconnecting', `${this.cfg.url} offline`));
-    client.on('error', (err) => this.once?.warn('client-error', { url: this.cfg.url, err: err.message }, 'Sparkplug source: MQTT client error'));
+    client.on('reconnect', () => ctx.status('reconnecting', shown));
+    client.on('offline', () => ctx.status('reconnecting', `${shown} offline`));
+    client.on('error', (err) => this.once?.warn('client-error', { url: shown, err: err.message }, 'Sparkplug source: MQTT client error'));
     client.on('message', (topic, payload) => this.onMessage(ctx, topic, payload));
   }
 

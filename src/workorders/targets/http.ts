@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { CbmError, errorMessage } from '../../core/errors.js';
+import { redactText } from '../../core/redact.js';
 
 /**
  * The HTTP plumbing every CMMS target shares: one request with a deadline, and one mapping from
@@ -90,7 +91,7 @@ export async function request(
   } catch (e) {
     if (timedOut) throw new CbmError('CBM_ERR_TARGET_TIMEOUT', `${label}: no answer within ${timeoutMs} ms`, { cause: e });
     const code = (e as { code?: string }).code;
-    throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `${label}: ${code ?? errorMessage(e)}`, { cause: e });
+    throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', redactText(`${label}: ${code ?? errorMessage(e)}`), { cause: e });
   }
 }
 
@@ -98,10 +99,12 @@ export async function request(
 export function failOn(label: string, r: HttpResult, vendorMessage: (text: string) => string | undefined): void {
   if (r.status >= 200 && r.status < 300) return;
   const msg = vendorMessage(r.text) ?? r.text.slice(0, 200);
-  const detail = `${label}: HTTP ${r.status}${msg ? ` ${msg}` : ''}`;
+  // The answer's text goes into the outbox's last error and the log: a proxy echoing our request
+  // must not carry a credential there.
+  const detail = redactText(`${label}: HTTP ${r.status}${msg ? ` ${msg}` : ''}`);
   if (r.status >= 300 && r.status < 400) {
     const to = r.headers.get('location');
-    throw new CbmError('CBM_ERR_TARGET_REJECTED', `${detail} (a redirect${to ? ` to ${to}` : ''}: set the target's URL to where the API really is)`, { details: { status: r.status } });
+    throw new CbmError('CBM_ERR_TARGET_REJECTED', `${detail} (a redirect${to ? ` to ${redactText(to)}` : ''}: set the target's URL to where the API really is)`, { details: { status: r.status } });
   }
   if (r.status === 401 || r.status === 403) {
     throw new CbmError('CBM_ERR_TARGET_REJECTED', `${detail} (authentication or authorisation failed: check the target's credentials and the user's permissions)`, { details: { status: r.status } });
@@ -117,7 +120,7 @@ export function parseJson<T>(label: string, text: string): T {
   try {
     return JSON.parse(text) as T;
   } catch (e) {
-    throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `${label}: answer is not JSON: ${text.slice(0, 120)}`, { cause: e });
+    throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', redactText(`${label}: answer is not JSON: ${text.slice(0, 120)}`), { cause: e });
   }
 }
 

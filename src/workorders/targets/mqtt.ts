@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { TargetConfig } from '../../config/schema.js';
 import { CbmError, errorMessage } from '../../core/errors.js';
+import { redactUrl } from '../../core/redact.js';
 import type { WorkOrder } from '../model.js';
 import type { UpdateRef, WorkOrderTarget } from '../target.js';
 import type { OrderUpdate } from '../update.js';
@@ -58,9 +59,12 @@ export class MqttTarget implements WorkOrderTarget {
   private client: MqttClient | undefined;
   private lastError: Error | undefined;
   private readonly clientId: string;
+  /** The URL as errors name it: credentials in it masked. */
+  private readonly shownUrl: string;
 
   constructor(private readonly cfg: MqttTargetConfig) {
     this.id = cfg.id;
+    this.shownUrl = redactUrl(cfg.url);
     this.clientId = cfg.clientId ?? `cbm-${cfg.id}-${randomBytes(4).toString('hex')}`;
   }
 
@@ -85,7 +89,7 @@ export class MqttTarget implements WorkOrderTarget {
     if (c && !c.disconnected && c.reconnecting) {
       const last = this.lastError;
       if (last && isAuthRefusal(last)) throw this.refused(last);
-      throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `mqtt ${this.id}: ${this.cfg.url} is not connected (reconnecting${last ? `: ${errorMessage(last)}` : ''})`);
+      throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `mqtt ${this.id}: ${this.shownUrl} is not connected (reconnecting${last ? `: ${errorMessage(last)}` : ''})`);
     }
     c?.end(true);
     this.client = undefined;
@@ -106,7 +110,7 @@ export class MqttTarget implements WorkOrderTarget {
     } catch (e) {
       client.end(true);
       if (isAuthRefusal(e)) throw this.refused(e);
-      throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `mqtt ${this.id}: ${this.cfg.url}: ${errorMessage(e)}`, { cause: e });
+      throw new CbmError('CBM_ERR_TARGET_UNAVAILABLE', `mqtt ${this.id}: ${this.shownUrl}: ${errorMessage(e)}`, { cause: e });
     }
     // Later errors (while mqtt.js reconnects) are kept for the next send's message, never thrown.
     this.lastError = undefined;
@@ -117,7 +121,7 @@ export class MqttTarget implements WorkOrderTarget {
   }
 
   private refused(e: unknown): CbmError {
-    return new CbmError('CBM_ERR_TARGET_REJECTED', `mqtt ${this.id}: ${this.cfg.url} refused the connection: ${errorMessage(e)} (check username/password and the broker's ACL)`, { cause: e });
+    return new CbmError('CBM_ERR_TARGET_REJECTED', `mqtt ${this.id}: ${this.shownUrl} refused the connection: ${errorMessage(e)} (check username/password and the broker's ACL)`, { cause: e });
   }
 
   async send(order: WorkOrder, signal: AbortSignal): Promise<{ externalId: string | undefined }> {

@@ -1,5 +1,7 @@
 import type { TargetConfig } from '../../config/schema.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 import type { WorkOrderTarget } from '../target.js';
+import { MonitoredTarget } from './health.js';
 import { WebhookTarget } from './webhook.js';
 import { MqttTarget } from './mqtt.js';
 import { MaximoTarget } from './maximo.js';
@@ -15,7 +17,8 @@ const builtins: { [K in TargetConfig['type']]: (cfg: Extract<TargetConfig, { typ
   maintainx: (cfg) => new MaintainxTarget(cfg),
 };
 
-export function createTarget(cfg: TargetConfig): WorkOrderTarget {
+/** A target from its config, its health recorded on the gateway's clock (see {@link MonitoredTarget}). */
+export function createTarget(cfg: TargetConfig, clock: Pick<Clock, 'now'> = systemClock): MonitoredTarget {
   const make = builtins[cfg.type] as (c: TargetConfig) => WorkOrderTarget;
-  return make(cfg);
+  return new MonitoredTarget(make(cfg), clock);
 }

@@ -6,6 +6,7 @@ import type { OpenOrderRef, StatusUpdate, UpdateRef, WorkOrderStatus, WorkOrderT
 import type { OrderUpdate } from '../update.js';
 import { failOn, longText, parseJson, request, truncate, type HttpResult } from './http.js';
 import { raisedPriority, updateText } from './updates.js';
+import { registerSecret } from '../../core/redact.js';
 
 export type SapTargetConfig = Extract<TargetConfig, { type: 'sap' }>;
 
@@ -107,6 +108,8 @@ export class SapTarget implements WorkOrderTarget {
     this.id = cfg.id;
     this.base = `${cfg.url.replace(/\/+$/, '')}${cfg.servicePath}/MaintenanceNotification`;
     this.auth = `Basic ${Buffer.from(`${cfg.username}:${cfg.password}`).toString('base64')}`;
+    // The header carries the password in base64: masked like the password, should an answer echo it.
+    registerSecret(this.auth.slice('Basic '.length));
   }
 
   /** The collection's URL, or with `key` the entity's (`…/MaintenanceNotification('<key>')`, quotes doubled as OData v2 escapes them). */

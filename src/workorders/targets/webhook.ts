@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { redactUrl } from '../../core/redact.js';
 import { failOn, request } from './http.js';
 import type { WebhookTargetConfig } from '../../config/schema.js';
 import type { WorkOrder } from '../model.js';
@@ -19,9 +20,12 @@ export function signBody(secret: string, body: string): string {
 export class WebhookTarget implements WorkOrderTarget {
   readonly type = 'webhook';
   readonly id: string;
+  /** The URL as errors name it: credentials in it (`https://user:pass@host`) masked. */
+  private readonly label: string;
 
   constructor(private readonly cfg: WebhookTargetConfig) {
     this.id = cfg.id;
+    this.label = redactUrl(cfg.url);
   }
 
   async send(order: WorkOrder, signal: AbortSignal): Promise<{ externalId: string | undefined }> {
@@ -47,8 +51,8 @@ export class WebhookTarget implements WorkOrderTarget {
       'user-agent': 'cbm-gateway',
     };
     if (this.cfg.secret) headers['x-cbm-signature'] = signBody(this.cfg.secret, body);
-    const r = await request(this.cfg.url, this.cfg.url, { method: 'POST', headers, body }, this.cfg.timeout, signal);
-    failOn(this.cfg.url, r, () => undefined);
+    const r = await request(this.label, this.cfg.url, { method: 'POST', headers, body }, this.cfg.timeout, signal);
+    failOn(this.label, r, () => undefined);
     return r;
   }
 

@@ -16,3 +16,16 @@ describe('wall-clock step detection', () => {
     expect(d.last).toEqual({ at: wall, ms: 8 * 86_400_000 });
   });
 });
+
+describe('instants set on the new clock after a step', () => {
+  it('after a forward step: everything later than now - step; after a backward one: the last moments before now', async () => {
+    const { setAfterStep } = await import('../../../src/core/clock-steps.js');
+    const now = 1_000_000_000;
+    const h = 3_600_000;
+    expect(setAfterStep(now - 500, h, now)).toBe(true); // a retry time written just after the step
+    expect(setAfterStep(now - h - 500, h, now)).toBe(false); // written just before it
+    expect(setAfterStep(now - 500, -h, now)).toBe(true);
+    expect(setAfterStep(now + h - 30_000, -h, now)).toBe(false); // half a minute before a step back
+    expect(setAfterStep(now - 2 * h, -h, now)).toBe(false);
+  });
+});

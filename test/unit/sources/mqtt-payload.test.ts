@@ -23,6 +23,18 @@ function decode(topic: string, payload: string, mappings: TopicMapping[]): Sampl
   return out;
 }
 
+/** Decodes a payload that may be partly unusable: what was kept, and the error that says what was not. */
+function decodeKept(topic: string, payload: string, mappings: TopicMapping[]): { out: Sample[]; err: PayloadError | undefined } {
+  const out: Sample[] = [];
+  try {
+    decodePayload(new TopicRouter(mappings).route(topic)!, Buffer.from(payload), NOW, out);
+  } catch (e) {
+    if (!(e instanceof PayloadError)) throw e;
+    return { out, err: e };
+  }
+  return { out, err: undefined };
+}
+
 describe('topic router', () => {
   const router = new TopicRouter([m('plant/{asset}/telemetry', { format: 'json' }), m('plant/{asset}/{tag}'), m('legacy/+/temp', { asset: 'p-9', tag: 'temp' }), m('deep/{asset}/#', { tag: 'x' })]);
   it('captures asset and tag, honours + and #, and makes subscription filters', () => {
@@ -44,11 +56,50 @@ describe('payload decoding', () => {
   });
 
   it('reads an object of fields with a timestamp, mapping field names', () => {
-    const out = decode('plant/p-1/telemetry', JSON.stringify({ ts: 1764072000, temp: 71.5, vibration: 2, nested: { a: 1 } }), maps);
+    const out = decode('plant/p-1/telemetry', JSON.stringify({ ts: 1764072000, temp: 71.5, vibration: 2 }), maps);
     expect(out).toEqual([
       { tag: 'p-1/bearing_temp', ts: 1764072000_000, value: 71.5, quality: 'Good' },
       { tag: 'p-1/vibration', ts: 1764072000_000, value: 2, quality: 'Good' },
     ]);
+  });
+
+  it('counts each field that holds no value as a Bad sample of its tag, keeps the good fields, and says so', () => {
+    const { out, err } = decodeKept('plant/p-1/telemetry', '{"ts":1764072000,"temp":71.5,"nested":{"a":1},"list":[1,2],"gone":null,"huge":1e400,"vibration":2}', maps);
+    expect(out.map((s) => [s.tag, s.value, s.quality, s.reason])).toEqual([
+      ['p-1/bearing_temp', 71.5, 'Good', undefined],
+      ['p-1/nested', '{object}', 'Bad', 'not_a_scalar'],
+      ['p-1/list', '[array]', 'Bad', 'not_a_scalar'],
+      ['p-1/gone', 'null', 'Bad', 'no_value'],
+      ['p-1/huge', 'Infinity', 'Bad', 'not_finite'],
+      ['p-1/vibration', 2, 'Good', undefined],
+    ]);
+    expect(err).toBeInstanceOf(PayloadError);
+    expect(err?.message).toBe('4 unusable parts (the rest kept): field "nested" holds {object} (not_a_scalar)');
+    // Strings and booleans are values: the pipeline judges them against the tag's type.
+    expect(decode('plant/p-1/telemetry', '{"temp":"hot","running":true}', maps).map((s) => [s.value, s.quality])).toEqual([
+      ['hot', 'Good'],
+      [true, 'Good'],
+    ]);
+    // A single-tag topic's value field likewise.
+    expect(decodeKept('plant/p-1/temp', '{"value": -1e999}', maps).out).toEqual([{ tag: 'p-1/temp', ts: NOW, value: '-Infinity', quality: 'Bad', reason: 'not_finite' }]);
+  });
+
+  it('keeps the good elements of an array, refuses the bad ones with a count, and never walks a deep value', () => {
+    const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+    const { out, err } = decodeKept('plant/p-1/telemetry', `[{"temp":1},${deep},{"temp":2,"deep":${deep}},7,{"ts":"yesterday","temp":3}]`, maps);
+    expect(out.map((s) => `${s.tag}=${s.value}`)).toEqual(['p-1/bearing_temp=1', 'p-1/bearing_temp=2', 'p-1/deep=[array]']);
+    expect(err?.message).toBe('4 unusable parts (the rest kept): element 1: expected a JSON object, got an array of 1');
+    const objects = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000);
+    expect(decodeKept('plant/p-1/telemetry', `{"temp":4,"x":${objects}}`, maps).out.map((s) => s.value)).toEqual([4, '{object}']);
+  });
+
+  it('refuses a payload larger than maxPayload whole', () => {
+    const big = `{"temp":1,"pad":"${'x'.repeat(100)}"}`;
+    const small = [m('plant/{asset}/telemetry', { format: 'json', maxPayload: 64 })];
+    const { out, err } = decodeKept('plant/p-1/telemetry', big, small);
+    expect(out).toEqual([]);
+    expect(err?.message).toMatch(/^payload of 119 bytes is larger than maxPayload \(64 bytes\); refused whole$/);
+    expect(decode('plant/p-1/telemetry', big, maps)).toHaveLength(2); // default 1 MiB
   });
 
   it('reads an array of objects and a value object for a single-tag topic', () => {
