@@ -181,6 +181,7 @@ export class Gateway {
             writer: fleet?.writer(this.writer) ?? this.writer,
             targetIds: () => [...this.targets.keys()],
             measurement: cfg.influx?.measurement ?? 'class',
+            history: cfg.history.enabled ? cfg.history : undefined, // local tag history (issue 17)
             onCommitted: (changes, sends) => {
               if (sends > 0) p.dispatcher?.wake();
               fleet?.committed(changes);
@@ -364,6 +365,7 @@ export class Gateway {
       { name: 'stop ticker and watcher', run: async () => void (this.watcher?.close(), await this.ticking) },
       { name: 'stop sources', run: async () => void (await Promise.all(this.sources.map((s) => s.stop()))) },
       { name: 'commit what the pipeline holds', run: () => p.stages?.pipeline.flush() },
+      { name: 'write history', run: () => p.stages?.history?.close(this.clock.now()) }, // the open minutes too (issue 17)
       { name: 'flush time-series writer', run: async () => void (await this.writer?.close()) },
       { name: 'stop status polling', run: async () => void (await p.statusPoller?.stop()) },
       { name: 'stop dispatcher', run: async () => void (await p.dispatcher?.stop()) },
