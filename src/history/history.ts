@@ -103,7 +103,7 @@ export class History {
     const extra: MinuteAgg[] = this.blocks.minutes(tag);
     for (let k = 0; k < this.closed.length; k++) if (this.closed.tag[k] === tag) extra.push({ minute: this.closed.minute[k]!, ...this.closed.agg(k) });
     const open = this.open.agg(tag);
-    if (open) extra.push({ minute: Math.floor(open.lastTs / MINUTE), ...open });
+    if (open) extra.push(open);
     for (const w of this.pending) if (w.kind === 'block' && w.tag === id) extra.push(...w.minutes);
     return readPoints(this.store, id, { from: Math.max(from, now - keep), to, resolution, extra });
   }

@@ -83,83 +83,91 @@ export class ClosedMinutes {
   }
 }
 
+/** Fields of a tag's open minute, at `tag * STRIDE + field` (one 64-byte stretch per tag; 0: its start). */
+const MIN_ = 1;
+const MAX_ = 2;
+const SUM_ = 3;
+const COUNT_ = 4;
+const LAST_ = 5;
+const LAST_TS = 6;
+const STRIDE = 8;
+
 /**
- * Each tag's open minute: min, max, sum, count and last of the samples since the minute began, in
- * flat typed arrays indexed by the catalog's tag index. A sample of another minute closes the open
- * one into {@link ClosedMinutes} (late samples too: the store merges a minute written twice), and
- * the ticker closes minutes whose tag went quiet.
+ * Each tag's open minute: min, max, sum, count and last of the samples since the minute began.
+ * One flat array with a tag's fields side by side (the minute's start first), so a sample touches one
+ * cache line, not seven arrays spread over memory. A sample of another minute closes the open one
+ * into {@link ClosedMinutes} (late samples too: the store merges a minute written twice), and the
+ * ticker closes minutes whose tag went quiet.
  */
 export class OpenMinutes {
-  /** The open minute per tag (minutes since the epoch); NaN when none is open. */
-  readonly minute: Float64Array;
-  readonly min: Float64Array;
-  readonly max: Float64Array;
-  readonly sum: Float64Array;
-  readonly count: Float64Array;
-  readonly last: Float64Array;
-  readonly lastTs: Float64Array;
+  /** Per tag: the open minute's start (ms; NaN when none is open), then its aggregate. */
+  private readonly f: Float64Array;
+  private readonly tags: number;
 
   constructor(
     tags: number,
     private readonly closed: ClosedMinutes,
   ) {
-    this.minute = new Float64Array(tags).fill(Number.NaN);
-    this.min = new Float64Array(tags);
-    this.max = new Float64Array(tags);
-    this.sum = new Float64Array(tags);
-    this.count = new Float64Array(tags);
-    this.last = new Float64Array(tags);
-    this.lastTs = new Float64Array(tags);
+    this.tags = tags;
+    this.f = new Float64Array(tags * STRIDE);
+    for (let t = 0; t < tags; t++) this.f[t * STRIDE] = Number.NaN;
   }
 
   /** One good sample: a few typed-array updates (the ingest hot path). */
   add(tag: number, ts: number, v: number): void {
-    if (v !== v || v === Infinity || v === -Infinity) return; // not a number (a string value): no aggregate
-    const m = Math.floor(ts / MINUTE);
-    if (this.minute[tag] !== m) return this.roll(tag, m, ts, v);
-    if (v < this.min[tag]!) this.min[tag] = v;
-    if (v > this.max[tag]!) this.max[tag] = v;
-    this.sum[tag]! += v;
-    this.count[tag]!++;
-    if (ts >= this.lastTs[tag]!) {
-      this.last[tag] = v;
-      this.lastTs[tag] = ts;
+    if (v - v !== 0) return; // NaN (a string value) or ±Infinity: no aggregate
+    const f = this.f;
+    const o = tag * STRIDE;
+    const start = f[o]!; // the open minute's first millisecond; NaN when none (fails both tests)
+    if (!(ts >= start && ts < start + MINUTE)) return this.roll(tag, ts, v);
+    if (v < f[o + MIN_]!) f[o + MIN_] = v;
+    if (v > f[o + MAX_]!) f[o + MAX_] = v;
+    f[o + SUM_]! += v;
+    f[o + COUNT_]!++;
+    if (ts >= f[o + LAST_TS]!) {
+      f[o + LAST_] = v;
+      f[o + LAST_TS] = ts;
     }
   }
 
-  private roll(tag: number, m: number, ts: number, v: number): void {
+  private roll(tag: number, ts: number, v: number): void {
     this.close(tag);
-    this.minute[tag] = m;
-    this.min[tag] = v;
-    this.max[tag] = v;
-    this.sum[tag] = v;
-    this.count[tag] = 1;
-    this.last[tag] = v;
-    this.lastTs[tag] = ts;
+    const f = this.f;
+    const o = tag * STRIDE;
+    f[o] = Math.floor(ts / MINUTE) * MINUTE;
+    f[o + MIN_] = v;
+    f[o + MAX_] = v;
+    f[o + SUM_] = v;
+    f[o + COUNT_] = 1;
+    f[o + LAST_] = v;
+    f[o + LAST_TS] = ts;
   }
 
   /** Moves the tag's open minute, if any, to the closed queue. */
   close(tag: number): void {
-    if (this.count[tag] === 0) return;
-    this.closed.push(tag, this.minute[tag]!, this.min[tag]!, this.max[tag]!, this.sum[tag]!, this.count[tag]!, this.last[tag]!, this.lastTs[tag]!);
-    this.count[tag] = 0;
-    this.minute[tag] = Number.NaN;
+    const f = this.f;
+    const o = tag * STRIDE;
+    if (f[o + COUNT_] === 0) return;
+    this.closed.push(tag, f[o]! / MINUTE, f[o + MIN_]!, f[o + MAX_]!, f[o + SUM_]!, f[o + COUNT_]!, f[o + LAST_]!, f[o + LAST_TS]!);
+    f[o + COUNT_] = 0;
+    f[o] = Number.NaN;
   }
 
   /** Closes every open minute that ended `graceMs` or more before `now` (tags gone quiet). */
   closeDue(now: number, graceMs: number): void {
-    const due = Math.floor((now - graceMs) / MINUTE); // minutes before this one are over
-    const n = this.minute.length;
-    for (let i = 0; i < n; i++) if (this.minute[i]! < due) this.close(i);
+    const due = Math.floor((now - graceMs) / MINUTE) * MINUTE; // minutes starting before this one are over
+    for (let t = 0; t < this.tags; t++) if (this.f[t * STRIDE]! < due) this.close(t);
   }
 
   closeAll(): void {
-    for (let i = 0; i < this.minute.length; i++) this.close(i);
+    for (let t = 0; t < this.tags; t++) this.close(t);
   }
 
-  /** The tag's open minute as an aggregate, if one is open. */
-  agg(tag: number): Agg | undefined {
-    if (this.count[tag] === 0) return undefined;
-    return { min: this.min[tag]!, max: this.max[tag]!, sum: this.sum[tag]!, count: this.count[tag]!, last: this.last[tag]!, lastTs: this.lastTs[tag]! };
+  /** The tag's open minute (minutes since the epoch) and aggregate, if one is open. */
+  agg(tag: number): (Agg & { minute: number }) | undefined {
+    const f = this.f;
+    const o = tag * STRIDE;
+    if (f[o + COUNT_] === 0) return undefined;
+    return { minute: f[o]! / MINUTE, min: f[o + MIN_]!, max: f[o + MAX_]!, sum: f[o + SUM_]!, count: f[o + COUNT_]!, last: f[o + LAST_]!, lastTs: f[o + LAST_TS]! };
   }
 }
