@@ -317,6 +317,7 @@ export class Gateway {
       catalog: stages.catalog,
       latest: stages.tags.latest,
       meters: stages.tags.meters,
+      history: stages.history,
       alarms: { list: (asset) => stages.book.list(asset), events: (asset, limit) => stages.alarmStore.events(asset, limit) },
       commands: alarmCommands(stages, this.clock),
       outbox: stages.outbox,
