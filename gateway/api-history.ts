@@ -6,12 +6,15 @@ import { isoTime } from '../src/core/timestamp.js';
 import type { History, Resolution } from '../src/history/history.js';
 import type { Catalog } from '../src/tags/catalog.js';
 
+/** What the API reads of the local history. */
+export type HistoryView = Pick<History, 'query' | 'retention'>;
+
 /** What the history route reads. */
 export interface HistoryApiDeps {
   catalog: Pick<Catalog, 'asset'>;
   clock: Clock;
   /** Local tag history; undefined where `history.enabled` is false. */
-  history: Pick<History, 'query'> | undefined;
+  history: HistoryView | undefined;
 }
 
 const DAY = 86_400_000;

@@ -16,6 +16,7 @@ import type { OrderStatusBook } from '../src/workorders/status.js';
 import { workOrderRoutes } from './api-workorders.js';
 import { alarmsOf, registerAlarmRoutes, type AlarmApiDeps } from './api-alarms.js';
 import { registerHistoryRoutes, type HistoryApiDeps } from './api-history.js';
+import { registerRuleRoutes, type RulesApiDeps } from './api-rules.js';
 import { dashboardHtml } from './dashboard.js';
 import { metricsText } from './metrics.js';
 import type { CheckpointStats } from '../src/store/checkpointer.js';
@@ -26,7 +27,7 @@ import type { ProcessMetrics } from './process-metrics.js';
  * status reports). Read-only views of the gateway's parts; nothing here lets the API reach into
  * a stage's state.
  */
-export interface ApiDeps extends AlarmApiDeps, HistoryApiDeps {
+export interface ApiDeps extends AlarmApiDeps, HistoryApiDeps, RulesApiDeps {
   gatewayId: string;
   site: { id: string; name: string };
   clock: Clock;
@@ -144,6 +145,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
 
   registerAlarmRoutes(app, d);
   registerHistoryRoutes(app, d);
+  registerRuleRoutes(app, d);
 
   app.get('/metrics', async (_req, reply) =>
     reply.type('text/plain; version=0.0.4').send(metricsText({ now: d.clock.now(), ingest: d.ingest(), outbox: d.outbox.counts(), pending: d.outbox.pending(), dispatcher: d.dispatcher(), timeseries: d.timeseries(), sources: d.sources(), process: d.process?.(), store: d.store?.(), storeHealth: d.storeHealth() })),

@@ -26,6 +26,7 @@ import { createTarget } from '../src/workorders/targets/registry.js';
 import { buildApi, type ApiDeps } from './api.js';
 import { FleetLinks } from './fleet.js';
 import { ProcessMonitor } from './process-metrics.js';
+import { RuleFiles } from './rule-files.js';
 import { watchRules } from './rule-watcher.js';
 
 export interface GatewayOptions {
@@ -308,7 +309,7 @@ export class Gateway {
 
   /** The API's narrow view: reads, and the commands it may send. */
   private buildView(): ApiDeps {
-    const { stages, dispatcher, orderStatus, statusPoller, checkpointer } = this.p as Parts;
+    const { stages, dispatcher, orderStatus, statusPoller, checkpointer, db } = this.p as Parts;
     return {
       gatewayId: this.config.gateway.id,
       site: this.config.site,
@@ -325,6 +326,12 @@ export class Gateway {
       statusSecret: this.config.workOrders.status.secret,
       wakeDispatcher: () => dispatcher.wake(),
       rules: () => stages.rules.rules,
+      // The rules API (issue 17): the config's rule files, their versions, the hot reload.
+      loaded: this.loaded,
+      ruleFiles: new RuleFiles(this.loaded, db, this.clock),
+      reloadRules: () => this.reloadRules(),
+      // Until the audit store lands (issue 17, authentication), rule changes are logged.
+      audit: { record: (e) => this.log.info({ actor: e.actor, action: e.action, target: e.target }, 'audit') },
       ingest: () => stages.pipeline.stats,
       dispatcher: () => dispatcher.stats,
       statusPoll: () => ({ rounds: statusPoller.rounds, updates: statusPoller.updates, errors: statusPoller.errors }),

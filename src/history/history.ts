@@ -92,6 +92,11 @@ export class History {
     this.write(now, true);
   }
 
+  /** How long 1-minute and 1-hour aggregates are kept (ms). */
+  get retention(): { minutes: number; hours: number } {
+    return { minutes: this.o.minutes, hours: this.o.hours };
+  }
+
   stats(): HistoryStats {
     return { ...this.counts, pending: this.pending.length };
   }

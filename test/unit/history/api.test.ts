@@ -1,13 +1,8 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../gateway/gateway.js';
 import { ManualClock } from '../../../src/core/clock.js';
-import { silentLogger } from '../../../src/core/logger.js';
-import { loadConfig } from '../../../src/config/load.js';
-import { History } from '../../../src/history/history.js';
-import { openStore } from '../../../src/store/db.js';
-import { Catalog } from '../../../src/tags/catalog.js';
 import { apiOf, bearingRule, pumpSite, startGateway, writeSite } from '../../helpers/gateway.js';
+import { seedHistory } from './seed.js';
 
 const T0 = Date.UTC(2026, 2, 2, 0, 0, 0);
 const MIN = 60_000;
@@ -31,17 +26,10 @@ describe('GET /api/assets/:id/tags/:tag/history', () => {
   const url = (q: string) => `/api/assets/p-1/tags/bearing_temp/history${q}`;
 
   beforeAll(async () => {
-    const { dir, file } = writeSite(pumpSite(2, { api: { enabled: false } }), [bearingRule]);
-    const loaded = loadConfig(file);
-    const db = openStore(join(dir, 'data', 'gateway.db'));
-    const h = new History(db, new Catalog(loaded.config).tags, { minutes: 7 * DAY, hours: 90 * DAY, log: silentLogger });
-    for (let t = T0; t < end; t += 20_000) {
-      const m = Math.floor(t / MIN) % 60;
-      h.add(0, t, 60 + m + (t % MIN) / 20_000); // 60+m, 60+m+1, 60+m+2 within the minute
-      if (t % (10 * MIN) === 0) h.flush(t);
-    }
-    h.close(end);
-    db.close();
+    const { file } = writeSite(pumpSite(2, { api: { enabled: false } }), [bearingRule]);
+    seedHistory(file, end, (add) => {
+      for (let t = T0; t < end; t += 20_000) add('p-1/bearing_temp', t, 60 + (Math.floor(t / MIN) % 60) + (t % MIN) / 20_000); // 60+m, 60+m+1, 60+m+2 within minute m of the hour
+    });
     gw = await startGateway(file, { clock });
   });
   afterAll(() => gw?.stop());
