@@ -1,4 +1,5 @@
-import { MINUTE, type Agg } from './minutes.js';
+import { MINUTE } from './minutes.js';
+import { AggRows, type Agg } from './rows.js';
 
 /**
  * Minutes per stored block. A block is one row of packed 1-minute aggregates (39 bytes a minute):
@@ -65,55 +66,27 @@ export function decodeBlock(start: number, data: Uint8Array): MinuteAgg[] {
 
 /**
  * Each tag's current block in memory: the minutes closed since the block began, not yet stored as
- * a block (the journal holds them meanwhile). Flat arrays: tag × slot.
+ * a block (the journal holds them meanwhile). Rows: tag × slot.
  */
 export class OpenBlocks {
   /** The current block's first minute per tag; NaN when the tag has none. */
   readonly start: Float64Array;
-  private readonly min: Float64Array;
-  private readonly max: Float64Array;
-  private readonly sum: Float64Array;
-  private readonly count: Float64Array;
-  private readonly last: Float64Array;
-  private readonly lastTs: Float64Array;
+  private readonly rows: AggRows;
 
   constructor(tags: number) {
-    const n = tags * BLOCK_MINUTES;
     this.start = new Float64Array(tags).fill(Number.NaN);
-    this.min = new Float64Array(n);
-    this.max = new Float64Array(n);
-    this.sum = new Float64Array(n);
-    this.count = new Float64Array(n);
-    this.last = new Float64Array(n);
-    this.lastTs = new Float64Array(n);
+    this.rows = new AggRows(tags * BLOCK_MINUTES);
   }
 
   /** Folds a closed minute into the tag's current block (the caller has checked it belongs there). */
   merge(tag: number, minute: number, a: Agg): void {
-    const k = tag * BLOCK_MINUTES + (minute - this.start[tag]!);
-    if (this.count[k] === 0) {
-      this.min[k] = a.min;
-      this.max[k] = a.max;
-      this.sum[k] = a.sum;
-      this.count[k] = a.count;
-      this.last[k] = a.last;
-      this.lastTs[k] = a.lastTs;
-      return;
-    }
-    if (a.min < this.min[k]!) this.min[k] = a.min;
-    if (a.max > this.max[k]!) this.max[k] = a.max;
-    this.sum[k]! += a.sum;
-    this.count[k]! += a.count;
-    if (a.lastTs >= this.lastTs[k]!) {
-      this.last[k] = a.last;
-      this.lastTs[k] = a.lastTs;
-    }
+    this.rows.merge(tag * BLOCK_MINUTES + (minute - this.start[tag]!), a);
   }
 
   /** Starts a new, empty block for the tag. */
   open(tag: number, start: number): void {
     this.start[tag] = start;
-    this.count.fill(0, tag * BLOCK_MINUTES, (tag + 1) * BLOCK_MINUTES);
+    for (let k = tag * BLOCK_MINUTES; k < (tag + 1) * BLOCK_MINUTES; k++) this.rows.clear(k);
   }
 
   /** The tag's current block's minutes with samples, in order. */
@@ -123,8 +96,7 @@ export class OpenBlocks {
     if (Number.isNaN(s)) return out;
     for (let i = 0; i < BLOCK_MINUTES; i++) {
       const k = tag * BLOCK_MINUTES + i;
-      if (this.count[k] === 0) continue;
-      out.push({ minute: s + i, min: this.min[k]!, max: this.max[k]!, sum: this.sum[k]!, count: this.count[k]!, last: this.last[k]!, lastTs: this.lastTs[k]! });
+      if (this.rows.count(k) > 0) out.push({ minute: s + i, ...this.rows.agg(k) });
     }
     return out;
   }

@@ -3,7 +3,8 @@ import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../store/db.js';
 import { BLOCK_MINUTES, blockOf, OpenBlocks, type MinuteAgg } from './blocks.js';
-import { ClosedMinutes, MINUTE, OpenMinutes, type Agg } from './minutes.js';
+import { ClosedMinutes, MINUTE, OpenMinutes } from './minutes.js';
+import type { Agg } from './rows.js';
 import { readPoints, type HistoryPoint, type Resolution } from './query.js';
 import { HistoryStore, type HistoryWrite } from './store.js';
 
@@ -106,7 +107,7 @@ export class History {
     const keep = resolution === '1m' ? this.o.minutes : this.o.hours;
     const id = this.ids[tag]!;
     const extra: MinuteAgg[] = this.blocks.minutes(tag);
-    for (let k = 0; k < this.closed.length; k++) if (this.closed.tag[k] === tag) extra.push({ minute: this.closed.minute[k]!, ...this.closed.agg(k) });
+    for (let k = 0; k < this.closed.length; k++) if (this.closed.tag(k) === tag) extra.push({ minute: this.closed.minute(k), ...this.closed.agg(k) });
     const open = this.open.agg(tag);
     if (open) extra.push(open);
     for (const w of this.pending) if (w.kind === 'block' && w.tag === id) extra.push(...w.minutes);
@@ -139,7 +140,7 @@ export class History {
   /** Moves closed minutes into their blocks (and the journal). */
   private drain(writes: HistoryWrite[]): void {
     const c = this.closed;
-    for (let k = 0; k < c.length; k++) this.place(c.tag[k]!, c.minute[k]!, c.agg(k), writes, true);
+    for (let k = 0; k < c.length; k++) this.place(c.tag(k), c.minute(k), c.agg(k), writes, true);
     this.counts.minutes += c.length;
     c.length = 0;
   }

@@ -1,18 +1,13 @@
 import { BLOCK_MINUTES, blockOf, type MinuteAgg } from './blocks.js';
-import { MINUTE, mergeAgg } from './minutes.js';
+import { MINUTE } from './minutes.js';
+import { mergeAgg, type Agg } from './rows.js';
 import type { HistoryStore } from './store.js';
 
 export type Resolution = '1m' | '1h';
 
 /** One point of a tag's history: the aggregate of the minute or hour starting at `t` (ms). */
-export interface HistoryPoint {
+export interface HistoryPoint extends Agg {
   t: number;
-  min: number;
-  max: number;
-  sum: number;
-  count: number;
-  last: number;
-  lastTs: number;
 }
 
 export interface PointQuery {

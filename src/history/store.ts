@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db.js';
 import { BLOCK_MINUTES, decodeBlock, encodeBlock, type MinuteAgg } from './blocks.js';
-import { mergeAgg, type Agg } from './minutes.js';
+import { mergeAgg, type Agg } from './rows.js';
 
 /** A write the flush decided on; applied together in one transaction (and retried together if it fails). */
 export type HistoryWrite =
