@@ -59,6 +59,8 @@ export class History {
   private readonly ids: Int32Array;
   private pending: HistoryWrite[] = [];
   private lastPrune = Number.NaN;
+  /** Blocks starting at or before this (minutes) were stored by the last scan. */
+  private blocksScanned = -Infinity;
   private failing = false;
   private readonly counts: HistoryStats = { minutes: 0, blocks: 0, writeErrors: 0, pending: 0, dropped: 0, lastError: undefined };
 
@@ -118,8 +120,13 @@ export class History {
     const writes = this.pending;
     this.pending = [];
     this.drain(writes);
+    // Blocks whose last minute is over: scanned when that moment moves on (every 20 minutes), or
+    // after a block older than the last scan's was opened (late minutes), not every tick.
     const due = all ? Infinity : blockOf(Math.floor((now - CLOSE_GRACE_MS) / MINUTE)) - BLOCK_MINUTES;
-    for (let t = 0; t < this.tags.length; t++) if (this.blocks.start[t]! <= due) writes.push(this.takeBlock(t));
+    if (due > this.blocksScanned) {
+      if (!all) this.blocksScanned = due;
+      for (let t = 0; t < this.tags.length; t++) if (this.blocks.start[t]! <= due) writes.push(this.takeBlock(t));
+    }
     try {
       this.store.apply(writes);
       if (this.failing) this.o.log.info({ writes: writes.length }, 'history writes succeed again');
@@ -157,7 +164,10 @@ export class History {
       return;
     }
     if (b > cur) writes.push(this.takeBlock(t));
-    if (b !== cur) this.blocks.open(t, b);
+    if (b !== cur) {
+      this.blocks.open(t, b);
+      if (b <= this.blocksScanned) this.blocksScanned = -Infinity; // an old block: the next scan stores it
+    }
     this.blocks.merge(t, minute, agg);
     if (journal) writes.push({ kind: 'journal', tag: this.ids[t]!, minute, agg });
   }

@@ -45,6 +45,8 @@ export class ClosedMinutes {
 export class OpenMinutes {
   private readonly rows: AggRows;
   private readonly tags: number;
+  /** Minutes starting before this (ms) were closed by the last scan; -Infinity: scan at the next tick. */
+  private scanned = -Infinity;
 
   constructor(
     tags: number,
@@ -76,7 +78,9 @@ export class OpenMinutes {
     this.close(tag);
     const f = this.rows.f;
     const o = tag * STRIDE;
-    f[o + KEY] = Math.floor(ts / MINUTE) * MINUTE;
+    const start = Math.floor(ts / MINUTE) * MINUTE;
+    if (start < this.scanned) this.scanned = -Infinity; // a late minute: the next tick's scan closes it
+    f[o + KEY] = start;
     f[o + MIN] = v;
     f[o + MAX] = v;
     f[o + SUM] = v;
@@ -95,9 +99,15 @@ export class OpenMinutes {
     f[o + KEY] = Number.NaN;
   }
 
-  /** Closes every open minute that ended `graceMs` or more before `now` (tags gone quiet). */
+  /**
+   * Closes every open minute that ended `graceMs` or more before `now` (tags gone quiet). Scans the
+   * tags once a minute, when that moment moves on (or after a late sample opened an older minute),
+   * not every tick.
+   */
   closeDue(now: number, graceMs: number): void {
     const due = Math.floor((now - graceMs) / MINUTE) * MINUTE; // minutes starting before this one are over
+    if (due <= this.scanned) return;
+    this.scanned = due;
     const f = this.rows.f;
     for (let t = 0; t < this.tags; t++) if (f[t * STRIDE + KEY]! < due) this.close(t);
   }

@@ -84,6 +84,16 @@ describe('local history: 1-minute aggregates', () => {
     expect(db.prepare('SELECT count, max_value FROM history_journal').get()).toEqual({ count: 2, max_value: 3 });
   });
 
+  it('stores a minute hours old that arrives for a quiet tag at the next ticks, not only when the hour moves on', () => {
+    const db = open();
+    const h = make(db);
+    for (let m = 0; m <= 130; m++) h.flush(T0 + m * MIN + 1_000); // two hours of ticks: nothing to write
+    h.add(2, T0 + 30_000, 7); // tag 2's first sample, from 10:00
+    h.flush(T0 + 130 * MIN + 2_000); // closes the minute and stores its block, though neither moment moved on since the last tick
+    expect(count(db, 'history_blocks')).toBe(1);
+    expect(points(h, 2, T0, T0 + HOUR, '1h', T0 + 131 * MIN)).toEqual([{ t: '10:00', min: 7, avg: 7, max: 7, last: 7, count: 1 }]);
+  });
+
   it('merges a late sample into a minute already written, and into its hour', () => {
     const db = open();
     const h = make(db);
