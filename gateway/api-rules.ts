@@ -6,7 +6,7 @@ import { isoTime } from '../src/core/timestamp.js';
 import type { LoadedConfig } from '../src/config/load.js';
 import { readYaml } from '../src/config/yaml-file.js';
 import type { LoadedRules } from '../src/rules/load.js';
-import { ruleFileSchema } from '../src/rules/schema.js';
+import { ruleFileSchema, type RuleConfig } from '../src/rules/schema.js';
 import type { Resolution } from '../src/history/history.js';
 import type { Catalog } from '../src/tags/catalog.js';
 import { actorName, type AuditSink } from './access.js';
@@ -63,6 +63,14 @@ function rejected(reply: FastifyReply, problems: RuleProblem[]) {
   return reply.status(422).send({ code: 'CBM_ERR_RULE_REJECTED', message: `${errorCodes.CBM_ERR_RULE_REJECTED.message}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems });
 }
 
+/**
+ * A rule as the list shows it: where it applies, and its conditions (the page draws a threshold's
+ * limit on the charts of the tags it reads).
+ */
+function view(r: RuleConfig, file: string, assets: string[], enabled: boolean) {
+  return { id: r.id, name: r.name, description: r.description ?? null, file, priority: r.priority, group: r.group ?? r.id, assets, enabled, conditions: r.conditions, clear: r.clear ?? null, deadband: r.deadband };
+}
+
 /** The rules API (issue 17): list, files, validate, dry-run, save with hot reload, versions, rollback. */
 export function registerRuleRoutes(app: FastifyInstance, d: RulesApiDeps): void {
   const files = d.ruleFiles;
@@ -71,12 +79,12 @@ export function registerRuleRoutes(app: FastifyInstance, d: RulesApiDeps): void 
     const running = d.rules().rules;
     return files.paths().flatMap((path) => {
       const file = files.idOf(path);
-      const on = running.filter((r) => r.file === path).map((r) => ({ id: r.rule.id, name: r.rule.name, file, priority: r.rule.priority, group: r.rule.group ?? r.rule.id, assets: r.assets, enabled: true }));
+      const on = running.filter((r) => r.file === path).map((r) => view(r.rule, file, r.assets, true));
       const y = readYaml(path);
       const parsed = y.problems.length ? undefined : ruleFileSchema.safeParse(y.data);
       const off = (parsed?.success ? parsed.data.rules : [])
         .filter((r) => !r.enabled)
-        .map((r) => ({ id: r.id, name: r.name, file, priority: r.priority, group: r.group ?? r.id, assets: [] as string[], enabled: false }));
+        .map((r) => view(r, file, [], false));
       return [...on, ...off];
     });
   });

@@ -53,10 +53,10 @@ describe('rules API', () => {
   });
   afterAll(() => gw?.stop());
 
-  it('lists every rule with its file, priority, group and the assets it applies to', async () => {
+  it('lists every rule with its file, priority, group, conditions and the assets it applies to', async () => {
     expect((await call('GET', '/api/rules')).body).toEqual([
-      { id: 'bearing-hot', name: 'Bearing hot', file: 'rules/rules.yaml', priority: 2, group: 'bearing-hot', assets: ['p-1', 'p-2'], enabled: true },
-      { id: 'vib-high', name: 'Vibration high', file: 'rules/rules.yaml', priority: 3, group: 'vib-high', assets: [], enabled: false },
+      { id: 'bearing-hot', name: 'Bearing hot', description: null, file: 'rules/rules.yaml', priority: 2, group: 'bearing-hot', assets: ['p-1', 'p-2'], enabled: true, conditions: bearingRule.conditions, clear: null, deadband: 5 },
+      { id: 'vib-high', name: 'Vibration high', description: null, file: 'rules/rules.yaml', priority: 3, group: 'vib-high', assets: [], enabled: false, conditions: offRule.conditions, clear: null, deadband: 0 },
     ]);
   });
 
