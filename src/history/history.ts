@@ -16,6 +16,9 @@ export type { HistoryPoint, Resolution } from './query.js';
  */
 export const CLOSE_GRACE_MS = 5_000;
 
+/** Blocks stored in one tick at most (about 10 ms); the others wait for the next ticks. */
+export const BLOCKS_PER_TICK = 1_000;
+
 /** Failed writes kept for the next flush (the store could not write, e.g. a full disk); beyond this the oldest are dropped and counted. */
 const MAX_PENDING = 1_000_000;
 
@@ -34,7 +37,7 @@ export interface HistoryStats {
   blocks: number;
   /** Flushes whose writes failed (retried at the next flush). */
   writeErrors: number;
-  /** Writes waiting for a retry. */
+  /** Writes waiting: failed ones, and blocks spread over the next ticks. */
   pending: number;
   /** Writes dropped because too many waited. */
   dropped: number;
@@ -127,11 +130,17 @@ export class History {
       if (!all) this.blocksScanned = due;
       for (let t = 0; t < this.tags.length; t++) if (this.blocks.start[t]! <= due) writes.push(this.takeBlock(t));
     }
+    // Every tag's block ends at the same minute: spread storing them over ticks, so one tick stays short.
+    const now_: HistoryWrite[] = [];
+    const later: HistoryWrite[] = [];
+    let blocks = 0;
+    for (const w of writes) (!all && w.kind === 'block' && ++blocks > BLOCKS_PER_TICK ? later : now_).push(w);
     try {
-      this.store.apply(writes);
-      if (this.failing) this.o.log.info({ writes: writes.length }, 'history writes succeed again');
+      this.store.apply(now_);
+      if (this.failing) this.o.log.info({ writes: now_.length }, 'history writes succeed again');
       this.failing = false;
-      if (writes.some((w) => w.kind === 'block')) this.pruneJournal();
+      this.pending = later;
+      if (now_.some((w) => w.kind === 'block')) this.pruneJournal();
       this.pruneOld(now);
     } catch (e) {
       this.counts.writeErrors++;
@@ -140,7 +149,7 @@ export class History {
       this.failing = true;
       const over = writes.length - MAX_PENDING;
       if (over > 0) this.counts.dropped += over;
-      this.pending = over > 0 ? writes.slice(over) : writes;
+      this.pending = over > 0 ? [...now_, ...later].slice(over) : [...now_, ...later];
     }
   }
 

@@ -230,6 +230,24 @@ describe('local history: hours, retention, restart', () => {
     db.close();
   });
 
+  it('spreads storing the blocks of many tags over ticks, answering them meanwhile', () => {
+    const db = open();
+    const ids = Array.from({ length: 2_500 }, (_, i) => `a/t${i}`);
+    const h = make(db, { tagIds: ids });
+    for (let m = 0; m <= 20; m++) for (let t = 0; t < ids.length; t++) h.add(t, T0 + m * MIN, m);
+    h.flush(T0 + 21 * MIN); // 10:00-10:19 is over for every tag: 2,500 blocks to store
+    const stored = [count(db, 'history_blocks')];
+    expect(points(h, 2_499, T0, T0 + 19 * MIN, '1m')).toHaveLength(20); // waiting in memory: still answered
+    h.flush(T0 + 21 * MIN + 1_000);
+    stored.push(count(db, 'history_blocks'));
+    expect(count(db, 'history_journal')).toBe(2_500 * 20); // kept until every block is stored
+    h.flush(T0 + 21 * MIN + 2_000);
+    stored.push(count(db, 'history_blocks'));
+    expect(stored).toEqual([1_000, 2_000, 2_500]);
+    expect(count(db, 'history_journal')).toBe(0); // 10:20 is still open
+    expect(points(h, 2_499, T0, T0 + 19 * MIN, '1h')).toEqual([{ t: '10:00', min: 0, avg: 10, max: 20, last: 20, count: 21 }]); // with 10:20, open
+  });
+
   it('keeps what it could not write and writes it at the next tick (no loss, no double count)', () => {
     const db = open();
     const errors: unknown[] = [];
