@@ -1,13 +1,13 @@
 /**
  * The import rule of docs/architecture.md: values flow forward. A stage imports only from `core`,
  * `config`, `store` and the stages before it (sources < tags < rules < alarms < workorders <
- * targets), never from a stage after it; time series is a sink beside the rules; the pipeline
+ * targets), never from a stage after it; time series and local history are sinks beside the rules; the pipeline
  * (src/pipeline) may import every stage, the replay every part of src/; the Sparkplug B edge node
  * and the gateway status (src/sparkplug, src/fleet) are sinks no stage imports; `gateway/` imports
  * `src/` only; `simulators/` imports `src/core` only (the demo launcher also `gateway/`). test/unit/architecture.test.ts runs it.
  */
 const STAGES = ['sources', 'tags', 'rules', 'alarms', 'workorders', 'workorders/targets'];
-const LATER_THAN_ALL = ['timeseries', 'pipeline', 'replay'];
+const LATER_THAN_ALL = ['timeseries', 'history', 'pipeline', 'replay'];
 const dir = (d) => `^src/${d}/`;
 const anyOf = (ds) => `^src/(${ds.join('|')})/`;
 
@@ -50,6 +50,13 @@ const forbidden = [
     comment: 'The time-series writer sits beside the rules: it imports core, config and store only.',
     from: { path: dir('timeseries') },
     to: { path: '^src/', pathNot: anyOf(['core', 'config', 'store', 'timeseries']) },
+  },
+  {
+    name: 'history-is-a-sink',
+    severity: 'error',
+    comment: 'Local tag history sits beside the rules, as the time-series writer: it imports core, config and store only.',
+    from: { path: dir('history') },
+    to: { path: '^src/', pathNot: anyOf(['core', 'config', 'store', 'history']) },
   },
   {
     name: 'sparkplug-and-fleet-are-sinks',

@@ -18,7 +18,7 @@ import { role, userName, type UserInfo } from './users.js';
 export interface AccessApiDeps {
   clock: Clock;
   access: AccessStores;
-  audit: AuditStore;
+  audit: Pick<AuditStore, 'record' | 'list'>;
   settings: ApiSettings;
   counters: RefusalCounters;
   log?: Logger;

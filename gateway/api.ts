@@ -18,6 +18,8 @@ import type { DispatcherStats } from '../src/workorders/dispatcher.js';
 import type { Outbox } from '../src/workorders/outbox.js';
 import type { OrderStatusBook } from '../src/workorders/status.js';
 import { deliveryHealthReasons, type DeliveryHealthLimits, type TargetHealth } from '../src/workorders/targets/health.js';
+import { registerHistoryRoutes, type HistoryApiDeps } from './api-history.js';
+import { registerRuleRoutes, type RulesApiDeps } from './api-rules.js';
 import type { CheckpointStats } from '../src/store/checkpointer.js';
 import { registerAccessRoutes } from './api-access.js';
 import { alarmsOf, registerAlarmRoutes, type AlarmApiDeps } from './api-alarms.js';
@@ -40,7 +42,7 @@ import type { ProcessMetrics } from './process-metrics.js';
  * status reports). Read-only views of the gateway's parts; nothing here lets the API reach into
  * a stage's state.
  */
-export interface ApiDeps extends AlarmApiDeps, InsightApiDeps {
+export interface ApiDeps extends AlarmApiDeps, InsightApiDeps, HistoryApiDeps, RulesApiDeps {
   gatewayId: string;
   site: { id: string; name: string };
   clock: Clock;
@@ -83,7 +85,7 @@ export interface ApiDeps extends AlarmApiDeps, InsightApiDeps {
   /** Users, API tokens and login sessions. */
   access: AccessStores;
   /** Every command and rule change, with who, when, before and after. */
-  audit: AuditStore;
+  audit: Pick<AuditStore, 'record' | 'list'>;
   /** Alarm, order and health changes for `GET /api/events`. */
   events: EventBus;
   /** Where the API logs what it refuses and what fails inside it. */
@@ -220,6 +222,8 @@ export function buildApi(d: ApiDeps, s: ApiSettings = defaultApiSettings({ auth:
     registerEventRoutes(scope, d.events, o.events);
     registerSchemaRoutes(scope);
     registerInsightRoutes(scope, d);
+    registerHistoryRoutes(scope, d);
+    registerRuleRoutes(scope, d);
 
     api.get('/metrics', { config: { open: 'metrics' }, schema: { summary: 'Prometheus text exposition', tags: ['gateway'] } }, async (_req, reply) =>
       reply.type('text/plain; version=0.0.4').send(

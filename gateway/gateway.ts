@@ -39,6 +39,7 @@ import { healthScores } from './api-insight.js';
 import { FleetLinks } from './fleet.js';
 import { runHealthEvents } from './health-events.js';
 import { ProcessMonitor } from './process-metrics.js';
+import { RuleFiles } from './rule-files.js';
 import { watchRules } from './rule-watcher.js';
 
 export interface GatewayOptions {
@@ -222,6 +223,7 @@ export class Gateway {
             writer: fleet?.writer(this.writer) ?? this.writer,
             targetIds: () => [...this.targets.keys()],
             measurement: cfg.influx?.measurement ?? 'class',
+            history: cfg.history.enabled ? cfg.history : undefined, // local tag history (issue 17)
             onCommitted: (changes, sends) => {
               if (sends > 0) p.dispatcher?.wake();
               fleet?.committed(changes);
@@ -367,7 +369,7 @@ export class Gateway {
 
   /** The API's narrow view: reads, and the commands it may send. */
   private buildView(): ApiDeps {
-    const { stages, dispatcher, orderStatus, statusPoller, checkpointer } = this.p as Parts;
+    const { stages, dispatcher, orderStatus, statusPoller, checkpointer, db } = this.p as Parts;
     return {
       gatewayId: this.config.gateway.id,
       site: this.config.site,
@@ -376,6 +378,7 @@ export class Gateway {
       catalog: stages.catalog,
       latest: stages.tags.latest,
       meters: stages.tags.meters,
+      history: stages.history,
       alarms: { list: (asset) => stages.book.list(asset), events: (asset, limit) => stages.alarmStore.events(asset, limit) },
       commands: alarmCommands(stages, this.clock),
       outbox: stages.outbox,
@@ -389,6 +392,10 @@ export class Gateway {
       wakeDispatcher: () => dispatcher.wake(),
       rules: () => stages.rules.rules,
       insight: new InsightStore(this.p.db!),
+      // The rules API (issue 17): the config's rule files, their versions, the hot reload.
+      loaded: this.loaded,
+      ruleFiles: new RuleFiles(this.loaded, db, this.clock),
+      reloadRules: () => this.reloadRules(),
       ingest: () => stages.pipeline.stats,
       dispatcher: () => dispatcher.stats,
       statusPoll: () => ({ rounds: statusPoller.rounds, updates: statusPoller.updates, errors: statusPoller.errors }),
@@ -435,6 +442,7 @@ export class Gateway {
       { name: 'stop ticker and watcher', run: async () => void (this.watcher?.close(), await this.ticking) },
       { name: 'stop sources', run: async () => void (await Promise.all(this.sources.map((s) => s.stop()))) },
       { name: 'commit what the pipeline holds', run: () => p.stages?.pipeline.flush() },
+      { name: 'write history', run: () => p.stages?.history?.close(this.clock.now()) }, // the open minutes too (issue 17)
       { name: 'flush time-series writer', run: async () => void (await this.writer?.close(budget / 4)) },
       { name: 'stop status polling', run: async () => void (await p.statusPoller?.stop()) },
       { name: 'drain dispatcher', run: async () => void (await p.dispatcher?.stop(budget / 2)) },

@@ -168,6 +168,19 @@ const influx = z
   })
   .strict();
 
+const DAY_MS = 86_400_000;
+
+/** Local tag history in the gateway's store, so charts work without InfluxDB (docs/history.md). */
+const history = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** How long 1-minute aggregates (min, avg, max, last, count per tag) are kept. */
+    minutes: duration.default(7 * DAY_MS).refine((ms) => ms >= 3_600_000, 'expected at least 1h'),
+    /** How long 1-hour aggregates are kept. */
+    hours: duration.default(90 * DAY_MS).refine((ms) => ms >= DAY_MS, 'expected at least 1d'),
+  })
+  .strict();
+
 export const siteConfigSchema = z
   .object({
     gateway: z
@@ -203,6 +216,7 @@ export const siteConfigSchema = z
     /** Rule files or folders of `*.yaml`, relative to the config file. */
     rules: z.array(z.string()).default([]),
     influx: influx.optional(),
+    history: history.default({ enabled: true, minutes: 7 * DAY_MS, hours: 90 * DAY_MS }),
     workOrders: z
       .object({
         targets: z.array(targetSchema).default([]),
@@ -336,3 +350,4 @@ export type RetryConfig = SiteConfig['workOrders']['retry'];
 export type ApiConfig = SiteConfig['api'];
 export type StatusConfig = SiteConfig['workOrders']['status'];
 export type SpillConfig = InfluxConfig['spill'];
+export type HistoryConfig = SiteConfig['history'];

@@ -4,6 +4,7 @@ import { errorMessage } from '../core/errors.js';
 import { OnceLogger, type Logger } from '../core/logger.js';
 import { numericValue, type Sample } from '../core/sample.js';
 import { isoTime } from '../core/timestamp.js';
+import type { History } from '../history/history.js';
 import type { RuleSet } from '../rules/rule-set.js';
 import type { TagState } from '../tags/tag-state.js';
 import type { TimeSeriesWriter } from '../timeseries/writer.js';
@@ -47,6 +48,8 @@ export interface PipelineDeps {
   orders: OrderMaker;
   committer: Committer;
   writer: TimeSeriesWriter | undefined;
+  /** Local tag history (issue 17): each accepted sample's value, flushed every tick. */
+  history?: History | undefined;
   clock: Clock;
   log: Logger;
   /** Called after every commit with what it made durable and how many deliveries it queued (wakes the dispatcher, feeds backtests). */
@@ -158,7 +161,7 @@ export class Pipeline {
    * happens before `ingest` returns.
    */
   ingest(samples: readonly Sample[], groupCommit = false): void {
-    const { tags, rules, writer } = this.d;
+    const { tags, rules, writer, history } = this.d;
     const { catalog, latest } = tags;
     for (let i = 0; i < samples.length; i++) {
       const s = samples[i]!;
@@ -202,6 +205,7 @@ export class Pipeline {
       if (writer) writer.write(quality === s.quality ? s : { ...s, quality }, this.measurements[idx]!, this.assetIds[idx]!, this.tagIds[idx]!);
       // A word on an untyped tag is shown, but there is nothing for windows and rules to compare.
       if (num !== num) continue;
+      if (history) history.add(idx, s.ts, num); // local history (issue 17): typed arrays only
       tags.update(idx, s.ts, num);
       rules.evaluate(idx, s.ts);
     }
@@ -245,6 +249,7 @@ export class Pipeline {
   tick(now: number): void {
     this.refreshWindow();
     this.d.rules.tick(now);
+    this.d.history?.flush(now); // local history (issue 17): closed minutes to SQLite
     this.flush();
   }
 
@@ -252,6 +257,7 @@ export class Pipeline {
   *tickSteps(now: number): Generator<void, void, void> {
     this.refreshWindow();
     yield* this.d.rules.tickSteps(now);
+    this.d.history?.flush(now); // local history (issue 17): closed minutes to SQLite
     this.flush();
   }
 

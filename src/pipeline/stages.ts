@@ -3,7 +3,8 @@ import { AlarmStore } from '../alarms/store.js';
 import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { SiteConfig } from '../config/schema.js';
+import type { HistoryConfig, SiteConfig } from '../config/schema.js';
+import { History } from '../history/history.js'; // local tag history (issue 17)
 import { BaselineStore } from '../rules/baseline-store.js';
 import type { LoadedRules } from '../rules/load.js';
 import { RuleSet } from '../rules/rule-set.js';
@@ -31,6 +32,8 @@ export interface StagesOptions {
   measurement?: 'class' | 'asset';
   onCommitted?: (changes: readonly Change[], orders: number) => void;
   monotonic?: () => number;
+  /** Local tag history retention (docs/history.md); none: no history (backtests). */
+  history?: Pick<HistoryConfig, 'minutes' | 'hours'> | undefined;
 }
 
 /**
@@ -50,6 +53,8 @@ export class Stages {
   readonly committer: Committer;
   readonly pipeline: Pipeline;
   readonly meterStore: MeterStore;
+  /** Local tag history (issue 17): a sink beside the rules, fed by the pipeline. */
+  readonly history: History | undefined;
   private readonly baselineStore: BaselineStore;
   private ordersRestored = false;
 
@@ -80,6 +85,7 @@ export class Stages {
       flood: config.workOrders.flood,
       onError: (key, err) => log.error({ alarm: key, err: errorMessage(err) }, 'could not build the work order of an alarm; the alarm change is kept'),
     });
+    this.history = o.history ? new History(db, this.catalog.tags, { ...o.history, log: log.child({ part: 'history' }) }) : undefined;
     this.committer = new Committer({ db, alarms: this.alarmStore, outbox: this.outbox, targetIds: o.targetIds, clock, log: log.child({ part: 'store' }) });
     this.pipeline = new Pipeline({
       tags: this.tags,
@@ -88,6 +94,7 @@ export class Stages {
       orders: this.orders,
       committer: this.committer,
       writer: o.writer,
+      history: this.history,
       clock,
       log: log.child({ part: 'ingest' }),
       measurement: o.measurement ?? 'class',

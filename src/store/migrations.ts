@@ -215,4 +215,56 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_actor ON audit (actor, id);
   CREATE INDEX audit_action ON audit (action, id);
   `,
+  // Local tag history and rule versions (issue 17; src/history, gateway/api-rules.ts). Times are
+  // whole minutes since the Unix epoch (4 bytes a value where milliseconds take 6). Closed minutes
+  // go to a journal ordered by time (cheap appends) until their 20-minute block is complete; a
+  // block is then one row of packed 1-minute aggregates (docs/history.md: the layout and why).
+  `
+  CREATE TABLE history_tags (
+    id       INTEGER PRIMARY KEY,
+    asset_id TEXT NOT NULL,
+    tag_id   TEXT NOT NULL,
+    UNIQUE (asset_id, tag_id)
+  );
+  CREATE TABLE history_journal (
+    minute      INTEGER NOT NULL,
+    tag         INTEGER NOT NULL,
+    min_value   REAL NOT NULL,
+    max_value   REAL NOT NULL,
+    sum_value   REAL NOT NULL,
+    count       INTEGER NOT NULL,
+    last_value  REAL NOT NULL,
+    last_at     INTEGER NOT NULL,
+    PRIMARY KEY (minute, tag)
+  ) WITHOUT ROWID;
+  CREATE TABLE history_blocks (
+    start INTEGER NOT NULL,
+    tag   INTEGER NOT NULL,
+    data  BLOB NOT NULL,
+    UNIQUE (start, tag)
+  );
+  CREATE TABLE history_hours (
+    hour        INTEGER NOT NULL,
+    tag         INTEGER NOT NULL,
+    min_value   REAL NOT NULL,
+    max_value   REAL NOT NULL,
+    sum_value   REAL NOT NULL,
+    count       INTEGER NOT NULL,
+    last_value  REAL NOT NULL,
+    last_at     INTEGER NOT NULL,
+    PRIMARY KEY (hour, tag)
+  ) WITHOUT ROWID;
+
+  -- Every version of a rule file saved through the API (and the file as it was before the first).
+  CREATE TABLE rule_versions (
+    id      INTEGER PRIMARY KEY,
+    file    TEXT NOT NULL,
+    version TEXT NOT NULL,
+    yaml    TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    actor   TEXT NOT NULL,
+    at      INTEGER NOT NULL
+  );
+  CREATE INDEX rule_versions_file ON rule_versions (file, id);
+  `,
 ];
