@@ -77,9 +77,10 @@ export function Problem({ error }: { error: Error | undefined }) {
 
 /**
  * A command button: disabled with the reason when the role is too low (the server refuses it
- * anyway); runs `run`, shows the server's refusal, and asks the screen to reload after.
+ * anyway); runs `run`, shows the server's refusal (unless `quiet`: the screen shows it), and
+ * asks the screen to reload after.
  */
-export function Act({ label, needs, run, done, confirm: ask, kind, disabled, why }: { label: string; needs: Role; run: () => Promise<unknown>; done?: () => void; confirm?: string; kind?: 'danger'; disabled?: boolean; why?: string }) {
+export function Act({ label, needs, run, done, confirm: ask, kind, disabled, why, quiet }: { label: string; needs: Role; run: () => Promise<unknown>; done?: () => void; confirm?: string; kind?: 'danger'; disabled?: boolean; why?: string; quiet?: boolean }) {
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState<Error | undefined>();
   const allowed = can(needs);
@@ -106,7 +107,7 @@ export function Act({ label, needs, run, done, confirm: ask, kind, disabled, why
       >
         {label}
       </button>
-      {err ? <span class="act-error" role="alert">{(err as ApiError).status === 403 ? `refused: ${err.message}` : err.message}</span> : null}
+      {err && !quiet ? <span class="act-error" role="alert">{(err as ApiError).status === 403 ? `refused: ${err.message}` : err.message}</span> : null}
     </span>
   );
 }
