@@ -1,9 +1,10 @@
 import './style.css';
+import { effect } from '@preact/signals';
 import { render } from 'preact';
 import { lazy, Suspense } from 'preact/compat';
 import { useEffect, useState } from 'preact/hooks';
 import { get, whenUnauthorized } from './api.js';
-import { liveMode, startLive } from './live.js';
+import { liveMode, startLive, stopLive } from './live.js';
 import { go, href, route, type Route } from './router.js';
 import { loadSession, logout, session } from './session.js';
 import { zone } from './units.js';
@@ -108,7 +109,15 @@ whenUnauthorized(() => {
 });
 
 if (route.value.name === 'overview') prefetchTree();
-void loadSession().finally(() => {
-  startLive();
+void loadSession();
+// Live updates while logged in (or on a gateway without login); a new login opens a new stream.
+let following: string | undefined;
+effect(() => {
+  const s = session.value;
+  const who = s && s.mode !== 'anonymous' ? `${s.mode}:${s.user ?? ''}` : undefined;
+  if (who === following) return;
+  following = who;
+  if (who) startLive();
+  else stopLive();
 });
 render(<App />, document.getElementById('app')!);

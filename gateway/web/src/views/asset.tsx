@@ -4,6 +4,7 @@ import { href } from '../router.js';
 import type { Alarm, Asset, AssetHealth, HistoryPoint, Tag, WorkOrder } from '../types.js';
 import { ago, time, unitsIn, value } from '../units.js';
 import { tick as liveTick } from '../live.js';
+import { assetName } from '../names.js';
 import { can } from '../session.js';
 import { Chart, type ChartPoint } from './chart.js';
 import { Act, Card, Empty, NotAvailable, Priority, Problem, Score, useApi } from './common.js';
@@ -129,7 +130,7 @@ export function AlarmTable({ alarms, asset, reload, showAsset }: { alarms: (Alar
             </td>
             {showAsset ? (
               <td class="lead">
-                <a href={href.asset(a.asset!)}>{a.asset}</a>
+                <a href={href.asset(a.asset!)}>{assetName(a.asset!)}</a>
               </td>
             ) : null}
             <td class="lead">

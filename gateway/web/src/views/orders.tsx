@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, get, query } from '../api.js';
+import { assetName } from '../names.js';
 import { href } from '../router.js';
 import type { WorkOrder } from '../types.js';
 import { hours, pct } from '../units.js';
@@ -73,7 +74,7 @@ function MaintenanceKpiCards({ days }: { days: number }) {
           {k.mtbf.length
             ? k.mtbf.slice(0, 5).map((m) => (
                 <span class="mtbf">
-                  <a href={href.asset(m.asset)}>{m.asset}</a> {m.mtbfHours === null ? '(1 corrective order: needs two)' : `${hours(m.mtbfHours)} (${m.correctiveOrders} orders)`}{' '}
+                  <a href={href.asset(m.asset)}>{assetName(m.asset)}</a> {m.mtbfHours === null ? '(1 corrective order: needs two)' : `${hours(m.mtbfHours)} (${m.correctiveOrders} orders)`}{' '}
                 </span>
               ))
             : 'no corrective order in this window'}
