@@ -28,6 +28,12 @@ export function assetName(id: string): string {
   return assets.value.get(id) ?? id;
 }
 
+/** Every asset as `[id, name]`, by name (for a filter). */
+export function assetChoices(): [string, string][] {
+  ask();
+  return [...assets.value].sort((a, b) => a[1].localeCompare(b[1], undefined, { numeric: true }));
+}
+
 export function ruleName(id: string): string {
   ask();
   return rules.value.get(id) ?? id;

@@ -185,7 +185,16 @@ export function AssetScreen({ id }: { id: string }) {
             <h1>
               {a.name} <span class={`crit c${a.criticality}`}>{a.criticality}</span>
             </h1>
-            <div class="muted">{[a.class, a.manufacturer, a.model, a.serialNumber ? `S/N ${a.serialNumber}` : null].filter(Boolean).join(' · ')}</div>
+            <div class="muted">
+              {[a.class, a.manufacturer, a.model, a.serialNumber ? `S/N ${a.serialNumber}` : null]
+                .filter(Boolean)
+                .map((x, i) => (
+                  <>
+                    {i ? ' · ' : ''}
+                    <span class="nowrap">{x}</span>
+                  </>
+                ))}
+            </div>
             {health.error && (health.error as ApiError).missing ? <NotAvailable what="Asset health" route="GET /api/assets/:id/health" /> : null}
             {h && h.reasons.length ? (
               <ul class="reasons" data-testid="reasons">

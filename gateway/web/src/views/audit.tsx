@@ -1,8 +1,8 @@
 import { structuredPatch } from 'diff';
-import { ApiError, get, query } from '../api.js';
+import { get, query } from '../api.js';
 import { assetName, ruleName } from '../names.js';
 import { time } from '../units.js';
-import { Card, Empty, NotAvailable, Problem, useApi } from './common.js';
+import { Card, Empty, Problem, useApi } from './common.js';
 
 interface AuditEntry {
   id: number;
@@ -85,12 +85,17 @@ function Change({ before, after }: { before: unknown; after: unknown }) {
   );
 }
 
-/** The audit log, newest first: who did what to what, when, and the state before and after. */
-export function AuditLog({ limit = 50 }: { limit?: number }) {
-  const a = useApi(() => get<AuditEntry[]>(`/api/audit${query({ limit })}`));
-  if (a.error instanceof ApiError && a.error.missing) return <NotAvailable what="The audit log" route="GET /api/audit" />;
+/** Logins and logouts name their user as the actor already; a login says where from. */
+const SELF = new Set(['user.login', 'user.logout']);
+
+/**
+ * The audit log, newest first: who did what to what, when, and the state before and after;
+ * `target` narrows it to one thing (a rule file's changes).
+ */
+export function AuditLog({ limit = 50, target: only, title = 'Audit log' }: { limit?: number; target?: string; title?: string }) {
+  const a = useApi(() => get<AuditEntry[]>(`/api/audit${query({ limit, target: only })}`), [only]);
   return (
-    <Card title="Audit log">
+    <Card title={title}>
       <Problem error={a.error} />
       {a.data?.length ? (
         <table class="list audit" data-testid="audit">
@@ -107,8 +112,10 @@ export function AuditLog({ limit = 50 }: { limit?: number }) {
                 <td class="lead">{time(e.at)}</td>
                 <td class="lead">{e.actor}</td>
                 <td>
-                  <span title={e.action}>{ACTION[e.action] ?? e.action}</span> <b>{target(e.target)}</b>
-                  {e.before !== undefined || e.after !== undefined ? (
+                  <span title={e.action}>{ACTION[e.action] ?? e.action}</span> {SELF.has(e.action) ? null : <b>{target(e.target)}</b>}
+                  {SELF.has(e.action) ? (
+                    (e.after as { ip?: string } | undefined)?.ip ? <small class="muted"> from {(e.after as { ip: string }).ip}</small> : null
+                  ) : e.before !== undefined || e.after !== undefined ? (
                     <details>
                       <summary>before / after</summary>
                       <Change before={e.before} after={e.after} />
@@ -120,7 +127,7 @@ export function AuditLog({ limit = 50 }: { limit?: number }) {
           </tbody>
         </table>
       ) : a.data ? (
-        <Empty>Nothing recorded yet.</Empty>
+        <Empty>{only ? 'No change recorded yet.' : 'Nothing recorded yet.'}</Empty>
       ) : null}
     </Card>
   );

@@ -40,8 +40,20 @@ function timeTicks(span: number) {
     });
 }
 
-/** Room for the widest value label. */
-const labelRoom = (_u: uPlot, values: string[] | undefined) => 16 + Math.max(3, ...(values ?? []).map((v) => v.length)) * 7;
+/** The axes' font (uPlot's default), set on the axes and measured for their width. */
+const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif';
+let measure: CanvasRenderingContext2D | null | undefined;
+
+/** Room for the widest value label, measured (`4 mm/s` is wider than its six characters guessed). */
+function labelRoom(_u: uPlot, values: string[] | undefined): number {
+  measure ??= document.createElement('canvas').getContext('2d');
+  if (measure) measure.font = AXIS_FONT;
+  const widths = (values ?? []).map((v) => (measure ? measure.measureText(v).width : v.length * 8));
+  return Math.ceil(18 + Math.max(24, ...widths));
+}
+
+/** A legend that follows the cursor where there is one to hover with; on a touch screen, names only. */
+const hover = () => typeof matchMedia === 'function' && matchMedia('(hover: hover) and (pointer: fine)').matches;
 
 /** `24h`, `30m`, `7d`, `90s` → ms. */
 export function windowMs(w: string): number | undefined {
@@ -131,10 +143,10 @@ export function Chart(p: ChartProps) {
       bands,
       scales: { x: { time: true, range: () => [p.from / 1000, xEnd / 1000] } },
       axes: [
-        { stroke: '#4b5563', grid: { stroke: '#e5e7eb' }, values: timeTicks(xEnd - p.from), size: 44 },
-        { stroke: '#4b5563', grid: { stroke: '#e5e7eb' }, size: labelRoom, values: (_u, vals) => vals.map((v) => `${v}${u ? ` ${u}` : ''}`) },
+        { stroke: '#4b5563', grid: { stroke: '#e5e7eb' }, font: AXIS_FONT, values: timeTicks(xEnd - p.from), size: 44 },
+        { stroke: '#4b5563', grid: { stroke: '#e5e7eb' }, font: AXIS_FONT, size: labelRoom, values: (_u, vals) => vals.map((v) => `${v}${u ? ` ${u}` : ''}`) },
       ],
-      legend: { live: true },
+      legend: { live: hover() },
       cursor: { drag: { x: false, y: false } },
     };
     const plot = new uPlot(opts, data as uPlot.AlignedData, el);

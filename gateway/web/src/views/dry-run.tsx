@@ -35,6 +35,21 @@ const localInput = (ms: number) => {
   return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 };
 
+/** One row per raise: an alarm raised and the order it made (or the update, or the hold) together. */
+function fold(events: ReplayEvent[]): (ReplayEvent & { raised: boolean })[] {
+  const rows: (ReplayEvent & { raised: boolean })[] = [];
+  for (const e of events) {
+    if (e.type === 'alarm') {
+      if (e.change === 'raised') rows.push({ ...e, raised: true });
+      continue;
+    }
+    const prev = rows[rows.length - 1];
+    if (prev && prev.type === 'alarm' && prev.raised && prev.asset === e.asset && prev.rule === e.rule && prev.ts === e.ts) rows[rows.length - 1] = { ...e, raised: true };
+    else rows.push({ ...e, raised: false });
+  }
+  return rows;
+}
+
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
@@ -44,10 +59,13 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 export function DryRunPanel({ file, yamlText }: { file: string; yamlText: string }) {
   const [from, setFrom] = useState(localInput(Date.now() - 7 * 86_400_000));
   const [to, setTo] = useState(localInput(Date.now()));
+  // Until a time is changed the gateway takes its default, the 7 days before now: its 1-minute
+  // history still covers them (a start a minute older, as the inputs round it, would be replayed hourly).
+  const [chosen, setChosen] = useState(false);
   const [res, setRes] = useState<DryRun | undefined>();
   const [err, setErr] = useState<Error | undefined>();
   const [busy, setBusy] = useState(false);
-  const fired = res?.events.filter((e) => e.type !== 'alarm' || e.change === 'raised') ?? [];
+  const fired = res ? fold(res.events) : [];
   const names = new Map(res?.rules.map((r) => [r.id, r.name]));
   const rule = (id: string) => names.get(id) ?? id;
   const hit = res ? Object.entries(res.perAsset).filter(([, a]) => a.raised || a.orders) : [];
@@ -55,10 +73,10 @@ export function DryRunPanel({ file, yamlText }: { file: string; yamlText: string
     <Card title="Dry run against local history">
       <div class="filters">
         <label>
-          from <input type="datetime-local" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} />
+          from <input type="datetime-local" value={from} onInput={(e) => (setFrom((e.target as HTMLInputElement).value), setChosen(true))} />
         </label>
         <label>
-          to <input type="datetime-local" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
+          to <input type="datetime-local" value={to} onInput={(e) => (setTo((e.target as HTMLInputElement).value), setChosen(true))} />
         </label>
         <button
           type="button"
@@ -68,7 +86,8 @@ export function DryRunPanel({ file, yamlText }: { file: string; yamlText: string
             setBusy(true);
             setErr(undefined);
             try {
-              setRes(await post<DryRun>('/api/rules/dry-run', { file, yaml: yamlText, from: new Date(from).toISOString(), to: new Date(to).toISOString() }));
+              const range = chosen ? { from: new Date(from).toISOString(), to: new Date(to).toISOString() } : {};
+              setRes(await post<DryRun>('/api/rules/dry-run', { file, yaml: yamlText, ...range }));
             } catch (e) {
               setErr(e as Error);
               setRes(undefined);
@@ -84,7 +103,7 @@ export function DryRunPanel({ file, yamlText }: { file: string; yamlText: string
       {res ? (
         <div data-testid="dry-run">
           <p>
-            Over {plural(res.samples, 'sample')} ({res.resolution === '1m' ? 'one a minute' : 'one an hour'} per tag): <b>{plural(res.orders, 'work order')}</b>, {plural(res.updates, 'update')} of open orders, {res.held} held by the flood guard; {plural(res.raised, 'alarm raise')}.
+            Over {res.samples.toLocaleString()} samples ({res.resolution === '1m' ? 'one a minute' : 'one an hour'} per tag): <b>{plural(res.orders, 'work order')}</b>, {plural(res.updates, 'update')} of open orders, {res.held} held by the flood guard; {plural(res.raised, 'alarm raise')}.
           </p>
           {hit.length ? (
             <ul class="per-asset">
@@ -115,13 +134,9 @@ export function DryRunPanel({ file, yamlText }: { file: string; yamlText: string
                     </td>
                     <td class="lead">{assetName(e.asset)}</td>
                     <td>
-                      {e.type === 'workorder'
-                        ? `work order: ${e.title ?? rule(e.rule)}`
-                        : e.type === 'update'
-                          ? `update of the open order: ${e.title ?? rule(e.rule)}`
-                          : e.type === 'held'
-                            ? `order held by the flood guard: ${e.title ?? rule(e.rule)}`
-                            : `alarm raised: ${rule(e.rule)}`}
+                      {e.raised ? `${rule(e.rule)} raised` : ''}
+                      {e.raised && e.type !== 'alarm' ? ' → ' : ''}
+                      {e.type === 'workorder' ? `work order “${e.title}”` : e.type === 'update' ? `update of the open order: ${e.title ?? ''}` : e.type === 'held' ? `order held by the flood guard: “${e.title}”` : e.raised ? '' : rule(e.rule)}
                     </td>
                   </tr>
                 ))}

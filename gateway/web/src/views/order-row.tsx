@@ -100,7 +100,12 @@ export function OrderRow({ o, reload, showAsset }: { o: WorkOrder; reload: () =>
         {o.deliveries.map((d) => (
           <div class={`d-${d.state}`} title={d.lastError ?? ''}>
             {d.target}: {d.state}
-            {d.externalId ? ` as ${d.externalId}` : ''}
+            {d.externalId ? (
+              <>
+                {' as '}
+                <span class="nowrap">{d.externalId}</span>
+              </>
+            ) : null}
             {d.attempts > 1 ? ` (${d.attempts} tries)` : ''}
             {d.lastError && d.state !== 'delivered' ? <small class="err"> {d.lastError.slice(0, 80)}</small> : null}
           </div>

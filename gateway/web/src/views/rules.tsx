@@ -29,7 +29,7 @@ interface Validation {
   rules: { id: string; name: string; assets: string[] }[];
 }
 function Versions({ file, onRolledBack }: { file: string; onRolledBack: () => void }) {
-  const v = useApi(() => get<{ version: string | number; at: string; actor: string }[]>(`/api/rules/files/${enc(file)}/versions`), [file]);
+  const v = useApi(() => get<{ version: string | number; at: string; actor: string; action: string }[]>(`/api/rules/files/${enc(file)}/versions`), [file]);
   return (
     <Card title="Versions">
       <Problem error={v.error} />
@@ -39,7 +39,7 @@ function Versions({ file, onRolledBack }: { file: string; onRolledBack: () => vo
             {v.data.map((x, i) => (
               <tr>
                 <td>{time(x.at)}</td>
-                <td>{x.actor}</td>
+                <td>{x.action === 'file' ? <span title="the text found in the file before a save from this page">as found on disk</span> : `${x.action === 'rollback' ? 'rolled back by' : 'saved by'} ${x.actor}`}</td>
                 <td>{i === 0 ? <small class="muted">current</small> : <Act label="Roll back to this" needs="engineer" confirm={`Roll ${file} back to the version of ${time(x.at)}?`} run={() => post(`/api/rules/files/${enc(file)}/rollback`, { version: x.version })} done={onRolledBack} />}</td>
               </tr>
             ))}
@@ -184,8 +184,8 @@ function FileEditor({ file }: { file: string }) {
         ) : null}
       </Card>
       <DryRunPanel file={file} yamlText={text} />
-      {editable ? <Versions file={file} onRolledBack={() => (loaded.reload(), setAuditKey((k) => k + 1))} /> : null}
-      <AuditLog key={auditKey} />
+      {editable ? <Versions file={file} key={auditKey} onRolledBack={() => (loaded.reload(), setAuditKey((k) => k + 1))} /> : null}
+      <AuditLog key={auditKey} target={file} title="Changes to this file" />
     </>
   );
 }
