@@ -1,3 +1,5 @@
+import { now as gatewayNow } from './clock.js';
+
 /**
  * Units as people write them, and numbers and times for reading. The site config writes units in
  * ASCII (`degC`, `m3/h`); the page shows `°C`, `m³/h`. Times are shown in the browser's zone.
@@ -67,7 +69,7 @@ export function clock(iso: string | number): string {
 }
 
 /** `5 min ago`, `3 h ago`, `2 days ago`. */
-export function ago(iso: string | number | null | undefined, now = Date.now()): string {
+export function ago(iso: string | number | null | undefined, now = gatewayNow()): string {
   if (iso === null || iso === undefined) return '—';
   const ms = now - new Date(iso).getTime();
   if (!Number.isFinite(ms)) return '—';

@@ -4,6 +4,7 @@ import { href } from '../router.js';
 import type { Alarm, Asset, AssetHealth, HistoryPoint, Tag, WorkOrder } from '../types.js';
 import { ago, time, unitsIn, value } from '../units.js';
 import { tick as liveTick } from '../live.js';
+import { now as gatewayNow } from '../clock.js';
 import { assetName } from '../names.js';
 import { can } from '../session.js';
 import { Chart, type ChartPoint } from './chart.js';
@@ -38,7 +39,7 @@ function remember(asset: Asset): void {
 function TagCard({ asset, tag, health, range, tick }: { asset: Asset; tag: Tag; health: AssetHealth | undefined; range: number; tick: number }) {
   const live = liveTick.value;
   const [to, from] = useMemo(() => {
-    const now = Date.now();
+    const now = gatewayNow();
     return [now, now - range];
   }, [range, tick, live]);
   const hist = useApi(
@@ -65,7 +66,7 @@ function TagCard({ asset, tag, health, range, tick }: { asset: Asset; tag: Tag; 
       </header>
       {trend && trend.hours !== null && Number.isFinite(trend.hours) ? (
         <p class="trend-note">
-          {trend.name}: reaches {value(trend.limit, tag.unit)} in about {trend.hours < 48 ? `${Math.round(trend.hours)} h` : `${Math.round(trend.hours / 24)} days`} ({time(Date.now() + trend.hours * 3_600_000)})
+          {trend.name}: reaches {value(trend.limit, tag.unit)} in about {trend.hours < 48 ? `${Math.round(trend.hours)} h` : `${Math.round(trend.hours / 24)} days`} ({time(gatewayNow() + trend.hours * 3_600_000)})
         </p>
       ) : null}
       {missing ? <p class="muted small">Local history is not available on this gateway: the chart shows values received since this page opened.</p> : null}

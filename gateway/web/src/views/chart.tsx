@@ -1,6 +1,7 @@
 import 'uplot/dist/uPlot.min.css';
 import uPlot from 'uplot';
 import { useEffect, useRef } from 'preact/hooks';
+import { now as gatewayNow } from '../clock.js';
 import type { RuleLimit, RuleTrend } from '../types.js';
 import { unit as unitOf, value as fmtValue } from '../units.js';
 
@@ -98,7 +99,7 @@ export function Chart(p: ChartProps) {
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const now = Math.min(Date.now(), p.to);
+    const now = Math.min(gatewayNow(), p.to);
     const tl = p.trend ? trendLine(p.points, p.trend, now) : undefined;
     // The x axis runs to the predicted crossing when it falls within one more range ahead.
     const span = p.to - p.from;

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { post } from '../api.js';
+import { now as gatewayNow } from '../clock.js';
 import { assetName } from '../names.js';
 import { can } from '../session.js';
 import { time } from '../units.js';
@@ -57,8 +58,8 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
  * select, in place of the file as saved; lists when it would have raised alarms and made orders.
  */
 export function DryRunPanel({ file, yamlText }: { file: string; yamlText: string }) {
-  const [from, setFrom] = useState(localInput(Date.now() - 7 * 86_400_000));
-  const [to, setTo] = useState(localInput(Date.now()));
+  const [from, setFrom] = useState(localInput(gatewayNow() - 7 * 86_400_000));
+  const [to, setTo] = useState(localInput(gatewayNow()));
   // Until a time is changed the gateway takes its default, the 7 days before now: its 1-minute
   // history still covers them (a start a minute older, as the inputs round it, would be replayed hourly).
   const [chosen, setChosen] = useState(false);

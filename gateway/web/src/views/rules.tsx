@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, enc, get, post, put } from '../api.js';
+import { now as gatewayNow } from '../clock.js';
 import { assetName, forgetNames } from '../names.js';
 import { go, href } from '../router.js';
 import { can } from '../session.js';
@@ -151,7 +152,7 @@ function FileEditor({ file }: { file: string }) {
                   const r = await put<{ version: string | number; changed: boolean }>(`/api/rules/files/${enc(file)}`, { yaml: text, version });
                   setVersion(r.version);
                   last.current = text;
-                  setSaved(`saved ${clock(Date.now())}, rules reloaded`);
+                  setSaved(`saved ${clock(gatewayNow())}, rules reloaded`);
                   setAuditKey((k) => k + 1);
                   forgetNames();
                 } catch (e) {
