@@ -63,14 +63,26 @@ export function NotAvailable({ what, route }: { what: string; route: string }) {
   );
 }
 
+/** A refusal from the API in words: its message, and where it lists them, the problems (a rule text that does not load). */
 export function Problem({ error }: { error: Error | undefined }) {
   if (!error) return null;
   const e = error as ApiError;
+  const problems = (e.body as { problems?: { line?: number | null; path?: string; message: string }[] } | undefined)?.problems;
   return (
     <div class="notice bad" role="alert">
       {e.status === 403 ? 'Not allowed for your role: ' : ''}
       {e.message}
       {e.code ? <small> ({e.code})</small> : null}
+      {problems?.length ? (
+        <ul class="problems">
+          {problems.map((p) => (
+            <li>
+              {p.line ? `line ${p.line} ` : ''}
+              {p.path ? <code>{p.path}</code> : null} {p.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
     </div>
   );
 }
