@@ -1,4 +1,4 @@
-import { now as gatewayNow } from './clock.js';
+import { now as gatewayNow, scale as timeScale } from './clock.js';
 
 /**
  * Units as people write them, and numbers and times for reading. The site config writes units in
@@ -73,6 +73,9 @@ export function ago(iso: string | number | null | undefined, now = gatewayNow())
   if (iso === null || iso === undefined) return '—';
   const ms = now - new Date(iso).getTime();
   if (!Number.isFinite(ms)) return '—';
+  // A sample stamped by its device a moment ahead of the gateway's clock as the page knows it
+  // (a second of wall time, or what the gateway's faster simulated time makes of it).
+  if (ms < 0 && -ms <= Math.max(5_000, 1_000 * timeScale())) return 'just now';
   return `${duration(Math.abs(ms))}${ms < 0 ? ' ahead' : ' ago'}`;
 }
 

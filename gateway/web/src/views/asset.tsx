@@ -71,7 +71,7 @@ function TagCard({ asset, tag, health, range, tick }: { asset: Asset; tag: Tag; 
       ) : null}
       {missing ? <p class="muted small">Local history is not available on this gateway: the chart shows values received since this page opened.</p> : null}
       <Problem error={missing ? undefined : hist.error} />
-      <Chart points={points} unit={tag.unit} from={missing && points.length ? Math.max(from, points[0]!.t - 60_000) : from} to={to} limits={limits} trend={trend} label={tag.name} />
+      <Chart points={points} unit={tag.unit} from={missing && points.length ? Math.max(from, points[0]!.t - 60_000) : from} to={to} limits={limits} trend={trend} label={tag.name} onOff={typeof tag.value === 'boolean'} />
     </section>
   );
 }

@@ -21,6 +21,8 @@ export interface ChartProps {
   limits: RuleLimit[];
   trend: RuleTrend | undefined;
   label: string;
+  /** An on/off tag (run status): its axis reads off and on; an aggregated point is the share of the time it was on. */
+  onOff?: boolean;
 }
 
 const PRIORITY_COLOUR = ['#6b7280', '#b91c1c', '#dc2626', '#d97706', '#2563eb'];
@@ -142,10 +144,12 @@ export function Chart(p: ChartProps) {
       height: 220,
       series,
       bands,
-      scales: { x: { time: true, range: () => [p.from / 1000, xEnd / 1000] } },
+      scales: { x: { time: true, range: () => [p.from / 1000, xEnd / 1000] }, ...(p.onOff ? { y: { range: [-0.1, 1.1] as uPlot.Range.MinMax } } : {}) },
       axes: [
         { stroke: '#4b5563', grid: { stroke: '#e5e7eb' }, font: AXIS_FONT, values: timeTicks(xEnd - p.from), size: 44 },
-        { stroke: '#4b5563', grid: { stroke: '#e5e7eb' }, font: AXIS_FONT, size: labelRoom, values: (_u, vals) => vals.map((v) => `${v}${u ? ` ${u}` : ''}`) },
+        p.onOff
+          ? { stroke: '#4b5563', grid: { stroke: '#e5e7eb' }, font: AXIS_FONT, size: labelRoom, splits: () => [0, 1], values: (_u, vals) => vals.map((v) => (v === 1 ? 'on' : v === 0 ? 'off' : '')) }
+          : { stroke: '#4b5563', grid: { stroke: '#e5e7eb' }, font: AXIS_FONT, size: labelRoom, values: (_u, vals) => vals.map((v) => `${v}${u ? ` ${u}` : ''}`) },
       ],
       legend: { live: hover() },
       cursor: { drag: { x: false, y: false } },
@@ -160,6 +164,6 @@ export function Chart(p: ChartProps) {
       ro.disconnect();
       plot.destroy();
     };
-  }, [p.points, p.from, p.to, p.limits, p.trend, p.unit, p.label]);
+  }, [p.points, p.from, p.to, p.limits, p.trend, p.unit, p.label, p.onOff]);
   return <div class="chart" ref={box} />;
 }
