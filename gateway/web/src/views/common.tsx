@@ -63,26 +63,38 @@ export function NotAvailable({ what, route }: { what: string; route: string }) {
   );
 }
 
+/** Where a rule text is wrong, as the API lists it: `line 12:19 rules[0].conditions… unknown operator`. */
+export interface TextProblem {
+  line?: number | null;
+  column?: number | null;
+  path?: string;
+  message: string;
+}
+
+export function ProblemList({ problems }: { problems: TextProblem[] }) {
+  return (
+    <ul class="problems">
+      {problems.map((p) => (
+        <li>
+          {p.line ? `line ${p.line}${p.column ? `:${p.column}` : ''} ` : ''}
+          {p.path ? <code>{p.path}</code> : null} {p.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 /** A refusal from the API in words: its message, and where it lists them, the problems (a rule text that does not load). */
 export function Problem({ error }: { error: Error | undefined }) {
   if (!error) return null;
   const e = error as ApiError;
-  const problems = (e.body as { problems?: { line?: number | null; path?: string; message: string }[] } | undefined)?.problems;
+  const problems = (e.body as { problems?: TextProblem[] } | undefined)?.problems;
   return (
     <div class="notice bad" role="alert">
       {e.status === 403 ? 'Not allowed for your role: ' : ''}
       {e.message}
       {e.code ? <small> ({e.code})</small> : null}
-      {problems?.length ? (
-        <ul class="problems">
-          {problems.map((p) => (
-            <li>
-              {p.line ? `line ${p.line} ` : ''}
-              {p.path ? <code>{p.path}</code> : null} {p.message}
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      {problems?.length ? <ProblemList problems={problems} /> : null}
     </div>
   );
 }

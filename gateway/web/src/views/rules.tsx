@@ -6,7 +6,7 @@ import { go, href } from '../router.js';
 import { can } from '../session.js';
 import { clock, time } from '../units.js';
 import { AuditLog } from './audit.js';
-import { Act, Card, Empty, Priority, Problem, useApi } from './common.js';
+import { Act, Card, Empty, Priority, Problem, ProblemList, useApi } from './common.js';
 import { DryRunPanel } from './dry-run.js';
 import { YamlEditor, type Problem as YamlProblem } from './editor.js';
 
@@ -71,14 +71,7 @@ function SaveRefused({ error, reload }: { error: Error | undefined; reload: () =
     return (
       <div class="notice bad" role="alert">
         Not saved: the rules did not load, and the file was left as it was.
-        <ul class="problems">
-          {problems.map((p) => (
-            <li>
-              {p.line ? `line ${p.line} ` : ''}
-              {p.path ? <code>{p.path}</code> : null} {p.message}
-            </li>
-          ))}
-        </ul>
+        <ProblemList problems={problems} />
       </div>
     );
   return (
@@ -170,16 +163,7 @@ function FileEditor({ file }: { file: string }) {
         {check ? (
           <div class="check" data-testid="check" data-ok={String(check.ok)}>
             {check.ok ? <p class="ok">No problem found.</p> : null}
-            {check.problems.length ? (
-              <ul class="problems">
-                {check.problems.map((p) => (
-                  <li>
-                    {p.line ? `line ${p.line}${p.column ? `:${p.column}` : ''} ` : ''}
-                    <code>{p.path}</code> {p.message}
-                  </li>
-                ))}
-              </ul>
-            ) : null}
+            {check.problems.length ? <ProblemList problems={check.problems} /> : null}
             {check.rules.length ? <p class="muted small">{check.rules.map(appliesTo).join(' · ')}</p> : null}
           </div>
         ) : null}
