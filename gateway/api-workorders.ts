@@ -39,6 +39,8 @@ export function orderView(r: WorkOrderRecord, status: Pick<OrderStatusBook, 'his
     statusHistory: status.history(r.order.id),
     deliveries: r.deliveries.map((x) => ({
       target: x.targetId,
+      /** 0: the order itself; n: its n-th update. */
+      update: x.updateSeq,
       state: x.state,
       attempts: x.attempts,
       lastError: x.lastError,

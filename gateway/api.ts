@@ -2,7 +2,7 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Clock } from '../src/core/clock.js';
+import { ScaledClock, type Clock } from '../src/core/clock.js';
 import { CbmError } from '../src/core/errors.js';
 import type { Logger } from '../src/core/logger.js';
 import { isoTime } from '../src/core/timestamp.js';
@@ -197,7 +197,8 @@ export function buildApi(d: ApiDeps, s: ApiSettings = defaultApiSettings({ auth:
         dispatcher: d.dispatcher(),
         targets: d.targets(),
         floods: d.floods(),
-        clock: { steps: d.clockSteps().steps, lastStep: d.clockSteps().last ? { at: isoTime(d.clockSteps().last!.at), ms: d.clockSteps().last!.ms } : null },
+        // The gateway's time, and how fast it runs (a demo or a replay runs plant time faster): the page reads times against these.
+        clock: { now: isoTime(d.clock.now()), scale: d.clock instanceof ScaledClock ? d.clock.scale : 1, steps: d.clockSteps().steps, lastStep: d.clockSteps().last ? { at: isoTime(d.clockSteps().last!.at), ms: d.clockSteps().last!.ms } : null },
         store,
         timeseries: ts ?? null,
       };

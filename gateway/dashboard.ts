@@ -30,6 +30,8 @@ export function dashboard(root = webRoot()): FastifyPluginAsync {
       app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(NOT_BUILT));
       return;
     }
+    // The page's own files, listed once at start (no wildcard: an unknown path stays the API's
+    // JSON 404)...
     await app.register(fastifyStatic, {
       root,
       prefix: '/',
@@ -39,6 +41,18 @@ export function dashboard(root = webRoot()): FastifyPluginAsync {
       setHeaders: (res, path) => {
         res.setHeader('cache-control', /[/\\]chunks[/\\]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
       },
+    });
+    // ...and its chunks looked up at each request: a build made while the gateway runs names new
+    // chunks, which the new app.js asks for at once (listed at start, they answered 404 and the
+    // page stayed blank until a restart).
+    if (!existsSync(`${root}chunks`)) return;
+    await app.register(fastifyStatic, {
+      root: `${root}chunks/`,
+      prefix: '/chunks/',
+      wildcard: true,
+      decorateReply: false,
+      cacheControl: false,
+      setHeaders: (res) => res.setHeader('cache-control', 'public, max-age=31536000, immutable'),
     });
   };
 }

@@ -1,15 +1,21 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureUsers, type UserSeed } from '../../gateway/users.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
 import type { Sample } from '../../src/core/sample.js';
 import type { SiteConfigInput } from '../../src/config/schema.js';
-import type { RuleInput } from '../helpers/gateway.js';
+import { openStore } from '../../src/store/db.js';
+import { TEST_SCRYPT, type RuleInput } from '../helpers/gateway.js';
 import { rng } from '../../simulators/plant/model.js';
 
 /**
  * A small plant for the page's end-to-end tests: a pumping station whose Pump 101 (criticality A)
  * degrades (bearing temperature climbing past its 85 °C alarm, trending to 95 °C), healthy pumps
- * and a compressed-air line, with six hours of one-minute samples from seeded noise.
+ * and a compressed-air line, with six hours of one-minute samples from seeded noise. Its API asks
+ * for a login as a real site's does; work orders go to a CMMS webhook at `cmmsUrl`, signed with
+ * {@link CMMS_SECRET}.
  */
-export function plantSite(): Omit<SiteConfigInput, 'rules'> {
+export function plantSite(cmmsUrl: string): Omit<SiteConfigInput, 'rules'> {
   const pump = (id: string, name: string, criticality: 'A' | 'B' | 'C') => ({
     id,
     name,
@@ -49,10 +55,31 @@ export function plantSite(): Omit<SiteConfigInput, 'rules'> {
       },
       { id: 'f-301', name: 'Cooling fan 301', class: 'fan', line: 'utilities/air', criticality: 'C', tags: [{ id: 'vibration', name: 'Vibration velocity', unit: 'mm/s', range: { min: 0, max: 100 } }] },
     ],
-    // Until the e2e suite logs in as each role (the skipped role and rule-editor cases), the page is tested without authentication.
-    api: { port: 0, auth: 'none' },
-    workOrders: { status: { unsigned: true } },
+    api: { port: 0 },
+    workOrders: { targets: [{ id: 'cmms', type: 'webhook', url: `${cmmsUrl}/work-orders`, secret: CMMS_SECRET }], retry: { initialDelay: '200ms', maxDelay: '2s' } },
   };
+}
+
+export const CMMS_SECRET = 'e2e-cmms-secret';
+
+/** One user per role, as the demo makes them; the page is logged in to through its form. */
+export const PLANT_USERS = [
+  { user: 'vera', role: 'viewer', password: 'vera-viewer-pw' },
+  { user: 'tom', role: 'technician', password: 'tom-technician-pw' },
+  { user: 'erin', role: 'engineer', password: 'erin-engineer-pw' },
+  { user: 'ada', role: 'admin', password: 'ada-admin-pw' },
+] as const satisfies readonly UserSeed[];
+export type PlantRole = (typeof PLANT_USERS)[number]['role'];
+
+/** Adds {@link PLANT_USERS} to the store of the site in `dir` before its gateway starts (cheap scrypt parameters). */
+export async function seedUsers(dir: string): Promise<void> {
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const db = openStore(join(dir, 'data', 'gateway.db'));
+  try {
+    await ensureUsers(db, PLANT_USERS, { by: 'e2e', params: TEST_SCRYPT });
+  } finally {
+    db.close();
+  }
 }
 
 export const plantRules: RuleInput[] = [

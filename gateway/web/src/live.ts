@@ -25,22 +25,32 @@ function poll(): void {
   pollTimer ??= setInterval(() => tick.value++, POLL_MS);
 }
 
+let es: EventSource | undefined;
+
+/** Stops following (logged out: the stream and the polls would be refused). */
+export function stopLive(): void {
+  es?.close();
+  es = undefined;
+  if (pollTimer) clearInterval(pollTimer), (pollTimer = undefined);
+  liveMode.value = 'connecting';
+}
+
+/** Follows the gateway's changes; called again after a login (the stream is opened with the new session's cookie). */
 export function startLive(): void {
+  stopLive();
   if (typeof EventSource === 'undefined') return poll();
-  const es = new EventSource('/api/events');
+  const stream = (es = new EventSource('/api/events'));
   let opened = false;
-  es.onopen = () => {
+  stream.onopen = () => {
     opened = true;
     liveMode.value = 'events';
     if (pollTimer) clearInterval(pollTimer), (pollTimer = undefined);
   };
-  for (const type of ['alarm', 'order', 'health']) es.addEventListener(type, bump);
-  es.onerror = () => {
+  for (const type of ['alarm', 'order', 'health', 'reset']) stream.addEventListener(type, bump);
+  stream.onerror = () => {
     // Never opened: this gateway has no event stream (404) or refuses it; poll instead. Once
     // opened, the browser reconnects by itself; poll meanwhile so nothing is missed.
-    if (!opened || es.readyState === EventSource.CLOSED) {
-      if (!opened) es.close();
-      poll();
-    }
+    if (!opened) stream.close();
+    poll();
   };
 }

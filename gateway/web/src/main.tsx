@@ -1,9 +1,11 @@
 import './style.css';
+import { effect, signal } from '@preact/signals';
 import { render } from 'preact';
 import { lazy, Suspense } from 'preact/compat';
-import { useEffect, useState } from 'preact/hooks';
-import { get, whenUnauthorized } from './api.js';
-import { liveMode, startLive } from './live.js';
+import { useEffect } from 'preact/hooks';
+import { whenUnauthorized } from './api.js';
+import { readClock, scale } from './clock.js';
+import { liveMode, startLive, stopLive } from './live.js';
 import { go, href, route, type Route } from './router.js';
 import { loadSession, logout, session } from './session.js';
 import { zone } from './units.js';
@@ -47,17 +49,10 @@ const NAV: [Route['name'], string, string][] = [
 function App() {
   const r = route.value;
   const s = session.value;
-  const [site, setSite] = useState<string>('');
-  useEffect(() => {
-    get<{ site: { name: string } }>('/api/health').then(
-      (h) => {
-        setSite(h.site.name);
-        document.title = `${h.site.name} · cbm-gateway`;
-      },
-      () => undefined,
-    );
-  }, [s?.user]);
-  if (!s) return <p class="empty">Loading…</p>;
+  const site = siteName.value;
+  // Read again once logged in: where the config does not open GET /api/health, it needs a login.
+  useEffect(() => void (s?.mode === 'user' && !site && learnClock()), [s?.user]);
+  if (!s || !clockRead.value) return <p class="empty">Loading…</p>;
   if (s.mode === 'anonymous' && r.name !== 'login') {
     go(href.login());
     return null;
@@ -97,7 +92,9 @@ function App() {
       <main>
         <Screen r={r} />
       </main>
-      <footer>Times in {zone}.</footer>
+      <footer>
+        Times in {zone}.{scale() !== 1 ? ` The gateway runs simulated time, ${scale().toLocaleString()} times as fast as the clock on the wall.` : ''}
+      </footer>
     </>
   );
 }
@@ -108,7 +105,29 @@ whenUnauthorized(() => {
 });
 
 if (route.value.name === 'overview') prefetchTree();
-void loadSession().finally(() => {
-  startLive();
+/** The site's name and the gateway's time (GET /api/health) before the first screen: times on it are the gateway's. */
+const siteName = signal('');
+const clockRead = signal(false);
+async function learnClock(): Promise<void> {
+  const h = await readClock();
+  if (h) {
+    siteName.value = h.site.name;
+    document.title = `${h.site.name} · cbm-gateway`;
+  }
+  clockRead.value = true;
+}
+void learnClock();
+// Kept in step: the browser's timers drift, and a demo's plant time runs an hour a second.
+setInterval(() => void learnClock(), 60_000);
+void loadSession();
+// Live updates while logged in (or on a gateway without login); a new login opens a new stream.
+let following: string | undefined;
+effect(() => {
+  const s = session.value;
+  const who = s && s.mode !== 'anonymous' ? `${s.mode}:${s.user ?? ''}` : undefined;
+  if (who === following) return;
+  following = who;
+  if (who) startLive();
+  else stopLive();
 });
 render(<App />, document.getElementById('app')!);

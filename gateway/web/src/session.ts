@@ -24,9 +24,10 @@ export function can(needs: Role): boolean {
 /** Asks who we are: a user (cookie session), nobody (401: log in), or no authentication on this gateway (404). */
 export async function loadSession(): Promise<Session> {
   try {
-    const me = await get<{ user: string; role: Role; csrf?: string }>('/api/me');
+    const me = await get<{ user: string | null; role: Role; auth: 'users' | 'none'; csrf?: string }>('/api/me');
     if (me.csrf) setCsrf(me.csrf);
-    return (session.value = { mode: 'user', user: me.user, role: me.role });
+    if (me.auth === 'none') return (session.value = { mode: 'open', user: undefined, role: 'admin' });
+    return (session.value = { mode: 'user', user: me.user ?? undefined, role: me.role });
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) return (session.value = { mode: 'open', user: undefined, role: 'admin' });
     if (e instanceof ApiError && e.status === 401) return (session.value = { mode: 'anonymous', user: undefined, role: 'viewer' });

@@ -117,6 +117,8 @@ export interface OrderUpdate {
 
 export interface Delivery {
   target: string;
+  /** 0: the order itself; n: its n-th update. */
+  update?: number;
   state: 'pending' | 'delivered' | 'failed' | 'dead' | 'cancelled';
   attempts: number;
   lastError: string | null;

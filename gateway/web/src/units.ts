@@ -1,3 +1,5 @@
+import { now as gatewayNow, scale as timeScale } from './clock.js';
+
 /**
  * Units as people write them, and numbers and times for reading. The site config writes units in
  * ASCII (`degC`, `m3/h`); the page shows `°C`, `m³/h`. Times are shown in the browser's zone.
@@ -67,10 +69,13 @@ export function clock(iso: string | number): string {
 }
 
 /** `5 min ago`, `3 h ago`, `2 days ago`. */
-export function ago(iso: string | number | null | undefined, now = Date.now()): string {
+export function ago(iso: string | number | null | undefined, now = gatewayNow()): string {
   if (iso === null || iso === undefined) return '—';
   const ms = now - new Date(iso).getTime();
   if (!Number.isFinite(ms)) return '—';
+  // A sample stamped by its device a moment ahead of the gateway's clock as the page knows it
+  // (a second of wall time, or what the gateway's faster simulated time makes of it).
+  if (ms < 0 && -ms <= Math.max(5_000, 1_000 * timeScale())) return 'just now';
   return `${duration(Math.abs(ms))}${ms < 0 ? ' ahead' : ' ago'}`;
 }
 

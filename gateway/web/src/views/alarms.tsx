@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, get, query } from '../api.js';
+import { now as gatewayNow } from '../clock.js';
 import { href } from '../router.js';
 import type { Alarm } from '../types.js';
 import { num, pct } from '../units.js';
@@ -121,7 +122,7 @@ export function AlarmsScreen() {
   const alarms = useApi(() => get<{ alarms: (Alarm & { asset: string })[] }>('/api/alarms'));
   const [tab, setTab] = useState<'active' | 'shelved' | 'chattering' | 'stale' | 'all'>('active');
   const all = alarms.data?.alarms ?? [];
-  const dayAgo = Date.now() - 86_400_000;
+  const dayAgo = gatewayNow() - 86_400_000;
   const lists = {
     active: all.filter((a) => a.active && a.state !== 'shelved' && a.state !== 'out_of_service'),
     shelved: all.filter((a) => a.state === 'shelved'),

@@ -4,6 +4,8 @@ import { href } from '../router.js';
 import type { Alarm, Asset, AssetHealth, HistoryPoint, Tag, WorkOrder } from '../types.js';
 import { ago, time, unitsIn, value } from '../units.js';
 import { tick as liveTick } from '../live.js';
+import { now as gatewayNow } from '../clock.js';
+import { assetName } from '../names.js';
 import { can } from '../session.js';
 import { Chart, type ChartPoint } from './chart.js';
 import { Act, Card, Empty, NotAvailable, Priority, Problem, Score, useApi } from './common.js';
@@ -37,7 +39,7 @@ function remember(asset: Asset): void {
 function TagCard({ asset, tag, health, range, tick }: { asset: Asset; tag: Tag; health: AssetHealth | undefined; range: number; tick: number }) {
   const live = liveTick.value;
   const [to, from] = useMemo(() => {
-    const now = Date.now();
+    const now = gatewayNow();
     return [now, now - range];
   }, [range, tick, live]);
   const hist = useApi(
@@ -64,12 +66,12 @@ function TagCard({ asset, tag, health, range, tick }: { asset: Asset; tag: Tag; 
       </header>
       {trend && trend.hours !== null && Number.isFinite(trend.hours) ? (
         <p class="trend-note">
-          {trend.name}: reaches {value(trend.limit, tag.unit)} in about {trend.hours < 48 ? `${Math.round(trend.hours)} h` : `${Math.round(trend.hours / 24)} days`} ({time(Date.now() + trend.hours * 3_600_000)})
+          {trend.name}: reaches {value(trend.limit, tag.unit)} in about {trend.hours < 48 ? `${Math.round(trend.hours)} h` : `${Math.round(trend.hours / 24)} days`} ({time(gatewayNow() + trend.hours * 3_600_000)})
         </p>
       ) : null}
       {missing ? <p class="muted small">Local history is not available on this gateway: the chart shows values received since this page opened.</p> : null}
       <Problem error={missing ? undefined : hist.error} />
-      <Chart points={points} unit={tag.unit} from={missing && points.length ? Math.max(from, points[0]!.t - 60_000) : from} to={to} limits={limits} trend={trend} label={tag.name} />
+      <Chart points={points} unit={tag.unit} from={missing && points.length ? Math.max(from, points[0]!.t - 60_000) : from} to={to} limits={limits} trend={trend} label={tag.name} onOff={typeof tag.value === 'boolean'} />
     </section>
   );
 }
@@ -129,7 +131,7 @@ export function AlarmTable({ alarms, asset, reload, showAsset }: { alarms: (Alar
             </td>
             {showAsset ? (
               <td class="lead">
-                <a href={href.asset(a.asset!)}>{a.asset}</a>
+                <a href={href.asset(a.asset!)}>{assetName(a.asset!)}</a>
               </td>
             ) : null}
             <td class="lead">
@@ -184,7 +186,16 @@ export function AssetScreen({ id }: { id: string }) {
             <h1>
               {a.name} <span class={`crit c${a.criticality}`}>{a.criticality}</span>
             </h1>
-            <div class="muted">{[a.class, a.manufacturer, a.model, a.serialNumber ? `S/N ${a.serialNumber}` : null].filter(Boolean).join(' · ')}</div>
+            <div class="muted">
+              {[a.class, a.manufacturer, a.model, a.serialNumber ? `S/N ${a.serialNumber}` : null]
+                .filter(Boolean)
+                .map((x, i) => (
+                  <>
+                    {i ? ' · ' : ''}
+                    <span class="nowrap">{x}</span>
+                  </>
+                ))}
+            </div>
             {health.error && (health.error as ApiError).missing ? <NotAvailable what="Asset health" route="GET /api/assets/:id/health" /> : null}
             {h && h.reasons.length ? (
               <ul class="reasons" data-testid="reasons">

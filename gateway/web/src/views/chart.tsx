@@ -1,6 +1,7 @@
 import 'uplot/dist/uPlot.min.css';
 import uPlot from 'uplot';
 import { useEffect, useRef } from 'preact/hooks';
+import { now as gatewayNow } from '../clock.js';
 import type { RuleLimit, RuleTrend } from '../types.js';
 import { unit as unitOf, value as fmtValue } from '../units.js';
 
@@ -20,6 +21,8 @@ export interface ChartProps {
   limits: RuleLimit[];
   trend: RuleTrend | undefined;
   label: string;
+  /** An on/off tag (run status): its axis reads off and on; an aggregated point is the share of the time it was on. */
+  onOff?: boolean;
 }
 
 const PRIORITY_COLOUR = ['#6b7280', '#b91c1c', '#dc2626', '#d97706', '#2563eb'];
@@ -40,8 +43,20 @@ function timeTicks(span: number) {
     });
 }
 
-/** Room for the widest value label. */
-const labelRoom = (_u: uPlot, values: string[] | undefined) => 16 + Math.max(3, ...(values ?? []).map((v) => v.length)) * 7;
+/** The axes' font (uPlot's default), set on the axes and measured for their width. */
+const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif';
+let measure: CanvasRenderingContext2D | null | undefined;
+
+/** Room for the widest value label, measured (`4 mm/s` is wider than its six characters guessed). */
+function labelRoom(_u: uPlot, values: string[] | undefined): number {
+  measure ??= document.createElement('canvas').getContext('2d');
+  if (measure) measure.font = AXIS_FONT;
+  const widths = (values ?? []).map((v) => (measure ? measure.measureText(v).width : v.length * 8));
+  return Math.ceil(18 + Math.max(24, ...widths));
+}
+
+/** A legend that follows the cursor where there is one to hover with; on a touch screen, names only. */
+const hover = () => typeof matchMedia === 'function' && matchMedia('(hover: hover) and (pointer: fine)').matches;
 
 /** `24h`, `30m`, `7d`, `90s` → ms. */
 export function windowMs(w: string): number | undefined {
@@ -86,7 +101,7 @@ export function Chart(p: ChartProps) {
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const now = Math.min(Date.now(), p.to);
+    const now = Math.min(gatewayNow(), p.to);
     const tl = p.trend ? trendLine(p.points, p.trend, now) : undefined;
     // The x axis runs to the predicted crossing when it falls within one more range ahead.
     const span = p.to - p.from;
@@ -129,12 +144,14 @@ export function Chart(p: ChartProps) {
       height: 220,
       series,
       bands,
-      scales: { x: { time: true, range: () => [p.from / 1000, xEnd / 1000] } },
+      scales: { x: { time: true, range: () => [p.from / 1000, xEnd / 1000] }, ...(p.onOff ? { y: { range: [-0.1, 1.1] as uPlot.Range.MinMax } } : {}) },
       axes: [
-        { stroke: '#4b5563', grid: { stroke: '#e5e7eb' }, values: timeTicks(xEnd - p.from), size: 44 },
-        { stroke: '#4b5563', grid: { stroke: '#e5e7eb' }, size: labelRoom, values: (_u, vals) => vals.map((v) => `${v}${u ? ` ${u}` : ''}`) },
+        { stroke: '#4b5563', grid: { stroke: '#e5e7eb' }, font: AXIS_FONT, values: timeTicks(xEnd - p.from), size: 44 },
+        p.onOff
+          ? { stroke: '#4b5563', grid: { stroke: '#e5e7eb' }, font: AXIS_FONT, size: labelRoom, splits: () => [0, 1], values: (_u, vals) => vals.map((v) => (v === 1 ? 'on' : v === 0 ? 'off' : '')) }
+          : { stroke: '#4b5563', grid: { stroke: '#e5e7eb' }, font: AXIS_FONT, size: labelRoom, values: (_u, vals) => vals.map((v) => `${v}${u ? ` ${u}` : ''}`) },
       ],
-      legend: { live: true },
+      legend: { live: hover() },
       cursor: { drag: { x: false, y: false } },
     };
     const plot = new uPlot(opts, data as uPlot.AlignedData, el);
@@ -147,6 +164,6 @@ export function Chart(p: ChartProps) {
       ro.disconnect();
       plot.destroy();
     };
-  }, [p.points, p.from, p.to, p.limits, p.trend, p.unit, p.label]);
+  }, [p.points, p.from, p.to, p.limits, p.trend, p.unit, p.label, p.onOff]);
   return <div class="chart" ref={box} />;
 }

@@ -63,23 +63,48 @@ export function NotAvailable({ what, route }: { what: string; route: string }) {
   );
 }
 
+/** Where a rule text is wrong, as the API lists it: `line 12:19 rules[0].conditions… unknown operator`. */
+export interface TextProblem {
+  line?: number | null;
+  column?: number | null;
+  path?: string;
+  message: string;
+}
+
+export function ProblemList({ problems }: { problems: TextProblem[] }) {
+  return (
+    <ul class="problems">
+      {problems.map((p) => (
+        <li>
+          {p.line ? `line ${p.line}${p.column ? `:${p.column}` : ''} ` : ''}
+          {p.path ? <code>{p.path}</code> : null} {p.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** A refusal from the API in words: its message, and where it lists them, the problems (a rule text that does not load). */
 export function Problem({ error }: { error: Error | undefined }) {
   if (!error) return null;
   const e = error as ApiError;
+  const problems = (e.body as { problems?: TextProblem[] } | undefined)?.problems;
   return (
     <div class="notice bad" role="alert">
       {e.status === 403 ? 'Not allowed for your role: ' : ''}
       {e.message}
       {e.code ? <small> ({e.code})</small> : null}
+      {problems?.length ? <ProblemList problems={problems} /> : null}
     </div>
   );
 }
 
 /**
  * A command button: disabled with the reason when the role is too low (the server refuses it
- * anyway); runs `run`, shows the server's refusal, and asks the screen to reload after.
+ * anyway); runs `run`, shows the server's refusal (unless `quiet`: the screen shows it), and
+ * asks the screen to reload after.
  */
-export function Act({ label, needs, run, done, confirm: ask, kind, disabled, why }: { label: string; needs: Role; run: () => Promise<unknown>; done?: () => void; confirm?: string; kind?: 'danger'; disabled?: boolean; why?: string }) {
+export function Act({ label, needs, run, done, confirm: ask, kind, disabled, why, quiet }: { label: string; needs: Role; run: () => Promise<unknown>; done?: () => void; confirm?: string; kind?: 'danger'; disabled?: boolean; why?: string; quiet?: boolean }) {
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState<Error | undefined>();
   const allowed = can(needs);
@@ -106,7 +131,7 @@ export function Act({ label, needs, run, done, confirm: ask, kind, disabled, why
       >
         {label}
       </button>
-      {err ? <span class="act-error" role="alert">{(err as ApiError).status === 403 ? `refused: ${err.message}` : err.message}</span> : null}
+      {err && !quiet ? <span class="act-error" role="alert">{(err as ApiError).status === 403 ? `refused: ${err.message}` : err.message}</span> : null}
     </span>
   );
 }

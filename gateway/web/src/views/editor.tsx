@@ -17,8 +17,10 @@ export interface Problem {
 /**
  * The YAML editor (CodeMirror 6): line numbers, undo, YAML highlighting, and the problems that
  * `check(text)` finds, marked in the text as you type (checked 400 ms after the last key).
+ * The editor keeps its own text: `doc` replaces it only when `revision` changes. `readOnly`: shown
+ * for reading, not checked (for roles that may not change rules).
  */
-export function YamlEditor({ doc, onChange, check }: { doc: string; onChange: (text: string) => void; check: (text: string) => Promise<Problem[]> }) {
+export function YamlEditor({ doc, revision, onChange, check, readOnly }: { doc: string; revision: number; onChange: (text: string) => void; check: (text: string) => Promise<Problem[]>; readOnly?: boolean }) {
   const box = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | undefined>(undefined);
   const change = useRef(onChange);
@@ -51,8 +53,7 @@ export function YamlEditor({ doc, onChange, check }: { doc: string; onChange: (t
           syntaxHighlighting(defaultHighlightStyle),
           keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
           yaml(),
-          lintGutter(),
-          lint,
+          ...(readOnly ? [EditorState.readOnly.of(true), EditorView.editable.of(false)] : [lintGutter(), lint]),
           EditorView.lineWrapping,
           EditorView.updateListener.of((u) => {
             if (u.docChanged) change.current(u.state.doc.toString());
@@ -62,10 +63,12 @@ export function YamlEditor({ doc, onChange, check }: { doc: string; onChange: (t
     });
     return () => view.current?.destroy();
   }, []);
-  // A new document from outside (another file, a rollback) replaces the text.
+  // A new document from outside (the file loaded again, a revert, a rollback: a new `revision`)
+  // replaces the text. The text typed here comes back as `doc` too, a render late: applying
+  // that would undo the keys typed meanwhile.
   useEffect(() => {
     const v = view.current;
     if (v && v.state.doc.toString() !== doc) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: doc } });
-  }, [doc]);
+  }, [revision]);
   return <div class="editor" ref={box} data-testid="editor" />;
 }

@@ -1,6 +1,6 @@
 import { enc, post } from '../api.js';
 import { href } from '../router.js';
-import type { WorkOrder } from '../types.js';
+import type { Delivery, WorkOrder } from '../types.js';
 import { ago, time } from '../units.js';
 import { Act, Priority } from './common.js';
 
@@ -26,6 +26,24 @@ export function OrderTable({ orders, reload, showAsset }: { orders: WorkOrder[];
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** The deliveries of an order's updates to one target, summed up: `2 updates delivered`, or which did not arrive. */
+function UpdateDeliveries({ all }: { all: Delivery[] }) {
+  if (!all.length) return null;
+  const done = all.filter((d) => d.state === 'delivered').length;
+  const open = all.filter((d) => d.state !== 'delivered');
+  return (
+    <small class="muted updates-delivered">
+      {' · '}
+      {done === all.length ? `${all.length === 1 ? 'its update' : `${all.length} updates`} delivered` : `updates: ${done} of ${all.length} delivered`}
+      {open.map((d) => (
+        <span class={`d-${d.state}`} title={d.lastError ?? ''}>
+          ; update {d.update} {d.state}
+        </span>
+      ))}
+    </small>
   );
 }
 
@@ -97,13 +115,22 @@ export function OrderRow({ o, reload, showAsset }: { o: WorkOrder; reload: () =>
       </td>
       <td data-label="delivery" class="deliveries">
         {o.deliveries.length === 0 ? <small class="muted">{o.kind === 'held' ? 'not sent' : 'no target'}</small> : null}
-        {o.deliveries.map((d) => (
-          <div class={`d-${d.state}`} title={d.lastError ?? ''}>
-            {d.target}: {d.state}
-            {d.attempts > 1 ? ` (${d.attempts} tries)` : ''}
-            {d.lastError && d.state !== 'delivered' ? <small class="err"> {d.lastError.slice(0, 80)}</small> : null}
-          </div>
-        ))}
+        {o.deliveries
+          .filter((d) => !d.update)
+          .map((d) => (
+            <div class={`d-${d.state}`} title={d.lastError ?? ''}>
+              {d.target}: {d.state}
+              {d.externalId ? (
+                <>
+                  {' as '}
+                  <span class="nowrap">{d.externalId}</span>
+                </>
+              ) : null}
+              {d.attempts > 1 ? ` (${d.attempts} tries)` : ''}
+              {d.lastError && d.state !== 'delivered' ? <small class="err"> {d.lastError.slice(0, 80)}</small> : null}
+              <UpdateDeliveries all={o.deliveries.filter((u) => u.update && u.target === d.target)} />
+            </div>
+          ))}
       </td>
       <td class="actions">
         {retryable ? <Act label="Retry" needs="technician" run={() => post(`/api/work-orders/${enc(o.id)}/retry`)} done={reload} /> : null}

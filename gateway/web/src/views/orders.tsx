@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, get, query } from '../api.js';
+import { assetChoices, assetName } from '../names.js';
 import { href } from '../router.js';
 import type { WorkOrder } from '../types.js';
 import { hours, pct } from '../units.js';
@@ -73,7 +74,7 @@ function MaintenanceKpiCards({ days }: { days: number }) {
           {k.mtbf.length
             ? k.mtbf.slice(0, 5).map((m) => (
                 <span class="mtbf">
-                  <a href={href.asset(m.asset)}>{m.asset}</a> {m.mtbfHours === null ? '(1 corrective order: needs two)' : `${hours(m.mtbfHours)} (${m.correctiveOrders} orders)`}{' '}
+                  <a href={href.asset(m.asset)}>{assetName(m.asset)}</a> {m.mtbfHours === null ? '(1 corrective order: needs two)' : `${hours(m.mtbfHours)} (${m.correctiveOrders} orders)`}{' '}
                 </span>
               ))
             : 'no corrective order in this window'}
@@ -94,7 +95,7 @@ export function OrdersScreen() {
   const [cmms, setCmms] = useState('');
   const [prio, setPrio] = useState('');
   const [text, setText] = useState('');
-  const orders = useApi(() => get<WorkOrder[]>(`/api/work-orders${query({ state, asset: asset.trim() || undefined, limit: 300 })}`), [state, asset]);
+  const orders = useApi(() => get<WorkOrder[]>(`/api/work-orders${query({ state, asset: asset || undefined, limit: 300 })}`), [state, asset]);
   const shown = (orders.data ?? []).filter((o) => (!cmms || o.status === cmms) && (!prio || String(o.currentPriority ?? o.priority) === prio) && (!text || `${o.title} ${o.asset.name} ${o.rule.name}`.toLowerCase().includes(text.toLowerCase())));
   const sel = (v: string, set: (s: string) => void, opts: string[], label: string) => (
     <label>
@@ -115,7 +116,13 @@ export function OrdersScreen() {
         <div class="filters">
           <input type="search" placeholder="Search title, asset, rule" value={text} onInput={(e) => setText((e.target as HTMLInputElement).value)} aria-label="Search orders" />
           <label>
-            Asset id <input value={asset} size={10} onChange={(e) => setAsset((e.target as HTMLInputElement).value)} />
+            Asset{' '}
+            <select value={asset} onChange={(e) => setAsset((e.target as HTMLSelectElement).value)}>
+              <option value="">any</option>
+              {assetChoices().map(([id, name]) => (
+                <option value={id}>{name}</option>
+              ))}
+            </select>
           </label>
           {sel(state, setState, STATES, 'Delivery')}
           {sel(cmms, setCmms, CMMS, 'CMMS')}

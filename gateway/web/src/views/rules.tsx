@@ -1,9 +1,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, enc, get, post, put, query } from '../api.js';
+import { ApiError, enc, get, post, put } from '../api.js';
+import { now as gatewayNow } from '../clock.js';
+import { assetName, forgetNames } from '../names.js';
 import { go, href } from '../router.js';
 import { can } from '../session.js';
-import { time } from '../units.js';
-import { Act, Card, Empty, NotAvailable, Priority, Problem, useApi } from './common.js';
+import { clock, time } from '../units.js';
+import { AuditLog } from './audit.js';
+import { Act, Card, Empty, Priority, Problem, ProblemList, useApi } from './common.js';
+import { DryRunPanel } from './dry-run.js';
 import { YamlEditor, type Problem as YamlProblem } from './editor.js';
 
 interface RuleFile {
@@ -23,116 +27,10 @@ interface RuleSummary {
 interface Validation {
   ok: boolean;
   problems: YamlProblem[];
-  rules: { id: string; assets: string[] }[];
+  rules: { id: string; name: string; assets: string[] }[];
 }
-interface ReplayEvent {
-  type: 'alarm' | 'workorder' | 'update' | 'held';
-  ts: string;
-  rule: string;
-  asset: string;
-  priority: number;
-  change?: string;
-  title?: string;
-}
-interface DryRun {
-  events: ReplayEvent[];
-  orders: number;
-  updates: number;
-  held: number;
-  perAsset?: Record<string, unknown>;
-}
-interface AuditEntry {
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  before?: unknown;
-  after?: unknown;
-}
-
-const localInput = (ms: number) => {
-  const d = new Date(ms);
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-};
-
-function DryRunPanel({ yamlText }: { yamlText: string }) {
-  const [from, setFrom] = useState(localInput(Date.now() - 7 * 86_400_000));
-  const [to, setTo] = useState(localInput(Date.now()));
-  const [res, setRes] = useState<DryRun | undefined>();
-  const [err, setErr] = useState<Error | undefined>();
-  const [busy, setBusy] = useState(false);
-  const fired = res?.events.filter((e) => e.type === 'workorder' || (e.type === 'alarm' && e.change === 'raised')) ?? [];
-  const raises = fired.filter((e) => e.type === 'alarm').length;
-  return (
-    <Card title="Dry run against local history">
-      <div class="filters">
-        <label>
-          from <input type="datetime-local" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} />
-        </label>
-        <label>
-          to <input type="datetime-local" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
-        </label>
-        <button
-          type="button"
-          disabled={busy || !can('engineer')}
-          title={can('engineer') ? 'Replay the assets’ history through this text' : 'needs the engineer role'}
-          onClick={async () => {
-            setBusy(true);
-            setErr(undefined);
-            try {
-              setRes(await post<DryRun>('/api/rules/dry-run', { yaml: yamlText, from: new Date(from).toISOString(), to: new Date(to).toISOString() }));
-            } catch (e) {
-              setErr(e as Error);
-              setRes(undefined);
-            } finally {
-              setBusy(false);
-            }
-          }}
-        >
-          {busy ? 'Running…' : 'Dry run'}
-        </button>
-      </div>
-      {err instanceof ApiError && err.missing ? <NotAvailable what="The dry run" route="POST /api/rules/dry-run" /> : <Problem error={err} />}
-      {res ? (
-        <div data-testid="dry-run">
-          <p>
-            <b>{res.orders}</b> work order{res.orders === 1 ? '' : 's'}, {res.updates} update{res.updates === 1 ? '' : 's'}, {res.held} held; {raises} alarm raise{raises === 1 ? '' : 's'}.
-          </p>
-          {fired.length ? (
-            <table class="list">
-              <thead>
-                <tr>
-                  <th>When</th>
-                  <th>P</th>
-                  <th>Asset</th>
-                  <th>What</th>
-                </tr>
-              </thead>
-              <tbody>
-                {fired.slice(0, 200).map((e) => (
-                  <tr data-event={e.type}>
-                    <td>{time(e.ts)}</td>
-                    <td>
-                      <Priority p={e.priority} />
-                    </td>
-                    <td>{e.asset}</td>
-                    <td>{e.type === 'workorder' ? `order: ${e.title ?? e.rule}` : `${e.rule} raised`}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          ) : (
-            <Empty>It would not have fired in this window.</Empty>
-          )}
-        </div>
-      ) : null}
-    </Card>
-  );
-}
-
 function Versions({ file, onRolledBack }: { file: string; onRolledBack: () => void }) {
-  const v = useApi(() => get<{ version: string | number; at: string; actor: string }[]>(`/api/rules/files/${enc(file)}/versions`), [file]);
-  if (v.error instanceof ApiError && v.error.missing) return <NotAvailable what="Rule versions" route="GET /api/rules/files/:file/versions" />;
+  const v = useApi(() => get<{ version: string | number; at: string; actor: string; action: string }[]>(`/api/rules/files/${enc(file)}/versions`), [file]);
   return (
     <Card title="Versions">
       <Problem error={v.error} />
@@ -142,7 +40,7 @@ function Versions({ file, onRolledBack }: { file: string; onRolledBack: () => vo
             {v.data.map((x, i) => (
               <tr>
                 <td>{time(x.at)}</td>
-                <td>{x.actor}</td>
+                <td>{x.action === 'file' ? <span title="the text found in the file before a save from this page">as found on disk</span> : `${x.action === 'rollback' ? 'rolled back by' : 'saved by'} ${x.actor}`}</td>
                 <td>{i === 0 ? <small class="muted">current</small> : <Act label="Roll back to this" needs="engineer" confirm={`Roll ${file} back to the version of ${time(x.at)}?`} run={() => post(`/api/rules/files/${enc(file)}/rollback`, { version: x.version })} done={onRolledBack} />}</td>
               </tr>
             ))}
@@ -155,77 +53,75 @@ function Versions({ file, onRolledBack }: { file: string; onRolledBack: () => vo
   );
 }
 
-export function AuditLog({ limit = 50 }: { limit?: number }) {
-  const a = useApi(() => get<AuditEntry[]>(`/api/audit${query({ limit })}`));
-  if (a.error instanceof ApiError && a.error.missing) return <NotAvailable what="The audit log" route="GET /api/audit" />;
+/** A refused save, in words: someone else's save, or the problems that kept the text from loading. */
+function SaveRefused({ error, reload }: { error: Error | undefined; reload: () => void }) {
+  if (!(error instanceof ApiError)) return <Problem error={error} />;
+  if (error.status === 409)
+    return (
+      <div class="notice bad" role="alert">
+        Not saved: this file changed since you opened it (saved by someone else, or edited on the gateway). Copy your change, then{' '}
+        <button type="button" class="link" onClick={reload}>
+          load the file as it is now
+        </button>
+        .
+      </div>
+    );
+  const problems = (error.body as { problems?: YamlProblem[] } | undefined)?.problems;
+  if (error.status === 422 && problems?.length)
+    return (
+      <div class="notice bad" role="alert">
+        Not saved: the rules did not load, and the file was left as it was.
+        <ProblemList problems={problems} />
+      </div>
+    );
   return (
-    <Card title="Audit log">
-      <Problem error={a.error} />
-      {a.data?.length ? (
-        <table class="list audit" data-testid="audit">
-          <thead>
-            <tr>
-              <th>When</th>
-              <th>Who</th>
-              <th>What</th>
-              <th>On</th>
-            </tr>
-          </thead>
-          <tbody>
-            {a.data.map((e) => (
-              <tr>
-                <td>{time(e.at)}</td>
-                <td>{e.actor}</td>
-                <td>{e.action}</td>
-                <td>
-                  {e.target}
-                  {e.before !== undefined || e.after !== undefined ? (
-                    <details>
-                      <summary>before / after</summary>
-                      <pre class="diff">{JSON.stringify({ before: e.before, after: e.after }, null, 2).slice(0, 4000)}</pre>
-                    </details>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : a.data ? (
-        <Empty>Nothing recorded yet.</Empty>
-      ) : null}
-    </Card>
+    <div class="notice bad" role="alert">
+      Not saved: {error.status === 403 ? `your role may not save rules (${error.message})` : error.message}
+    </div>
   );
 }
+
+/** The assets a rule applies to, by name: `Pump 101, Pump 102 and 7 more`. */
+const assetList = (ids: string[]) => (ids.length ? ids.slice(0, 5).map(assetName).join(', ') + (ids.length > 5 ? ` and ${ids.length - 5} more` : '') : 'no asset');
+const appliesTo = (r: { name: string; assets: string[] }) => `${r.name} → ${assetList(r.assets)}`;
 
 function FileEditor({ file }: { file: string }) {
   const loaded = useApi(() => get<{ file: string; yaml: string; version: string | number }>(`/api/rules/files/${enc(file)}`), [file], false);
   const [text, setText] = useState<string | undefined>();
   const [version, setVersion] = useState<string | number | undefined>();
   const [check, setCheck] = useState<Validation | undefined>();
-  const [checkMissing, setCheckMissing] = useState(false);
   const [saveErr, setSaveErr] = useState<Error | undefined>();
   const [saved, setSaved] = useState<string | undefined>();
   const [auditKey, setAuditKey] = useState(0);
+  const [revision, setRevision] = useState(0);
   const last = useRef('');
+  const current = useRef('');
+  const editable = can('engineer');
   useEffect(() => {
     if (loaded.data) {
       setText(loaded.data.yaml);
       setVersion(loaded.data.version);
-      last.current = loaded.data.yaml;
+      setSaveErr(undefined);
+      last.current = current.current = loaded.data.yaml;
+      setRevision((r) => r + 1);
     }
   }, [loaded.data]);
-  if (loaded.error) return (loaded.error as ApiError).missing ? <Empty>No rule file “{file}”.</Empty> : <Problem error={loaded.error} />;
+  if (loaded.error) return <Problem error={loaded.error} />;
   if (text === undefined) return <Empty>Loading…</Empty>;
   const dirty = text !== last.current;
   const validate = async (t: string): Promise<YamlProblem[]> => {
     try {
       const r = await post<Validation>('/api/rules/validate', { file, yaml: t });
-      setCheck(r);
+      // A slower answer for an older text must not replace the newer one's.
+      if (t === current.current) setCheck(r);
       return r.problems;
-    } catch (e) {
-      if (e instanceof ApiError && e.missing) setCheckMissing(true);
+    } catch {
       return [];
     }
+  };
+  const edit = (t: string) => {
+    current.current = t;
+    setText(t);
   };
   return (
     <>
@@ -234,22 +130,24 @@ function FileEditor({ file }: { file: string }) {
         right={
           <span class="actions">
             {saved ? <small class="ok">{saved}</small> : null}
-            <button type="button" disabled={!dirty} onClick={() => setText(last.current)}>
+            <button type="button" disabled={!dirty} onClick={() => (edit(last.current), setRevision((r) => r + 1))}>
               Revert
             </button>
             <Act
               label="Save and reload"
               needs="engineer"
-              disabled={check?.ok === false}
-              why="the text has problems (listed below the editor)"
+              disabled={!dirty || check?.ok === false}
+              why={dirty ? 'the text has problems (listed below the editor)' : 'nothing changed'}
+              quiet
               run={async () => {
                 setSaveErr(undefined);
                 try {
-                  const r = await put<{ version: string | number }>(`/api/rules/files/${enc(file)}`, { yaml: text, version });
+                  const r = await put<{ version: string | number; changed: boolean }>(`/api/rules/files/${enc(file)}`, { yaml: text, version });
                   setVersion(r.version);
                   last.current = text;
-                  setSaved(`saved ${new Date().toLocaleTimeString()}`);
+                  setSaved(`saved ${clock(gatewayNow())}, rules reloaded`);
                   setAuditKey((k) => k + 1);
+                  forgetNames();
                 } catch (e) {
                   setSaveErr(e as Error);
                   throw e;
@@ -259,33 +157,20 @@ function FileEditor({ file }: { file: string }) {
           </span>
         }
       >
-        <YamlEditor doc={text} onChange={setText} check={validate} />
-        {checkMissing ? <NotAvailable what="Checking as you type" route="POST /api/rules/validate" /> : null}
-        {saveErr instanceof ApiError && saveErr.status === 409 ? <p class="notice bad">Someone saved this file meanwhile: reload it to see their change.</p> : null}
+        {!editable ? <p class="muted small">Read only: changing rules needs the engineer role.</p> : null}
+        <YamlEditor doc={text} revision={revision} onChange={edit} check={validate} readOnly={!editable} />
+        <SaveRefused error={saveErr} reload={loaded.reload} />
         {check ? (
           <div class="check" data-testid="check" data-ok={String(check.ok)}>
             {check.ok ? <p class="ok">No problem found.</p> : null}
-            {check.problems.length ? (
-              <ul class="problems">
-                {check.problems.map((p) => (
-                  <li>
-                    {p.line ? `line ${p.line}${p.column ? `:${p.column}` : ''} ` : ''}
-                    <code>{p.path}</code> {p.message}
-                  </li>
-                ))}
-              </ul>
-            ) : null}
-            {check.rules.length ? (
-              <p class="muted small">
-                {check.rules.map((r) => `${r.id} → ${r.assets.length ? r.assets.join(', ') : 'no asset'}`).join(' · ')}
-              </p>
-            ) : null}
+            {check.problems.length ? <ProblemList problems={check.problems} /> : null}
+            {check.rules.length ? <p class="muted small">{check.rules.map(appliesTo).join(' · ')}</p> : null}
           </div>
         ) : null}
       </Card>
-      <DryRunPanel yamlText={text} />
-      <Versions file={file} onRolledBack={() => (loaded.reload(), setAuditKey((k) => k + 1))} />
-      <AuditLog key={auditKey} />
+      <DryRunPanel file={file} yamlText={text} />
+      {editable ? <Versions file={file} key={auditKey} onRolledBack={() => (loaded.reload(), setAuditKey((k) => k + 1))} /> : null}
+      <AuditLog key={auditKey} target={file} title="Changes to this file" />
     </>
   );
 }
@@ -294,13 +179,6 @@ function FileEditor({ file }: { file: string }) {
 export function RulesScreen({ file }: { file: string | undefined }) {
   const files = useApi(() => get<RuleFile[]>('/api/rules/files'), [], false);
   const rules = useApi(() => get<RuleSummary[]>('/api/rules'), [], false);
-  if (files.error instanceof ApiError && files.error.missing)
-    return (
-      <div class="rules-screen" data-testid="rules">
-        <NotAvailable what="Rule editing" route="GET /api/rules/files (the rules API)" />
-        <AuditLog />
-      </div>
-    );
   return (
     <div class="rules-screen" data-testid="rules">
       <Card title="Rule files">
@@ -330,7 +208,7 @@ export function RulesScreen({ file }: { file: string | undefined }) {
                     <td>
                       {r.name} <small class="muted">{r.id}</small>
                     </td>
-                    <td>{r.assets.join(', ') || 'no asset'}</td>
+                    <td>{assetList(r.assets)}</td>
                     <td>
                       <a href={href.rules(r.file)}>{r.file}</a>
                     </td>
