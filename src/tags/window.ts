@@ -1,3 +1,5 @@
+import { CNT, layout, MASKS, needMask, NUM, SUM, type Layout, type Need } from './window-layout.js';
+
 /**
  * A sliding time window kept as summary statistics in time buckets, never as samples: memory is
  * fixed whatever the sample rate. Expiry is per bucket (a 10-minute window moves in 10-second
@@ -13,7 +15,7 @@ const RING = BUCKETS + 1;
 /** Re-sum the totals from the buckets after this many evictions, so float drift stays bounded. */
 const RESUM_EVERY = 1024;
 
-export type Need = 'moments' | 'regression' | 'extremes' | 'endpoints';
+export type { Need } from './window-layout.js';
 
 export interface Fit {
   /** Least-squares slope, units per hour. */
@@ -25,49 +27,12 @@ export interface Fit {
   n: number;
 }
 
-// Field offsets inside a bucket; -1 when the window does not keep that statistic.
-interface Layout {
-  stride: number;
-  sq: number;
-  t: number;
-  tt: number;
-  tv: number;
-  mn: number;
-  mx: number;
-  ft: number;
-  fv: number;
-  lt: number;
-  lv: number;
-}
-const NUM = 0; // absolute bucket number (start = num × bucketMs), NaN when empty
-const CNT = 1;
-const SUM = 2;
-
-const NEED_BIT: Record<Need, number> = { moments: 1, regression: 2, extremes: 4, endpoints: 8 };
-
-function needMask(needs: Iterable<Need>): number {
-  let m = 0;
-  for (const n of needs) m |= NEED_BIT[n];
-  return m;
-}
-
-function makeLayout(mask: number): Layout {
-  let next = 3;
-  const take = (k: number) => ((next += k), next - k);
-  const l: Layout = { stride: 0, sq: -1, t: -1, tt: -1, tv: -1, mn: -1, mx: -1, ft: -1, fv: -1, lt: -1, lv: -1 };
-  if (mask & (NEED_BIT.moments | NEED_BIT.regression)) l.sq = take(1);
-  if (mask & NEED_BIT.regression) (l.t = take(1)), (l.tt = take(1)), (l.tv = take(1));
-  if (mask & NEED_BIT.extremes) (l.mn = take(1)), (l.mx = take(1));
-  if (mask & NEED_BIT.endpoints) (l.ft = take(1)), (l.fv = take(1)), (l.lt = take(1)), (l.lv = take(1));
-  l.stride = next;
-  return l;
-}
-
-/** One layout per combination of needs, shared by every window with that combination. */
-const LAYOUTS: Layout[] = [];
-function layout(mask: number): Layout {
-  return (LAYOUTS[mask] ??= makeLayout(mask));
-}
+/**
+ * Coverage: the stretch between two consecutive samples counts as covered by data up to this many
+ * reporting intervals: two lost reports in a row leave no hole, a dropout does (the same silence
+ * the library's stale-sensor rules allow).
+ */
+export const GAP_TOLERANCE = 3.5;
 
 interface Totals {
   n: number;
@@ -76,12 +41,21 @@ interface Totals {
   t: number;
   tt: number;
   tv: number;
+  cv: number;
 }
 /**
  * What {@link Window.totals} returns: one object for every window, filled by each call and read at
  * once by its caller (a read never calls another). 10,000 windows, 10,000 fewer objects.
  */
-const TOTALS: Totals = { n: 0, sum: 0, sq: 0, t: 0, tt: 0, tv: 0 };
+const TOTALS: Totals = { n: 0, sum: 0, sq: 0, t: 0, tt: 0, tv: 0, cv: 0 };
+
+/** Bucket fields besides NUM, CNT, SUM, with what a field new to a window starts from. */
+const FIELDS: readonly [Exclude<keyof Layout, 'stride'>, number][] = [
+  ['sq', 0], ['t', 0], ['tt', 0], ['tv', 0], ['mn', Infinity], ['mx', -Infinity],
+  ['ft', Infinity], ['fv', Number.NaN], ['lt', -Infinity], ['lv', Number.NaN], ['cv', 0],
+];
+/** Snapshot header: [format, needs, windowMs, bucketMs, head, tail, origin, lastTs]. */
+const HEADER = 8;
 
 export class Window {
   readonly bucketMs: number;
@@ -94,11 +68,16 @@ export class Window {
   private tT = 0;
   private tTT = 0;
   private tTV = 0;
+  private tCv = 0;
   private head = -Infinity;
   private tail = -Infinity;
 
   private evictions = 0;
   private origin = Number.NaN;
+  /** Newest sample time (ms): where the next spacing starts, and what persistence compares. */
+  private lastTs = Number.NaN;
+  /** The tag's reporting interval, for the coverage gap tolerance (set with the `coverage` need). */
+  spacing: { readonly typical: number } | undefined;
   /** What the window stores, as NEED_BIT flags (a Set per window cost 10,000 of them). */
   private needs = 0;
   /**
@@ -130,21 +109,24 @@ export class Window {
 
   /** Adds storage for more statistics (a rule reload asking for more); new ones start from zero. */
   ensure(needs: Iterable<Need>): void {
-    const mask = this.needs | needMask(needs);
+    this.grow(this.needs | needMask(needs));
+  }
+
+  private grow(mask: number): void {
     if (mask === this.needs) return;
-    this.needs = mask;
     const old = this.l;
     const od = this.d;
-    this.l = layout(this.needs);
+    this.needs = mask;
+    this.l = layout(mask);
     this.d = this.fresh(this.l);
+    const l = this.l;
     for (let i = 0; i < RING; i++) {
       const o = i * old.stride;
-      const p = i * this.l.stride;
+      const p = i * l.stride;
       this.d[p + NUM] = od[o + NUM]!;
       this.d[p + CNT] = od[o + CNT]!;
       this.d[p + SUM] = od[o + SUM]!;
-      if (old.sq >= 0 && this.l.sq >= 0) this.d[p + this.l.sq] = od[o + old.sq]!;
-      if (this.l.mn >= 0) (this.d[p + this.l.mn] = Infinity), (this.d[p + this.l.mx] = -Infinity);
+      for (const [f, start] of FIELDS) if (l[f] >= 0) this.d[p + l[f]] = old[f] >= 0 ? od[o + old[f]]! : start;
     }
   }
 
@@ -161,6 +143,7 @@ export class Window {
     this.tSum -= d[p + SUM]!;
     if (l.sq >= 0) this.tSq -= d[p + l.sq]!;
     if (l.t >= 0) (this.tT -= d[p + l.t]!), (this.tTT -= d[p + l.tt]!), (this.tTV -= d[p + l.tv]!);
+    if (l.cv >= 0) this.tCv -= d[p + l.cv]!;
     d[p + NUM] = Number.NaN;
     if (++this.evictions % RESUM_EVERY === 0) this.resum();
   }
@@ -182,7 +165,7 @@ export class Window {
       }
       this.origin = newOrigin;
     }
-    this.tN = this.tSum = this.tSq = this.tT = this.tTT = this.tTV = 0;
+    this.tN = this.tSum = this.tSq = this.tT = this.tTT = this.tTV = this.tCv = 0;
     for (let i = 0; i < RING; i++) {
       const p = i * l.stride;
       if (Number.isNaN(d[p + NUM]!)) continue;
@@ -190,6 +173,7 @@ export class Window {
       this.tSum += d[p + SUM]!;
       if (l.sq >= 0) this.tSq += d[p + l.sq]!;
       if (l.t >= 0) (this.tT += d[p + l.t]!), (this.tTT += d[p + l.tt]!), (this.tTV += d[p + l.tv]!);
+      if (l.cv >= 0) this.tCv += d[p + l.cv]!;
     }
   }
 
@@ -232,6 +216,7 @@ export class Window {
       if (l.t >= 0) (d[p + l.t] = 0), (d[p + l.tt] = 0), (d[p + l.tv] = 0);
       if (l.mn >= 0) (d[p + l.mn] = Infinity), (d[p + l.mx] = -Infinity);
       if (l.ft >= 0) (d[p + l.ft] = ts), (d[p + l.fv] = v), (d[p + l.lt] = ts), (d[p + l.lv] = v);
+      if (l.cv >= 0) d[p + l.cv] = 0;
     }
     d[p + CNT]!++;
     d[p + SUM]! += v;
@@ -258,6 +243,17 @@ export class Window {
       if (ts < d[p + l.ft]!) (d[p + l.ft] = ts), (d[p + l.fv] = v);
       if (!(ts < d[p + l.lt]!)) (d[p + l.lt] = ts), (d[p + l.lv] = v);
     }
+    if (l.cv >= 0) {
+      // The stretch since the previous sample, up to the gap tolerance, is time covered by data.
+      const gap = ts - this.lastTs;
+      if (gap > 0) {
+        const tol = this.spacing!.typical * GAP_TOLERANCE;
+        const c = gap < tol ? gap : tol > 0 ? tol : 0;
+        d[p + l.cv]! += c;
+        this.tCv += c;
+      }
+    }
+    if (!(ts < this.lastTs)) this.lastTs = ts;
     this.avgCell[0] = this.avg(ts);
     this.avgCell[1] = Math.floor((ts - this.windowMs) / this.bucketMs);
   }
@@ -273,6 +269,7 @@ export class Window {
     r.t = this.tT;
     r.tt = this.tTT;
     r.tv = this.tTV;
+    r.cv = this.tCv;
     // The bucket holding the cut `now − windowMs` still overlaps the window: keep it.
     const keepFrom = Math.floor((now - this.windowMs) / this.bucketMs);
     if (this.tail >= keepFrom) return r;
@@ -287,14 +284,35 @@ export class Window {
       r.sum -= d[p + SUM]!;
       if (l.sq >= 0) r.sq -= d[p + l.sq]!;
       if (l.t >= 0) (r.t -= d[p + l.t]!), (r.tt -= d[p + l.tt]!), (r.tv -= d[p + l.tv]!);
+      if (l.cv >= 0) r.cv -= d[p + l.cv]!;
     }
-    if (r.n <= 0) r.n = r.sum = r.sq = r.t = r.tt = r.tv = 0;
+    if (r.n <= 0) r.n = r.sum = r.sq = r.t = r.tt = r.tv = r.cv = 0;
     return r;
   }
 
   private live(p: number, now: number): boolean {
     const b = this.d[p + NUM]!;
     return !Number.isNaN(b) && (b + 1) * this.bucketMs > now - this.windowMs && b * this.bucketMs <= now;
+  }
+
+  /**
+   * Share of the window's length covered by data at `now` (0–1): the time between consecutive
+   * samples up to {@link GAP_TOLERANCE} reporting intervals, and since the newest sample as long as
+   * the next is not overdue. Rate-independent: a 1 s and a 1 h sensor both cover a full window.
+   * NaN when the window does not keep coverage.
+   */
+  coverage(now: number): number {
+    if (this.l.cv < 0) return Number.NaN;
+    let c = this.totals(now).cv;
+    const since = now - this.lastTs;
+    if (since > 0) {
+      // The stretch since the newest sample, as far as it is not overdue and lies in the window.
+      const tol = this.spacing!.typical * GAP_TOLERANCE;
+      const end = this.lastTs + (since < tol ? since : tol > 0 ? tol : 0);
+      const from = now - this.windowMs;
+      c += end - (this.lastTs > from ? this.lastTs : from) > 0 ? end - (this.lastTs > from ? this.lastTs : from) : 0;
+    }
+    return c >= this.windowMs ? 1 : c / this.windowMs;
   }
 
   count(now: number): number {
@@ -357,5 +375,44 @@ export class Window {
     const slopeSe = Math.sqrt(sse / (n - 2) / sxx);
     const tNow = (now - this.origin) / 3_600_000;
     return { slope, slopeSe, fitted: a + slope * tNow, n };
+  }
+
+  /** Whether samples arrived since `mark` (a previous {@link changeMark}). */
+  changeMark(): number {
+    return this.lastTs;
+  }
+
+  /** State for persistence: a header and the buckets. */
+  snapshot(): Float64Array {
+    const out = new Float64Array(HEADER + this.d.length);
+    out.set([2, this.needs, this.windowMs, this.bucketMs, this.head, this.tail, this.origin, this.lastTs]);
+    out.set(this.d, HEADER);
+    return out;
+  }
+
+  /**
+   * Takes back a {@link snapshot} of a window of the same length, keeping the statistics either
+   * side keeps; false (and unchanged) when it is not one. Buckets that have ended since simply
+   * age out, as they would have.
+   */
+  restore(x: Float64Array): boolean {
+    if (x[0] !== 2 || x[2] !== this.windowMs || x[3] !== this.bucketMs) return false;
+    const mask = x[1]!;
+    if (!(Number.isInteger(mask) && mask >= 0 && mask < MASKS) || x.length !== HEADER + RING * layout(mask).stride) return false;
+    const want = this.needs | mask;
+    this.needs = mask;
+    this.l = layout(mask);
+    this.d = x.slice(HEADER);
+    this.grow(want);
+    this.head = x[4]!;
+    this.tail = x[5]!;
+    this.origin = x[6]!;
+    this.lastTs = x[7]!;
+    this.resum();
+    if (this.lastTs === this.lastTs) {
+      this.avgCell[0] = this.avg(this.lastTs);
+      this.avgCell[1] = Math.floor((this.lastTs - this.windowMs) / this.bucketMs);
+    }
+    return true;
   }
 }
