@@ -5,13 +5,15 @@ import type { Stages } from './stages.js';
 
 /** Every how many ticks the usage meters are saved. */
 const METER_SAVE_TICKS = 10;
+/** Every how many ticks tag features (windows, intervals) are offered a save; each is written when due. */
+const FEATURE_SAVE_TICKS = 60;
 
 /**
  * Time-driven work, once a `periodMs` (1 s): timed rules (windows, staleness), on/off delays,
- * shelve expiry, chattering; usage meters to SQLite every ten ticks. A tick runs in steps with
+ * shelve expiry, chattering; usage meters to SQLite every ten ticks, tag features every sixty. A tick runs in steps with
  * the event loop free in between, so samples keep flowing during a long tick. Ends with `signal`.
  */
-export async function runTicker(s: Pick<Stages, 'pipeline' | 'saveMeters'>, o: { clock: Clock; log: Logger; signal: AbortSignal; periodMs?: number }): Promise<void> {
+export async function runTicker(s: Pick<Stages, 'pipeline' | 'saveMeters' | 'saveFeatures'>, o: { clock: Clock; log: Logger; signal: AbortSignal; periodMs?: number }): Promise<void> {
   let n = 0;
   while (!o.signal.aborted) {
     try {
@@ -22,6 +24,7 @@ export async function runTicker(s: Pick<Stages, 'pipeline' | 'saveMeters'>, o: {
     try {
       for (const _ of s.pipeline.tickSteps(o.clock.now())) await new Promise((r) => setImmediate(r));
       if (++n % METER_SAVE_TICKS === 0) s.saveMeters(o.clock.now());
+      if (n % FEATURE_SAVE_TICKS === 0) s.saveFeatures(o.clock.now());
     } catch (e) {
       o.log.error({ err: errorMessage(e) }, 'tick failed');
     }

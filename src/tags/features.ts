@@ -11,6 +11,17 @@ export class Ewma {
   add(v: number): void {
     this.value = Number.isNaN(this.value) ? v : this.alpha * v + (1 - this.alpha) * this.value;
   }
+
+  snapshot(): Float64Array {
+    return Float64Array.of(1, this.value, this.lastTs);
+  }
+
+  restore(x: Float64Array): boolean {
+    if (x.length !== 3 || x[0] !== 1) return false;
+    this.value = x[1]!;
+    this.lastTs = x[2]!;
+    return true;
+  }
 }
 
 /**
@@ -30,6 +41,17 @@ export class Cusum {
   add(v: number): void {
     const d = this.side === 'upper' ? v - (this.target + this.k) : this.target - this.k - v;
     this.value = Math.max(0, this.value + d);
+  }
+
+  snapshot(): Float64Array {
+    return Float64Array.of(1, this.value, this.lastTs);
+  }
+
+  restore(x: Float64Array): boolean {
+    if (x.length !== 3 || x[0] !== 1 || !(x[1]! >= 0)) return false;
+    this.value = x[1]!;
+    this.lastTs = x[2]!;
+    return true;
   }
 }
 
