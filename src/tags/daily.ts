@@ -1,3 +1,4 @@
+import { lineFromSums } from './least-squares.js';
 import { GAP_TOLERANCE, type Fit } from './window.js';
 
 export const DAY_MS = 86_400_000;
@@ -117,17 +118,10 @@ export class DailyWindow {
     }
     out.n = n;
     out.coverage = covered / (this.days * DAY_MS);
-    const sxx = stt - (st * st) / n;
-    if (n < 2 || !(sxx > 1e-12)) {
-      out.slope = out.slopeSe = Number.NaN;
-      return Number.NaN;
-    }
-    const slope = (stv - (st * sv) / n) / sxx;
-    const a = (sv - slope * st) / n;
-    const sse = Math.max(0, svv - a * sv - slope * stv);
-    out.slope = slope;
-    out.slopeSe = n > 2 ? Math.sqrt(sse / (n - 2) / sxx) : Number.NaN;
-    return a;
+    const line = lineFromSums(n, st, sv, stt, stv, svv);
+    out.slope = line.slope;
+    out.slopeSe = line.slopeSe;
+    return line.intercept;
   }
 
   /** Changes whenever a sample arrives (for persistence). */
