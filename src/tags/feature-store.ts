@@ -3,19 +3,17 @@ import { DailyWindow } from './daily.js';
 import type { FeatureEntry, Features } from './features.js';
 import { Window } from './window.js';
 
-/** Windows shorter than this are not saved: they refill about as fast as a gateway restarts. */
-export const PERSIST_MIN_WINDOW_MS = 3_600_000;
 /** Rows of features no rule has read for this long are dropped at a full save. */
 const FORGET_AFTER_MS = 30 * 86_400_000;
 
 /**
- * How often a feature is worth writing while it changes (ms), or undefined for never. A window
- * at most once a bucket (1/60 of it: a crash loses no more than the window's own resolution);
+ * How often a feature is worth writing while it changes (ms), or undefined for never (windows
+ * under an hour: they refill about as fast as a gateway restarts). A window at most once a bucket (1/60 of it: a crash loses no more than the window's own resolution);
  * small states once a minute.
  */
 function savePeriod(e: FeatureEntry): number | undefined {
   const f = e.feature;
-  if (f instanceof Window) return f.windowMs < PERSIST_MIN_WINDOW_MS ? undefined : Math.max(60_000, f.bucketMs);
+  if (f instanceof Window) return f.persisted ? Math.max(60_000, f.bucketMs) : undefined;
   if (f instanceof DailyWindow) return 600_000;
   return 60_000;
 }

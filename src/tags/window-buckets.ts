@@ -4,6 +4,8 @@ import { CNT, layout, MASKS, needMask, NUM, SUM, type Layout, type Need } from '
 export const BUCKETS = 60;
 /** Ring slots: the window spans BUCKETS buckets plus the partly expired one at its start. */
 export const RING = BUCKETS + 1;
+/** Windows shorter than this are not saved: they refill about as fast as a gateway restarts. */
+export const PERSIST_MIN_WINDOW_MS = 3_600_000;
 /** Re-sum the totals from the buckets after this many evictions, so float drift stays bounded. */
 const RESUM_EVERY = 1024;
 
@@ -57,16 +59,11 @@ export abstract class WindowBuckets {
   protected tT = 0;
   protected tTT = 0;
   protected tTV = 0;
-  protected tCv = 0;
   protected head = -Infinity;
   protected tail = -Infinity;
 
   protected evictions = 0;
   protected origin = Number.NaN;
-  /** Newest sample time (ms): where the next spacing starts, and what persistence compares. */
-  protected lastTs = Number.NaN;
-  /** The tag's reporting interval, for the coverage gap tolerance (set with the `coverage` need). */
-  spacing: { readonly typical: number } | undefined;
   /** What the window stores, as NEED_BIT flags (a Set per window cost 10,000 of them). */
   protected needs = 0;
   /**
@@ -77,6 +74,17 @@ export abstract class WindowBuckets {
    * out). The rule engine compares it inline.
    */
   readonly avgCell = new Float64Array(4).fill(Number.NaN);
+  protected tCv = 0;
+  /**
+   * Newest sample time (ms): where the next spacing starts, and what persistence compares. Kept
+   * only where coverage or persistence reads it (`tracks`): a 1-minute average pays nothing for it.
+   */
+  protected lastTs = Number.NaN;
+  private tracks = false;
+  /** Saved across restarts (an hour or longer). */
+  readonly persisted: boolean;
+  /** The tag's reporting interval, for the coverage gap tolerance (set with the `coverage` need). */
+  spacing: { readonly typical: number } | undefined;
 
   constructor(
     readonly windowMs: number,
@@ -88,6 +96,8 @@ export abstract class WindowBuckets {
     this.needs = needMask(needs);
     this.l = layout(this.needs);
     this.d = this.fresh(this.l);
+    this.persisted = windowMs >= PERSIST_MIN_WINDOW_MS;
+    this.tracks = this.persisted || this.l.cv >= 0;
   }
 
   protected fresh(l: Layout): Float64Array {
@@ -109,6 +119,7 @@ export abstract class WindowBuckets {
     this.l = layout(mask);
     this.d = this.fresh(this.l);
     const l = this.l;
+    this.tracks = this.persisted || l.cv >= 0;
     for (let i = 0; i < RING; i++) {
       const o = i * old.stride;
       const p = i * l.stride;
@@ -242,7 +253,7 @@ export abstract class WindowBuckets {
         this.tCv += c;
       }
     }
-    if (!(ts < this.lastTs)) this.lastTs = ts;
+    if (this.tracks && !(ts < this.lastTs)) this.lastTs = ts;
     this.avgCell[0] = this.avg(ts);
     this.avgCell[1] = Math.floor((ts - this.windowMs) / this.bucketMs);
   }
@@ -258,12 +269,12 @@ export abstract class WindowBuckets {
     r.t = this.tT;
     r.tt = this.tTT;
     r.tv = this.tTV;
-    r.cv = this.tCv;
+    const l = this.l;
+    if (l.cv >= 0) r.cv = this.tCv; // only coverage reads it; an average need not touch the field
     // The bucket holding the cut `now − windowMs` still overlaps the window: keep it.
     const keepFrom = Math.floor((now - this.windowMs) / this.bucketMs);
     if (this.tail >= keepFrom) return r;
     const d = this.d;
-    const l = this.l;
     const far = keepFrom - this.tail >= RING; // everything may be old: look at every slot
     for (let k = far ? 0 : this.tail; k < (far ? RING : keepFrom); k++) {
       const p = (far ? k : this.slot(k)) * l.stride;
