@@ -450,6 +450,7 @@ export class Gateway {
       { name: 'stop fleet links', run: async () => void (await this.fleet?.stop()) },
       { name: 'close targets', run: async () => void (await Promise.all([...this.targets.values()].map((t) => t.close()))) },
       { name: 'save meters', run: () => p.stages?.saveMeters(this.clock.now()) },
+      { name: 'save tag features', run: () => p.stages?.saveFeatures(this.clock.now(), true) }, // windows, intervals (issue 16)
       { name: 'stop WAL checkpoints', run: async () => void (await p.checkpointer?.stop()) },
       { name: 'close store', run: () => void p.db?.close() },
     ];

@@ -84,6 +84,15 @@ const tag = z
     unit: z.string().optional(),
     /** Valid engineering range; samples outside it are Bad (`out_of_range`) and kept from the rules. */
     range: z.object({ min: z.number().optional(), max: z.number().optional() }).strict().optional(),
+    /**
+     * How often the sensor reports (its publish or poll period; for a report-by-exception source,
+     * its heartbeat). Staleness rules count silence in these intervals (`stat: age, per: interval`)
+     * and window coverage tolerates gaps of up to 2.5 of them. Without it the gateway learns the
+     * interval from the tag's recent sample spacing (median of the last 15).
+     */
+    interval: duration
+      .refine((ms) => ms > 0, { message: 'expected a duration above zero, such as 10s or 10m' })
+      .optional(),
     description: z.string().optional(),
     /**
      * What the tag carries: `number` (an analogue value: a boolean, a word or NaN is Bad,

@@ -11,6 +11,7 @@ import { RuleSet } from '../rules/rule-set.js';
 import type { Db } from '../store/db.js';
 import { installId } from '../store/meta.js';
 import { Catalog } from '../tags/catalog.js';
+import { FeatureStore } from '../tags/feature-store.js';
 import { MeterStore } from '../tags/meter-store.js';
 import { TagState } from '../tags/tag-state.js';
 import type { TimeSeriesWriter } from '../timeseries/writer.js';
@@ -57,6 +58,8 @@ export class Stages {
   readonly history: History | undefined;
   private readonly baselineStore: BaselineStore;
   private ordersRestored = false;
+  /** Window, EWMA/CUSUM and reporting-interval state across restarts (issue 16). */
+  private readonly featureStore: FeatureStore;
 
   constructor(private readonly o: StagesOptions) {
     const { config, db, clock, log } = o;
@@ -66,6 +69,7 @@ export class Stages {
     this.outbox = new Outbox(db);
     this.meterStore = new MeterStore(db);
     this.baselineStore = new BaselineStore(db);
+    this.featureStore = new FeatureStore(db, (t) => this.catalog.tags[t]!.key);
     for (const a of this.alarmStore.loadAll()) this.book.restore(a.key, a.state);
     this.meterStore.restore(this.tags.meters);
     const ruleLog = log.child({ part: 'rules' });
@@ -117,6 +121,9 @@ export class Stages {
       this.orders.restore(s.open, s.recent, s.floods);
     }
     for (const b of baselines) this.baselineStore.save(b.instanceKey, b.meterId, b.value);
+    // Features the rules asked for for the first time take back what an earlier run saved.
+    const { restored, unfit } = this.featureStore.restore(this.tags.features);
+    if (restored + unfit > 0) this.o.log.info({ restored, unfit }, 'tag features (windows, intervals) restored from the last run');
     return loaded;
   }
 
@@ -146,5 +153,13 @@ export class Stages {
 
   saveMeters(now: number): void {
     this.meterStore.save(this.tags.meters, now);
+  }
+
+  /**
+   * Saves tag features (windows, EWMA/CUSUM, learned reporting intervals) that changed and are due;
+   * `all` at shutdown: every one that changed. Cheap to call often (the ticker: once a minute).
+   */
+  saveFeatures(now: number, all = false): void {
+    this.featureStore.save(this.tags.features, now, all);
   }
 }

@@ -1,10 +1,10 @@
 import { parseDuration } from '../config/duration.js';
 import type { Features } from '../tags/features.js';
-import type { Need } from '../tags/window.js';
 import type { Catalog } from '../tags/catalog.js';
 import type { LatestValues } from '../tags/latest.js';
 import type { Meters } from '../tags/meters.js';
 import type { Baselines } from './baselines.js';
+import { num, windowFact, WINDOW_STATS, type WindowStat } from './window-facts.js';
 
 /** What a condition's `fact` resolves to for one asset: a reader and the tags it depends on. */
 export interface FactBinding {
@@ -35,27 +35,36 @@ export interface FactSources {
   startedAt: () => number;
 }
 
-export const STATS = ['latest', 'avg', 'min', 'max', 'stddev', 'count', 'rate', 'slope', 'ewma', 'cusum', 'timeToLimit', 'age'] as const;
+export const STATS = ['latest', ...WINDOW_STATS, 'ewma', 'cusum', 'age'] as const;
 type Stat = (typeof STATS)[number];
-const PARAMS = new Set(['asset', 'stat', 'window', 'per', 'alpha', 'target', 'k', 'side', 'limit', 'bound', 'since', 'unit', 'minSamples']);
-const PER: Record<string, number> = { s: 1 / 3600, min: 1 / 60, h: 1, d: 24 };
-
-function num(params: Record<string, unknown>, key: string, dflt?: number): number | string {
-  const v = params[key] ?? dflt;
-  return typeof v === 'number' && Number.isFinite(v) ? v : `params.${key}: expected a number${dflt === undefined ? ' (required)' : ''}`;
-}
+const PARAMS = new Set(['asset', 'stat', 'window', 'per', 'alpha', 'target', 'k', 'side', 'limit', 'bound', 'since', 'unit', 'minSamples', 'minCoverage', 'daily', 'defaultInterval']);
+/** Params that only some stats take: which, for the error. */
+const ONLY: Record<string, { stats: readonly Stat[]; say: string }> = {
+  window: { stats: WINDOW_STATS, say: 'window statistics' },
+  minCoverage: { stats: WINDOW_STATS, say: 'window statistics' },
+  daily: { stats: ['slope', 'timeToLimit'], say: 'stat slope and timeToLimit' },
+  limit: { stats: ['timeToLimit'], say: 'stat timeToLimit' },
+  bound: { stats: ['timeToLimit'], say: 'stat timeToLimit' },
+  minSamples: { stats: ['timeToLimit'], say: 'stat timeToLimit' },
+  defaultInterval: { stats: ['age'], say: 'stat age with per: interval' },
+  alpha: { stats: ['ewma'], say: 'stat ewma' },
+  target: { stats: ['cusum'], say: 'stat cusum' },
+  k: { stats: ['cusum'], say: 'stat cusum' },
+  side: { stats: ['cusum'], say: 'stat cusum' },
+};
+/** Age units: ms in one. */
+const AGE_UNIT: Record<string, number> = { s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /**
  * The facts a condition can read, by name and `params`:
  * - a tag of the asset (`fact: bearing_temp`): its latest usable value;
- * - `params.stat` over `params.window`: avg, min, max, stddev, count, rate and slope (per
- *   `params.per`: s, min, h, d; default h), from bucketed summaries;
+ * - `params.stat` over `params.window`: avg, min, max, stddev, count, rate, slope and
+ *   timeToLimit, with `minCoverage` and `daily` (see {@link windowFact});
  * - `stat: ewma` (`alpha`), `stat: cusum` (`target`, `k`, `side`);
- * - `stat: timeToLimit` (`limit`, `window`, `bound`: expected | earliest | latest, `minSamples`
- *   default 10): hours until the least-squares trend reaches the limit, ±2 standard errors of the
- *   slope for the bounds; Infinity when the trend does not approach the limit; unknown (no
- *   comparison holds) until the window holds `minSamples`;
- * - `stat: age`: seconds since the last good sample (stale sensor);
+ * - `stat: age`: time since the last good sample, or since the gateway started for a sensor not
+ *   heard from since (stale sensor), in seconds or `per` min, h, d, or `per: interval`: in the
+ *   tag's reporting intervals (configured, else learned; `defaultInterval` stands in while neither
+ *   is known, else the age is unknown);
  * - a meter of the asset (`fact: run_hours`), with `params.since: service` counting from the
  *   last completed work order of this rule;
  * - `params.asset` reads another asset's tag (cross-asset conditions).
@@ -89,16 +98,14 @@ export function siteFacts(src: FactSources): FactResolver {
     if (!STATS.includes(stat)) return `params.stat: expected one of ${STATS.join(', ')}`;
     const unit = info.unit;
     const base = { tags: [t], unit };
-    const windowOf = (): number | string => {
-      const w = params.window;
-      const ms = typeof w === 'string' || typeof w === 'number' ? parseDuration(w) : undefined;
-      return ms && ms > 0 ? ms : `params.window: expected a duration such as 10m or 24h (required for stat ${stat})`;
-    };
+    for (const [p, only] of Object.entries(ONLY)) {
+      if (params[p] !== undefined && !only.stats.includes(stat)) return `params.${p}: applies to ${only.say}, not to stat ${stat}`;
+    }
     switch (stat) {
       case 'latest':
         return { ...base, read: () => latest.num[t]!, label: name, timed: false, plainTag: t };
       case 'age':
-        return { ...base, read: () => (features.now - Math.max(Number.isNaN(latest.lastGoodTs[t]!) ? -Infinity : latest.lastGoodTs[t]!, src.startedAt())) / 1000, label: `${name}.age`, unit: 's', timed: true };
+        return ageFact(src, t, name, params);
       case 'ewma': {
         const alpha = num(params, 'alpha');
         if (typeof alpha === 'string') return alpha;
@@ -116,67 +123,48 @@ export function siteFacts(src: FactSources): FactResolver {
         const c = features.cusum(t, tg, k, side);
         return { ...base, read: () => c.value, label: `${name}.cusum(${side})`, timed: false };
       }
-      default: {
-        const wms = windowOf();
-        if (typeof wms === 'string') return wms;
-        const need: Record<string, Need[]> = { stddev: ['moments'], min: ['extremes'], max: ['extremes'], rate: ['endpoints'], slope: ['regression'], timeToLimit: ['regression'] };
-        const w = features.window(t, wms, need[stat] ?? []);
-        const wl = String(params.window);
-        const per = String(params.per ?? 'h');
-        const f = PER[per];
-        if (f === undefined) return 'params.per: expected s, min, h or d';
-        const timed = { ...base, timed: true };
-        switch (stat) {
-          case 'avg':
-            return { ...timed, read: () => w.avg(features.now), label: `${name}.avg(${wl})`, ...(target === assetId ? { cell: w.avgCell } : {}) };
-          case 'min':
-            return { ...timed, read: () => w.min_(features.now), label: `${name}.min(${wl})` };
-          case 'max':
-            return { ...timed, read: () => w.max_(features.now), label: `${name}.max(${wl})` };
-          case 'stddev':
-            return { ...timed, read: () => w.stddev(features.now), label: `${name}.stddev(${wl})` };
-          case 'count':
-            return { ...timed, read: () => w.count(features.now), label: `${name}.count(${wl})`, unit: 'samples' };
-          case 'rate':
-            return { ...timed, read: () => w.rate(features.now) * f, label: `${name}.rate(${wl})`, unit: `${unit ?? ''}/${per}` };
-          case 'slope':
-            return { ...timed, read: () => w.fit(features.now).slope * f, label: `${name}.slope(${wl})`, unit: `${unit ?? ''}/${per}` };
-          case 'timeToLimit': {
-            const limit = num(params, 'limit');
-            if (typeof limit === 'string') return limit;
-            const bound = params.bound ?? 'expected';
-            if (bound !== 'expected' && bound !== 'earliest' && bound !== 'latest') return 'params.bound: expected expected, earliest or latest';
-            const z = bound === 'earliest' ? 2 : bound === 'latest' ? -2 : 0;
-            // A trend through a handful of points is noise: no prediction until the window holds enough.
-            const minN = num(params, 'minSamples', 10);
-            if (typeof minN === 'string') return minN;
-            return {
-              ...timed,
-              read: () => {
-                const fit = w.fit(features.now);
-                return fit.n < minN ? Number.NaN : timeToLimit(fit, limit, z);
-              },
-              label: `${name}.timeToLimit(${limit}, ${wl})`,
-              unit: 'h',
-            };
-          }
-        }
-      }
+      default:
+        return windowFact(stat as WindowStat, params, { features, tag: t, name, unit, own: target === assetId });
     }
-    return `params.stat: unsupported ${stat}`;
   };
 }
+export { timeToLimit } from './window-facts.js';
 
 /**
- * Hours until the fitted line reaches `limit` from the side it is on now, using slope + z·se toward
- * the limit (z = 2: the fastest plausible trend, so the earliest crossing; z = −2 the latest).
- * Infinity when that slope does not head toward the limit.
+ * Time since the tag's last good sample (or since the gateway started, for a sensor not heard
+ * from since): seconds, `per: min | h | d`, or `per: interval`, in the tag's reporting intervals,
+ * so that "silent for 3.5 intervals" fits a 1 s and a 1 h sensor alike.
  */
-export function timeToLimit(fit: { slope: number; slopeSe: number; fitted: number }, limit: number, z: number): number {
-  if (Number.isNaN(fit.slope) || Number.isNaN(fit.fitted)) return Number.NaN;
-  const gap = limit - fit.fitted;
-  if (gap === 0) return 0;
-  const slope = fit.slope + Math.sign(gap) * z * (Number.isNaN(fit.slopeSe) ? 0 : fit.slopeSe);
-  if (Math.sign(slope) !== Math.sign(gap)) return Infinity;
-  return gap / slope;
+function ageFact(src: FactSources, t: number, name: string, params: Record<string, unknown>): FactBinding | string {
+  const { latest, features } = src;
+  const ageMs = () => {
+    const last = latest.lastGoodTs[t]!;
+    const since = src.startedAt();
+    return features.now - (last > since ? last : since); // NaN (never heard from) compares false: since start
+  };
+  const per = String(params.per ?? 's');
+  const base = { tags: [t], timed: true };
+  if (per !== 'interval') {
+    const ms = AGE_UNIT[per];
+    if (ms === undefined) return 'params.per: expected s, min, h, d or interval for stat age';
+    if (params.defaultInterval !== undefined) return 'params.defaultInterval: applies to stat age with per: interval';
+    return { ...base, read: () => ageMs() / ms, label: per === 's' ? `${name}.age` : `${name}.age(${per})`, unit: per };
+  }
+  let fallback = Number.NaN;
+  if (params.defaultInterval !== undefined) {
+    const d = params.defaultInterval;
+    const ms = typeof d === 'string' || typeof d === 'number' ? parseDuration(d) : undefined;
+    if (!(ms && ms > 0)) return 'params.defaultInterval: expected a duration above zero, such as 10m (the interval assumed while none is configured or learned)';
+    fallback = ms;
+  }
+  const r = features.interval(t);
+  return {
+    ...base,
+    read: () => {
+      const iv = r.value;
+      return ageMs() / (iv === iv ? iv : fallback);
+    },
+    label: `${name}.age(intervals)`,
+    unit: 'intervals',
+  };
 }

@@ -267,4 +267,17 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX rule_versions_file ON rule_versions (file, id);
   `,
+  // Tag features (issue 16, staleness and trends): window buckets, daily values, EWMA and CUSUM
+  // state and learned reporting intervals, saved periodically and at shutdown, restored when the
+  // rules that read them load, so that a restart is not a new start. One row per tag and feature
+  // (`window:86400000`, `daily:14`, `interval`, ...); `state` is the feature's own Float64Array.
+  `
+  CREATE TABLE feature_state (
+    tag_key   TEXT NOT NULL,
+    feature   TEXT NOT NULL,
+    state     BLOB NOT NULL,
+    saved_at  INTEGER NOT NULL,
+    PRIMARY KEY (tag_key, feature)
+  );
+  `,
 ];

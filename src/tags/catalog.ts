@@ -9,6 +9,8 @@ export class Catalog {
   readonly meters: readonly MeterInfo[];
   private readonly byKey: Map<string, TagInfo>;
   private readonly meterByKey = new Map<string, MeterInfo>();
+  /** Each tag's configured reporting interval (ms) by tag index; NaN where the site config gives none. */
+  private readonly intervals: number[] = [];
 
   constructor(cfg: Pick<SiteConfig, 'site' | 'areas' | 'assets'>) {
     const assets = new Map<string, AssetInfo>();
@@ -53,6 +55,7 @@ export class Catalog {
           type: t.type ?? (t.unit !== undefined || t.range !== undefined ? 'number' : 'any'),
         };
         tags.push(ti);
+        this.intervals.push(t.interval ?? Number.NaN);
         info.tags.push(ti);
         this.byKey.set(ti.key, ti);
       }
@@ -77,6 +80,11 @@ export class Catalog {
 
   tag(key: string): TagInfo | undefined {
     return this.byKey.get(key);
+  }
+
+  /** The reporting interval (ms) the site config gives tag `index`; NaN when it gives none (learned then). */
+  interval(index: number): number {
+    return this.intervals[index] ?? Number.NaN;
   }
 
   asset(id: string): AssetInfo | undefined {

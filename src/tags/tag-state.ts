@@ -15,7 +15,7 @@ export class TagState {
 
   constructor(readonly catalog: Catalog) {
     this.latest = new LatestValues(catalog.tags.length);
-    this.features = new Features(catalog.tags.length);
+    this.features = new Features(catalog.tags.length, (t) => catalog.interval(t));
     this.meters = new Meters(catalog.meters, catalog.tags.length);
   }
 

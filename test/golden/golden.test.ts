@@ -14,7 +14,8 @@ import { backtest, type ReplayOptions } from '../../src/replay/backtest.js';
  */
 const here = import.meta.dirname;
 const site = loadConfig(join(here, 'site.yaml'), {});
-const scenarios = readdirSync(here, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+// A replay is a folder with its rules; `quality/` holds the generated detection-quality suite.
+const scenarios = readdirSync(here, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(here, d.name, 'rules.yaml'))).map((d) => d.name);
 
 interface Action {
   at: string;
