@@ -67,6 +67,7 @@ describe('cbm-gateway CLI', () => {
   it('rules test --expect: every golden case passes its own expected file; a changed expectation fails, naming what is missing and unexpected', () => {
     for (const name of readdirSync(golden, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)) {
       if (existsSync(join(golden, name, 'actions.json'))) continue; // operator actions are not a CLI input
+      if (!existsSync(join(golden, name, 'expected.ndjson'))) continue; // quality/: generated scenarios, no recorded case
       const opt = existsSync(join(golden, name, 'options.json')) ? (JSON.parse(readFileSync(join(golden, name, 'options.json'), 'utf8')) as { tail?: string }) : {};
       const r = rulesTest('--rules', join(golden, name, 'rules.yaml'), '--samples', join(golden, name, 'samples.csv'), '--expect', join(golden, name, 'expected.ndjson'), '--summary', ...(opt.tail ? ['--tail', opt.tail] : []));
       expect(r.stdout, name).toMatch(/: OK$/m);
@@ -78,13 +79,13 @@ describe('cbm-gateway CLI', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('0 of 1 found, 2 unexpected: MISMATCH');
     expect(r.stdout).toMatch(/missing {5}p-1 {2}bearing-temp-trend {2}P3 {2}between 2026-01-05T06:00:00.000Z and 2026-01-05T12:00:00.000Z {2}\(line 2\)/);
-    expect(r.stdout).toMatch(/unexpected {2}2026-01-05T12:40:00.000Z {2}p-1 {2}bearing-temp-trend {2}P3 {2}#1/);
+    expect(r.stdout).toMatch(/unexpected {2}2026-01-05T22:56:00.000Z {2}p-1 {2}bearing-temp-trend {2}P3 {2}#1/);
   });
 
   it('rules test --limit: the lead time of each order before the limit was first crossed', () => {
     const r = rulesTest('--rules', join(golden, 'slow-bearing-degradation/rules.yaml'), '--samples', join(golden, 'slow-bearing-degradation/samples.csv'), '--limit', 'p-1/bearing_temp=95', '--summary');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/lead time before p-1\/bearing_temp ≥ 95 \(first crossed 2026-01-08T14:20:00.000Z\):\n {4}2026-01-05T12:40:00.000Z {2}P3 {2}bearing-temp-trend {2}#1 {2}3d 1h before\n {4}2026-01-08T14:20:10.000Z {2}P1 {2}bearing-temp-trip {2}#1 {2}10s after/);
+    expect(r.stdout).toMatch(/lead time before p-1\/bearing_temp ≥ 95 \(first crossed 2026-01-08T14:20:00.000Z\):\n {4}2026-01-05T22:56:00.000Z {2}P3 {2}bearing-temp-trend {2}#1 {2}2d 15h before\n {4}2026-01-08T14:20:10.000Z {2}P1 {2}bearing-temp-trip {2}#1 {2}10s after/);
   });
 
   it('rules test: samples naming assets or tags the site lacks, or values that are not numbers, are named with counts and lines; exit 1 unless allowed', () => {
