@@ -70,7 +70,18 @@ export class Narrator {
     const key = `${String(j.rule)}@${String(j.asset)}`;
     if (msg === 'alarm raised') {
       if (!j.order && this.chattering.has(key)) return;
-      this.say(`ALARM    ${asset}: ${String(j.rule)} raised${j.order ? ', work order created' : ' (no work order: see the gateway log)'}`, true);
+      // What the raise did to orders (the gateway's log fields): a new order, an update of the open
+      // order of the same problem (group), held by a flood, or nothing and why (`noOrder`).
+      const did = j.order
+        ? ', work order created'
+        : j.updates
+          ? `, added to the open work order of this problem${typeof j.escalatedTo === 'number' ? ` (priority raised to P${j.escalatedTo})` : ''}`
+          : j.heldBy
+            ? ', work order held (alarm flood)'
+            : typeof j.noOrder === 'string'
+              ? ` (no work order: ${j.noOrder})`
+              : ' (no work order: see the gateway log)';
+      this.say(`ALARM    ${asset}: ${String(j.rule)} raised${did}`, true);
     } else if (msg.startsWith('alarm is chattering')) {
       if (!this.chattering.has(key)) this.say(`CHATTER  ${asset}: ${String(j.rule)} is chattering; its work orders are held back while it does (further raises not shown)`, true);
       this.chattering.add(key);

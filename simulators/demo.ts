@@ -84,6 +84,11 @@ const cmms = new WebhookReceiver({
     const b = o.body as { title?: string; priority?: number; asset?: { id?: string } };
     say.say(`CMMS     ${o.externalId} received: P${b.priority} ${b.title}`, true);
   },
+  onUpdate: (o, u) => {
+    const b = u as { priority?: number; previousPriority?: number; escalated?: boolean; events?: { rule?: { name?: string } }[] };
+    const what = (b.events ?? []).map((e) => e.rule?.name).filter(Boolean).join('; ');
+    say.say(`CMMS     ${o.externalId} updated${b.escalated ? `: priority P${b.previousPriority} → P${b.priority}` : ''} (${what || 'another episode'})`, true);
+  },
 });
 await cmms.start(PORTS.cmms);
 

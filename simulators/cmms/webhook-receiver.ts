@@ -16,6 +16,8 @@ export interface ReceiverOptions {
   secret?: string;
   /** Called once per new work order (not for replays of a known key). */
   onOrder?: (o: ReceivedOrder) => void;
+  /** Called once per update applied (not for a replayed one), with the order it changed. */
+  onUpdate?: (o: ReceivedOrder, update: Record<string, unknown>) => void;
   /**
    * JSON file that keeps the numbering and the keys already seen across restarts, as a real CMMS
    * would: a restarted receiver goes on at WO-1007, and a redelivery after the restart is still a replay.
@@ -116,6 +118,7 @@ export class WebhookReceiver extends HttpSim {
     }
     this.updates.set(key, body);
     order.updates.push(body);
+    this.o.onUpdate?.(order, body);
     return { status: 200, body: { id: order.externalId } };
   }
 }
