@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ScaledClock, type Clock } from '../src/core/clock.js';
+import { stepSize } from '../src/core/clock-steps.js';
 import { CbmError } from '../src/core/errors.js';
 import type { Logger } from '../src/core/logger.js';
 import { isoTime } from '../src/core/timestamp.js';
@@ -131,8 +132,7 @@ function assetView(d: ApiDeps, id: string) {
 function clockStepReason(d: ApiDeps): string[] {
   const last = d.clockSteps().last;
   if (!last || d.clock.now() - last.at > 3_600_000) return [];
-  const h = last.ms / 3_600_000;
-  const size = Math.abs(h) >= 1 ? `${h > 0 ? '+' : ''}${h.toFixed(1)} h` : `${last.ms > 0 ? '+' : ''}${Math.round(last.ms / 1000)} s`;
+  const size = stepSize(last.ms);
   return [`wall clock stepped ${size} at ${isoTime(last.at)}: alarm delays, delivery backoff and dead-letter ages moved with it; check the time source`];
 }
 

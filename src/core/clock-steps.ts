@@ -43,3 +43,16 @@ export class ClockStepDetector {
 export function setAfterStep(t: number, ms: number, now: number, slackMs = 2_000): boolean {
   return ms > 0 ? t > now - ms : t >= now - slackMs && t <= now;
 }
+
+/**
+ * A step's size in words: `-1.0 h`, `+5 min`, `-3 s`. A step is measured against the monotonic
+ * clock, so a step of one hour reads a little under it (−3,599,2xx ms): hours from 0.95 h on,
+ * minutes from one minute, else seconds.
+ */
+export function stepSize(ms: number): string {
+  const sign = ms > 0 ? '+' : '';
+  const abs = Math.abs(ms);
+  if (abs >= 0.95 * 3_600_000) return `${sign}${(ms / 3_600_000).toFixed(1)} h`;
+  if (abs >= 60_000) return `${sign}${Math.round(ms / 60_000)} min`;
+  return `${sign}${Math.round(ms / 1000)} s`;
+}

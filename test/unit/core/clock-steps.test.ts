@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClockStepDetector } from '../../../src/core/clock-steps.js';
+import { ClockStepDetector, stepSize } from '../../../src/core/clock-steps.js';
 
 describe('wall-clock step detection', () => {
   it('reports a step when the wall clock moves by more than the monotonic clock, not jitter', () => {
@@ -27,5 +27,12 @@ describe('instants set on the new clock after a step', () => {
     expect(setAfterStep(now - 500, -h, now)).toBe(true);
     expect(setAfterStep(now + h - 30_000, -h, now)).toBe(false); // half a minute before a step back
     expect(setAfterStep(now - 2 * h, -h, now)).toBe(false);
+  });
+
+  it('names a step in words: an hour back measured a little short of it is still -1.0 h', () => {
+    expect(stepSize(-3_599_213)).toBe('-1.0 h'); // the CI flake: '-3599 s' before
+    expect(stepSize(8 * 86_400_000)).toBe('+192.0 h');
+    expect(stepSize(300_000)).toBe('+5 min');
+    expect(stepSize(-3_000)).toBe('-3 s');
   });
 });
