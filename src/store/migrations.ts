@@ -280,4 +280,9 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tag_key, feature)
   );
   `,
+  // Deliveries are found by order through the UNIQUE (order_id, target_id, update_seq) index;
+  // a second index by (order_id, update_seq) cost an insert per delivery and served no query alone.
+  `
+  DROP INDEX IF EXISTS deliveries_by_order;
+  `,
 ];
