@@ -4,17 +4,42 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { runRoot } from './tmp.js';
 
-/** A free TCP port on loopback (for servers that cannot bind port 0 themselves). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * The kernel's range for ephemeral ports (outgoing connections and port 0), where a port found
+ * free can be taken by another test's outgoing connection before the server that wanted it binds
+ * (a CI run failed with EADDRINUSE that way).
+ */
+function ephemeralRange(): [number, number] {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (lo! > 0 && hi! >= lo!) return [lo!, hi!];
+  } catch {
+    // not Linux: the IANA range
+  }
+  return [49152, 65535];
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+/**
+ * A free TCP port on loopback (for servers that cannot bind port 0 themselves), picked at random
+ * below the ephemeral range, so no outgoing connection takes it before the server binds.
+ */
+export async function freePort(): Promise<number> {
+  const [lo] = ephemeralRange();
+  const low = 10_000;
+  const high = lo > low + 1_000 ? lo : 32_768;
+  for (let i = 0; i < 100; i++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (await canBind(port)) return port;
+  }
+  throw new Error(`no free port found between ${low} and ${high}`);
 }
 
 /** A fresh folder inside this test run's temporary root (removed with it when the run ends). */
