@@ -92,6 +92,9 @@ export function siteFacts(src: FactSources): FactResolver {
       const known = [...a.tags.map((t) => t.id), ...a.meters.map((m) => m.id)];
       return `unknown fact "${fact}": asset "${target}" has no such tag or meter (known: ${known.join(', ') || 'none'})`;
     }
+    // `since: service` counts a meter from the last completed order; a tag has no such baseline,
+    // and reading it as the plain value would hide the author's mistake.
+    if (params.since !== undefined) return `params.since: applies to meters (${catalog.asset(target)?.meters.map((m) => m.id).join(', ') || 'this asset has none'}), not to the tag "${fact}"`;
     const t = info.index;
     const name = target === assetId ? info.id : info.key;
     const stat = (params.stat ?? 'latest') as Stat;

@@ -102,4 +102,16 @@ describe('rule file errors', () => {
   it('a file that is not a list of rules says so', () => {
     expect(problems('rule: []\n')).toEqual(['rules: required: expected array', '1:1: unknown key "rule"; check the spelling against the config reference'].map((x, i) => (i === 0 ? expect.stringContaining(x) : x)));
   });
+
+  it('since: service on a tag is named, not read as the plain value (it counts meters from the last completed order)', () => {
+    const got = problems(`rules:
+  - id: hot-since
+    name: Hot since service
+    asset: p-1
+    priority: 3
+    conditions: { fact: bearing_temp, operator: greaterThan, value: 80, params: { since: service } }
+    workOrder: { title: Hot }
+`);
+    expect(got).toEqual([expect.stringMatching(/rules\[0\]\.conditions.*params\.since: applies to meters \(this asset has none\), not to the tag "bearing_temp"/)]);
+  });
 });
