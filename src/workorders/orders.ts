@@ -115,7 +115,11 @@ export class OrderMaker {
     const priority = Math.min(previous, ev.priority) as Priority;
     const escalated = priority < previous;
     open.priority = priority;
-    const notBefore = escalated ? now : Math.max(now, (open.lastUpdateAt ?? open.createdAt) + this.d.consolidation.updateEvery);
+    // The last update is never taken as later than now: after the wall clock stepped back (before
+    // the step is seen and the book's instants moved) it lies ahead, and the update would wait for
+    // the step on top of `updateEvery` in a delivery row that the step no longer moves.
+    const last = Math.min(open.lastUpdateAt ?? open.createdAt, now);
+    const notBefore = escalated ? now : Math.max(now, last + this.d.consolidation.updateEvery);
     open.lastUpdateAt = notBefore;
     this.counts.updates++;
     const note = escalated ? `${ev.note} Priority raised from P${previous} to P${priority}.` : ev.note;

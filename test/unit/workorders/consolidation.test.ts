@@ -140,6 +140,30 @@ describe('one open order per problem', () => {
     expect(stages.pipeline.stats.orderUpdates).toBe(1);
   });
 
+  it('an update raised after the wall clock stepped back, before the step is seen: once seen, it is due within `updateEvery`, not an hour late', () => {
+    // Found by the soak: the open order's last update time was still on the old clock (1 h ahead),
+    // so the update's due time came out 1 h ahead; its delivery row, written on the new clock,
+    // was not moved when the step was seen: it waited an hour more than `updateEvery`.
+    const { feed, stages, clock } = setup([{ ...zone('hot', 5, 2), onDelay: 0 }]);
+    const t0 = Date.UTC(2026, 10, 1);
+    const deliverAll = (now: number) => {
+      for (const d of stages.outbox.due(now, 100)) stages.outbox.markDelivered(d.seq, undefined, now);
+    };
+    feed('m-1', 'vibration', 6, t0);
+    deliverAll(t0);
+    feed('m-1', 'vibration', 4, t0 + 10 * MIN);
+    feed('m-1', 'vibration', 6, t0 + 20 * MIN); // update 1, due at t0 + 1 h (`updateEvery` after the order)
+    deliverAll(t0 + H);
+    feed('m-1', 'vibration', 4, t0 + H + 10 * MIN);
+    const back = t0 + H + 20 * MIN - H; // the clock steps back an hour; the next raise comes before the step is seen
+    feed('m-1', 'vibration', 6, back);
+    clock.set(back + 1000);
+    stages.clockStepped(-H);
+    const pending = stages.outbox.list({ limit: 10 })[0]!.deliveries.filter((d) => d.state === 'pending');
+    expect(pending.map((d) => d.updateSeq)).toEqual([2]);
+    expect(pending[0]!.nextAt - clock.now()).toBeLessThanOrEqual(H);
+  });
+
   it('without status back, an order counts as open for `renotify`; then the next episode orders anew', () => {
     const { feed, orders } = setup([{ ...zone('hot', 5, 2), onDelay: 0, renotify: '2d' }]);
     const t0 = Date.UTC(2026, 10, 1);
