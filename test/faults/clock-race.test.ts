@@ -14,13 +14,11 @@ class SteppedClock implements Clock {
 }
 
 /**
- * KNOWN DEFECT (found by the soak test; the fix belongs to the clock-step handling in
- * src/pipeline/stages.ts and src/workorders/outbox.ts): the wall clock steps forward while a
- * delivery is in flight to a CMMS that does not answer, and the request fails right after. The
- * failure is recorded with a retry time on the new clock; the step is detected a moment later
- * (next tick or dispatcher round) and every pending delivery is shifted by the step, that one too:
- * it waits an hour extra. Orders committed in that moment get the same hour. `it.fails` until fixed:
- * when this starts to fail, the defect is gone; make it a plain `it`.
+ * Found by the soak: the wall clock steps forward while a delivery is in flight to a CMMS that does
+ * not answer, and the request fails right after. The failure must be recorded on the clock as the
+ * step left it (the dispatcher checks for a step before recording it), so the delivery is not
+ * shifted by the step a second time when the step is seen: it goes out when the CMMS answers, not
+ * an hour later.
  */
 describe('fault: the wall clock steps forward while a delivery is in flight', () => {
   const rx = new WebhookReceiver();
