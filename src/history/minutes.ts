@@ -44,6 +44,8 @@ export class ClosedMinutes {
  */
 export class OpenMinutes {
   private readonly rows: AggRows;
+  /** `rows.f`, which never grows here: the hot path reads it from this object, one load fewer per sample. */
+  private readonly f: Float64Array;
   private readonly tags: number;
   /** Minutes starting before this (ms) were closed by the last scan; -Infinity: scan at the next tick. */
   private scanned = -Infinity;
@@ -54,13 +56,14 @@ export class OpenMinutes {
   ) {
     this.tags = tags;
     this.rows = new AggRows(tags);
-    for (let t = 0; t < tags; t++) this.rows.f[t * STRIDE + KEY] = Number.NaN;
+    this.f = this.rows.f;
+    for (let t = 0; t < tags; t++) this.f[t * STRIDE + KEY] = Number.NaN;
   }
 
   /** One good sample: a few typed-array updates (the ingest hot path). */
   add(tag: number, ts: number, v: number): void {
     if (v - v !== 0) return; // NaN (a string value) or ±Infinity: no aggregate
-    const f = this.rows.f;
+    const f = this.f;
     const o = tag * STRIDE;
     const start = f[o + KEY]!; // NaN when no minute is open: fails both tests
     if (!(ts >= start && ts < start + MINUTE)) return this.roll(tag, ts, v);
@@ -76,7 +79,7 @@ export class OpenMinutes {
 
   private roll(tag: number, ts: number, v: number): void {
     this.close(tag);
-    const f = this.rows.f;
+    const f = this.f;
     const o = tag * STRIDE;
     const start = Math.floor(ts / MINUTE) * MINUTE;
     if (start < this.scanned) this.scanned = -Infinity; // a late minute: the next tick's scan closes it
@@ -91,7 +94,7 @@ export class OpenMinutes {
 
   /** Moves the tag's open minute, if any, to the closed queue. */
   close(tag: number): void {
-    const f = this.rows.f;
+    const f = this.f;
     const o = tag * STRIDE;
     if (f[o + COUNT] === 0) return;
     this.closed.push(tag, f[o + KEY]! / MINUTE, this.rows, tag);
@@ -108,7 +111,7 @@ export class OpenMinutes {
     const due = Math.floor((now - graceMs) / MINUTE) * MINUTE; // minutes starting before this one are over
     if (due <= this.scanned) return;
     this.scanned = due;
-    const f = this.rows.f;
+    const f = this.f;
     for (let t = 0; t < this.tags; t++) if (f[t * STRIDE + KEY]! < due) this.close(t);
   }
 
@@ -119,6 +122,6 @@ export class OpenMinutes {
   /** The tag's open minute (minutes since the epoch) and aggregate, if one is open. */
   agg(tag: number): (Agg & { minute: number }) | undefined {
     if (this.rows.count(tag) === 0) return undefined;
-    return { minute: this.rows.f[tag * STRIDE + KEY]! / MINUTE, ...this.rows.agg(tag) };
+    return { minute: this.f[tag * STRIDE + KEY]! / MINUTE, ...this.rows.agg(tag) };
   }
 }

@@ -35,9 +35,16 @@ export class Meters {
     }
   }
 
-  /** Feeds a good sample of a tag; updates the meters it drives. */
+  /**
+   * Feeds a good sample of a tag; updates the meters it drives. Only the test is inlined into the
+   * pipeline's loop (most tags drive no meter): the work is in {@link feed}, which keeps the
+   * pipeline's inlining budget for what every sample does.
+   */
   update(tag: number, ts: number, v: number): void {
-    if (this.has[tag] !== 1) return;
+    if (this.has[tag] === 1) this.feed(tag, ts, v);
+  }
+
+  private feed(tag: number, ts: number, v: number): void {
     const ms = this.byTag[tag]!;
     for (const m of ms) {
       const i = m.index;

@@ -18,6 +18,8 @@ export class ByteKeyMap<V> {
   private arena!: Buffer;
   private used = 0;
   private count = 0;
+  /** Counts the times the map started again empty: entry numbers of an earlier generation mean nothing now. */
+  generation = -1;
 
   /** `initial`: entries room is made for at first (a power of two), and again after a reset. */
   constructor(
@@ -37,10 +39,24 @@ export class ByteKeyMap<V> {
     return e < 0 ? undefined : this.values[e];
   }
 
-  /** Stores `v` for bytes `b[start, end)` (a key that is already there keeps its first value). */
-  set(b: Buffer, start: number, end: number, v: V): void {
+  /** The entry number of bytes `b[start, end)` (0, 1, … in the order they were stored, within a {@link generation}), or -1. */
+  entry(b: Buffer, start: number, end: number): number {
+    return this.find(b, start, end, hashBytes(b, start, end));
+  }
+
+  /** The value of entry `e` (from {@link entry} or {@link set}, this generation). */
+  valueAt(e: number): V {
+    return this.values[e]!;
+  }
+
+  /**
+   * Stores `v` for bytes `b[start, end)` (a key that is already there keeps its first value);
+   * returns its entry number (a full map starts a new {@link generation} first).
+   */
+  set(b: Buffer, start: number, end: number, v: V): number {
     const h = hashBytes(b, start, end);
-    if (this.find(b, start, end, h) >= 0) return;
+    const found = this.find(b, start, end, h);
+    if (found >= 0) return found;
     if (this.count >= this.max) this.reset(this.initial);
     const len = end - start;
     if (this.count + 1 > this.hashes.length) this.growEntries();
@@ -58,6 +74,7 @@ export class ByteKeyMap<V> {
     this.hashes[e] = h;
     this.values[e] = v;
     this.place(e, h);
+    return e;
   }
 
   /** The entry holding bytes `b[start, end)` (hash `h`), or -1. */
@@ -85,6 +102,7 @@ export class ByteKeyMap<V> {
   }
 
   private reset(entries: number): void {
+    this.generation++;
     this.count = 0;
     this.used = 0;
     this.values = [];

@@ -5,8 +5,8 @@ import { systemClock, type Clock } from '../../core/clock.js';
 import { OnceLogger, type Logger } from '../../core/logger.js';
 import { gatedBus, hookConnection } from './aedes-internals.js';
 import { BrokerAccess, isRefused, type Identity } from './broker-access.js';
-import { ByteKeyMap } from './byte-keys.js';
 import { ConnectionWatch, watched, type Watched } from './connection-watch.js';
+import { LaneGrants, type Grants } from './lane-grants.js';
 import { openListeners, verifiedCertificateName, type Listeners, type Ports, type TlsListener } from './listeners.js';
 import { skipNumberCache } from '../../core/mqtt-packet-writer.js';
 import { Refusals } from './refusals.js';
@@ -58,10 +58,11 @@ interface Connection extends Watched {
   readonly who: () => string;
   /**
    * Topics this connection was allowed to publish to at QoS 0 without retain (the verdicts of the
-   * authorization hook, remembered for the lane), each with what the lane's sink resolved it to:
-   * one lookup per lane message answers both. Made on first use; gone with the connection.
+   * authorization hook, remembered for the lane) in the broker's {@link LaneGrants}, whose one
+   * lookup per lane message also gives what the lane's sink resolved the topic to. Gone with the
+   * connection.
    */
-  granted: ByteKeyMap<unknown> | undefined;
+  readonly granted: Grants;
 }
 
 /**
@@ -134,6 +135,7 @@ export class EmbeddedBroker {
         }
       : { resolve: (topic) => topic, ingest: (topic, payload) => ingest(topic as string, payload) };
     const connections = new WeakMap<Client, Connection>();
+    const grants = new LaneGrants<unknown>(MAX_GRANTS);
     const whoIs = (client: Client) => connections.get(client)?.who() ?? client.id;
     const identities = new WeakMap<Client, Identity>();
     const bus = gatedBus();
@@ -182,10 +184,7 @@ export class EmbeddedBroker {
         // granted topic is one the lane may take as it is.
         if (packet.qos === 0 && !packet.retain) {
           const conn = connections.get(client);
-          if (conn) {
-            const b = Buffer.from(topic, 'utf8');
-            (conn.granted ??= new ByteKeyMap<unknown>(MAX_GRANTS, 8)).set(b, 0, b.length, sink.resolve(topic));
-          }
+          if (conn) grants.grant(conn.granted, topic, sink.resolve);
         }
         ingest(topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
         if (packet.qos > 0) whenDurable(() => done(null));
@@ -202,7 +201,7 @@ export class EmbeddedBroker {
       const client = aedes.handle(stream, req);
       const sock = req?.socket ?? (stream as { remoteAddress?: string; remotePort?: number });
       const ip = `${sock.remoteAddress}`;
-      const conn: Connection = { ...watched(), who: () => (client.id && !client.id.startsWith(GENERATED_ID) ? client.id : ip), granted: undefined };
+      const conn: Connection = { ...watched(), who: () => (client.id && !client.id.startsWith(GENERATED_ID) ? client.id : ip), granted: LaneGrants.none() };
       connections.set(client, conn);
       this.watch.live.add(conn);
       stream.once('close', () => this.watch.live.delete(conn));
@@ -210,8 +209,8 @@ export class EmbeddedBroker {
       const hooks = hookConnection(
         client,
         (hooks) => (read, s, e, payload) => {
-          if (bus.subscribed || !hooks.open() || client.conn.destroyed || conn.granted === undefined) return false;
-          const resolved = conn.granted.get(read, s, e);
+          if (bus.subscribed || !hooks.open() || client.conn.destroyed) return false;
+          const resolved = grants.lookup(conn.granted, read, s, e);
           if (resolved === undefined) return false;
           hooks.touch();
           sink.ingest(resolved, payload, read, s, e);
@@ -271,8 +270,8 @@ const GENERATED_ID = 'aedes_';
 /** aedes's limit on topic levels (its topic tries cannot hold deeper ones; it refuses them). */
 const MAX_TOPIC_LEVELS = 100;
 
-/** Distinct topics a connection's granted publishes are remembered for (past it, the memory starts again). */
-const MAX_GRANTS = 20_000;
+/** Distinct topics granted publishes are remembered for, over all connections (past it, the memory starts again). */
+const MAX_GRANTS = 100_000;
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
