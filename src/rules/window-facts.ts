@@ -16,6 +16,11 @@ export type WindowStat = (typeof WINDOW_STATS)[number];
  * The others read what the window has, as always.
  */
 export const DEFAULT_MIN_COVERAGE: Record<WindowStat, number> = { avg: 0, min: 0, max: 0, stddev: 0, count: 0, rate: 0, slope: 0.9, timeToLimit: 0.9 };
+/**
+ * Share of Bad samples above which a window statistic is unknown by default: more than half of
+ * the samples that arrived in the window were Bad (OPC UA Part 13's PercentDataBad, as a share).
+ */
+export const DEFAULT_MAX_BAD_SHARE = 0.5;
 const DAILY: readonly DailyAgg[] = ['mean', 'max', 'min'];
 
 export function num(params: Record<string, unknown>, key: string, dflt?: number): number | string {
@@ -36,8 +41,10 @@ interface Ctx {
 /**
  * A window statistic of a tag: `params.window` (a duration), `per` for rates and times,
  * `minCoverage` (0–1: unknown, so that no comparison holds, until that share of the window's time
- * holds data), and for trends `daily: mean | max | min` (the line through daily values over the
- * window's complete days). Returns the binding, or what is wrong with the params.
+ * holds data), `maxBadShare` (0–1: unknown while more than that share of the samples that arrived
+ * in the window were Bad; default {@link DEFAULT_MAX_BAD_SHARE}), and for trends `daily: mean |
+ * max | min` (the line through daily values over the window's complete days). Returns the
+ * binding, or what is wrong with the params.
  */
 export function windowFact(stat: WindowStat, params: Record<string, unknown>, c: Ctx): FactBinding | string {
   const { features, tag, name, unit } = c;
@@ -51,16 +58,26 @@ export function windowFact(stat: WindowStat, params: Record<string, unknown>, c:
   const minCov = num(params, 'minCoverage', DEFAULT_MIN_COVERAGE[stat]);
   if (typeof minCov === 'string' || !(minCov >= 0 && minCov <= 1)) return 'params.minCoverage: expected a share of the window between 0 and 1, such as 0.9';
   const now = () => features.now;
-  const base = { tags: [tag], unit, timed: true };
-  if (params.daily !== undefined) return dailyFact(stat, params, c, { wms, wl, per, f, minCov });
+  if (params.daily !== undefined) {
+    if (params.maxBadShare !== undefined) return 'params.maxBadShare: applies to window statistics without daily (daily values hold Good samples only)';
+    return dailyFact(stat, params, c, { wms, wl, per, f, minCov });
+  }
+  const maxBad = num(params, 'maxBadShare', DEFAULT_MAX_BAD_SHARE);
+  if (typeof maxBad === 'string' || !(maxBad >= 0 && maxBad <= 1)) return 'params.maxBadShare: expected a share of the samples between 0 and 1, such as 0.5';
   const need: Need[] = [...({ stddev: ['moments'], min: ['extremes'], max: ['extremes'], rate: ['endpoints'], slope: ['regression'], timeToLimit: ['regression'] } as Partial<Record<WindowStat, Need[]>>)[stat] ?? []];
   if (minCov > 0) need.push('coverage');
   const win = features.window(tag, wms, need);
-  // A statistic behind the coverage guard: NaN (no comparison holds) until the window is covered.
-  const guard = (read: () => number): (() => number) => (minCov > 0 ? () => (win.coverage(features.now) >= minCov ? read() : Number.NaN) : read);
+  // Unknown while too much of the window's data was Bad: an active alarm reading it holds (see FactBinding.badData).
+  const base = { tags: [tag], unit, timed: true, badData: () => !win.goodEnough(features.now, maxBad) };
+  // A statistic behind the data-quality gate (a window that never took a Bad sample passes on one
+  // field read) and the coverage guard: NaN, so no comparison holds, until both are met.
+  const guard = (read: () => number): (() => number) =>
+    minCov > 0 ? () => (win.goodEnough(features.now, maxBad) && win.coverage(features.now) >= minCov ? read() : Number.NaN) : () => (win.goodEnough(features.now, maxBad) ? read() : Number.NaN);
   switch (stat) {
     case 'avg':
-      // The inline average cell knows nothing of coverage: offered only without a guard.
+      // The inline average cell knows nothing of coverage: offered only without that guard. It
+      // knows nothing of Bad samples either, but the engine reads it only to skip a quiet alarm
+      // whose threshold does not hold; where it holds, the engine reads the gated average.
       return { ...base, read: guard(() => win.avg(now())), label: `${name}.avg(${wl})`, ...(c.own && minCov === 0 ? { cell: win.avgCell } : {}) };
     case 'min':
       return { ...base, read: guard(() => win.min_(now())), label: `${name}.min(${wl})` };
