@@ -60,10 +60,9 @@ function unwrap(c: Condition): Condition {
 
 /** `p`, or true while one of `facts` is unknown by Bad data (what holding an active alarm reads). */
 function keepUnknown(p: Predicate, facts: readonly FactBinding[]): Predicate {
-  const unknown = facts.map((f) => f.badData).filter((u): u is () => boolean => u !== undefined);
-  if (unknown.length === 0) return p;
-  const [u0, u1] = unknown;
-  return u1 ? () => p() || u0!() || u1() : () => p() || u0!();
+  const [g0, g1] = facts.map((f) => f.badData).filter((g) => g !== undefined);
+  if (!g0) return p;
+  return g1 ? () => p() || g0.unknown() || g1.unknown() : () => p() || g0.unknown();
 }
 
 export class CompileError extends Error {

@@ -26,7 +26,7 @@ export interface FactBinding {
    * not return to normal either: bad data tells nothing about the machine, as a Bad sample,
    * which never reaches the rules, does not.
    */
-  badData?: () => boolean;
+  badData?: { unknown(): boolean };
 }
 
 /** Resolves a fact name (+ params) on an asset for one rule instance, or returns why it cannot. */

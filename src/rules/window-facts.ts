@@ -1,7 +1,7 @@
 import { parseDuration } from '../config/duration.js';
 import { DAY_MS, type DailyAgg } from '../tags/daily.js';
 import type { Features } from '../tags/features.js';
-import type { Need } from '../tags/window.js';
+import type { Need, Window } from '../tags/window.js';
 import type { FactBinding } from './facts.js';
 
 /** Rates and times in `per` units: how many hours one unit is. */
@@ -57,7 +57,6 @@ export function windowFact(stat: WindowStat, params: Record<string, unknown>, c:
   if (f === undefined) return `params.per: expected s, min, h or d for stat ${stat}`;
   const minCov = num(params, 'minCoverage', DEFAULT_MIN_COVERAGE[stat]);
   if (typeof minCov === 'string' || !(minCov >= 0 && minCov <= 1)) return 'params.minCoverage: expected a share of the window between 0 and 1, such as 0.9';
-  const now = () => features.now;
   if (params.daily !== undefined) {
     if (params.maxBadShare !== undefined) return 'params.maxBadShare: applies to window statistics without daily (daily values hold Good samples only)';
     return dailyFact(stat, params, c, { wms, wl, per, f, minCov });
@@ -67,43 +66,68 @@ export function windowFact(stat: WindowStat, params: Record<string, unknown>, c:
   const need: Need[] = [...({ stddev: ['moments'], min: ['extremes'], max: ['extremes'], rate: ['endpoints'], slope: ['regression'], timeToLimit: ['regression'] } as Partial<Record<WindowStat, Need[]>>)[stat] ?? []];
   if (minCov > 0) need.push('coverage');
   const win = features.window(tag, wms, need);
-  // Unknown while too much of the window's data was Bad: an active alarm reading it holds (see FactBinding.badData).
-  const base = { tags: [tag], unit, timed: true, badData: () => !win.goodEnough(features.now, maxBad) };
-  // A statistic behind the data-quality gate (a window that never took a Bad sample passes on one
-  // field read) and the coverage guard: NaN, so no comparison holds, until both are met.
-  const guard = (read: () => number): (() => number) =>
-    minCov > 0 ? () => (win.goodEnough(features.now, maxBad) && win.coverage(features.now) >= minCov ? read() : Number.NaN) : () => (win.goodEnough(features.now, maxBad) ? read() : Number.NaN);
+  const base = { tags: [tag], unit, timed: true, badData: new BadDataGate(win, maxBad, features) };
+  let value = VALUE[stat as Exclude<WindowStat, 'timeToLimit'>];
+  if (stat === 'timeToLimit') {
+    const t = limitParams(params, 10);
+    if (typeof t === 'string') return t;
+    value = (w, now) => {
+      const fit = w.fit(now);
+      return fit.n < t.minN ? Number.NaN : timeToLimit(fit, t.limit, t.z) / f;
+    };
+    return { ...base, read: gated(win, value, f, maxBad, minCov, features), label: `${name}.timeToLimit(${t.limit}, ${wl})`, unit: per };
+  }
+  const read = gated(win, value, f, maxBad, minCov, features);
   switch (stat) {
     case 'avg':
       // The inline average cell knows nothing of coverage: offered only without that guard. It
       // knows nothing of Bad samples either, but the engine reads it only to skip a quiet alarm
       // whose threshold does not hold; where it holds, the engine reads the gated average.
-      return { ...base, read: guard(() => win.avg(now())), label: `${name}.avg(${wl})`, ...(c.own && minCov === 0 ? { cell: win.avgCell } : {}) };
-    case 'min':
-      return { ...base, read: guard(() => win.min_(now())), label: `${name}.min(${wl})` };
-    case 'max':
-      return { ...base, read: guard(() => win.max_(now())), label: `${name}.max(${wl})` };
-    case 'stddev':
-      return { ...base, read: guard(() => win.stddev(now())), label: `${name}.stddev(${wl})` };
+      return { ...base, read, label: `${name}.avg(${wl})`, ...(c.own && minCov === 0 ? { cell: win.avgCell } : {}) };
     case 'count':
-      return { ...base, read: guard(() => win.count(now())), label: `${name}.count(${wl})`, unit: 'samples' };
+      return { ...base, read, label: `${name}.count(${wl})`, unit: 'samples' };
     case 'rate':
-      return { ...base, read: guard(() => win.rate(now()) * f), label: `${name}.rate(${wl})`, unit: `${unit ?? ''}/${per}` };
     case 'slope':
-      return { ...base, read: guard(() => win.fit(now()).slope * f), label: `${name}.slope(${wl})`, unit: `${unit ?? ''}/${per}` };
-    case 'timeToLimit': {
-      const t = limitParams(params, 10);
-      if (typeof t === 'string') return t;
-      return {
-        ...base,
-        read: guard(() => {
-          const fit = win.fit(now());
-          return fit.n < t.minN ? Number.NaN : timeToLimit(fit, t.limit, t.z) / f;
-        }),
-        label: `${name}.timeToLimit(${t.limit}, ${wl})`,
-        unit: per,
-      };
-    }
+      return { ...base, read, label: `${name}.${stat}(${wl})`, unit: `${unit ?? ''}/${per}` };
+    default:
+      return { ...base, read, label: `${name}.${stat}(${wl})` };
+  }
+}
+
+/** A window statistic at `now` (`f`: hours per `per` unit, for rates). Shared by every fact: no closure per rule. */
+type Value = (w: Window, now: number, f: number) => number;
+const VALUE: Record<Exclude<WindowStat, 'timeToLimit'>, Value> = {
+  avg: (w, now) => w.avg(now),
+  min: (w, now) => w.min_(now),
+  max: (w, now) => w.max_(now),
+  stddev: (w, now) => w.stddev(now),
+  count: (w, now) => w.count(now),
+  rate: (w, now, f) => w.rate(now) * f,
+  slope: (w, now, f) => w.fit(now).slope * f,
+};
+
+/**
+ * A statistic behind the data-quality gate (a window that never took a Bad sample passes on one
+ * field read) and the coverage guard: NaN, so that no comparison holds, until both are met.
+ */
+function gated(win: Window, value: Value, f: number, maxBad: number, minCov: number, features: Features): () => number {
+  if (minCov > 0) return () => (win.goodEnough(features.now, maxBad) && win.coverage(features.now) >= minCov ? value(win, features.now, f) : Number.NaN);
+  return () => (win.goodEnough(features.now, maxBad) ? value(win, features.now, f) : Number.NaN);
+}
+
+/**
+ * Whether a window fact is unknown because too much of its window's data was Bad (see
+ * {@link FactBinding.badData}): an object, not a closure, as every rule on a window holds two.
+ */
+class BadDataGate {
+  constructor(
+    private readonly win: Window,
+    private readonly maxBad: number,
+    private readonly features: Features,
+  ) {}
+
+  unknown(): boolean {
+    return !this.win.goodEnough(this.features.now, this.maxBad);
   }
 }
 
