@@ -67,17 +67,16 @@ export function windowFact(stat: WindowStat, params: Record<string, unknown>, c:
   if (minCov > 0) need.push('coverage');
   const win = features.window(tag, wms, need);
   const base = { tags: [tag], unit, timed: true, badData: new BadDataGate(win, maxBad, features) };
-  let value = VALUE[stat as Exclude<WindowStat, 'timeToLimit'>];
   if (stat === 'timeToLimit') {
     const t = limitParams(params, 10);
     if (typeof t === 'string') return t;
-    value = (w, now) => {
+    const hours: Value = (w, now) => {
       const fit = w.fit(now);
       return fit.n < t.minN ? Number.NaN : timeToLimit(fit, t.limit, t.z) / f;
     };
-    return { ...base, read: gated(win, value, f, maxBad, minCov, features), label: `${name}.timeToLimit(${t.limit}, ${wl})`, unit: per };
+    return { ...base, read: gated(win, hours, f, maxBad, minCov, features), label: `${name}.timeToLimit(${t.limit}, ${wl})`, unit: per };
   }
-  const read = gated(win, value, f, maxBad, minCov, features);
+  const read = gated(win, VALUE[stat], f, maxBad, minCov, features);
   switch (stat) {
     case 'avg':
       // The inline average cell knows nothing of coverage: offered only without that guard. It
