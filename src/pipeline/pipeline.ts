@@ -199,6 +199,7 @@ export class Pipeline {
       latest.set(idx, s.value, num, s.ts, quality, reason);
       if (quality === 'Bad') {
         this.stats.bad++;
+        tags.bad(idx, s.ts); // counted in its windows: a window of mostly Bad data reads as unknown
         continue;
       }
       this.stats.accepted++;

@@ -17,7 +17,8 @@ export interface Compiled {
   /**
    * The condition with numeric limits relaxed by the deadband (`> 80` becomes `> 75`): while
    * an alarm is active it stays active as long as this holds, so noise around a limit does not
-   * toggle it (ISA-18.2 deadband).
+   * toggle it (ISA-18.2 deadband). A comparison on a window statistic left unknown by Bad data
+   * ({@link FactBinding.badData}) counts as holding here: unknown does not return an alarm to normal.
    */
   hold: Predicate;
   leaves: CompiledLeaf[];
@@ -57,6 +58,13 @@ function unwrap(c: Condition): Condition {
   return c;
 }
 
+/** `p`, or true while one of `facts` is unknown by Bad data (what holding an active alarm reads). */
+function keepUnknown(p: Predicate, facts: readonly FactBinding[]): Predicate {
+  const [g0, g1] = facts.map((f) => f.badData).filter((g) => g !== undefined);
+  if (!g0) return p;
+  return g1 ? () => p() || g0.unknown() || g1.unknown() : () => p() || g0.unknown();
+}
+
 export class CompileError extends Error {
   constructor(
     readonly path: (string | number)[],
@@ -80,6 +88,7 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
   const leaves: CompiledLeaf[] = [];
   const tags = new Set<number>();
   let timed = false;
+  let gated = false;
 
   /** `path` is the leaf (or fact reference); the error points at its `params` or its `fact`. */
   const bind = (fact: string, params: Record<string, unknown> | undefined, path: (string | number)[]): FactBinding => {
@@ -87,13 +96,17 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
     if (typeof b === 'string') throw new CompileError([...path, b.startsWith('params') ? 'params' : 'fact'], b);
     for (const t of b.tags) tags.add(t);
     timed ||= b.timed;
+    gated ||= b.badData !== undefined;
     return b;
   };
 
   // relax > 0 widens the "true" side of each comparison by the deadband; `not` flips its sign.
-  const build = (c: Condition, path: (string | number)[], relax: number): Predicate => {
+  // keep > 0 (the hold condition, outside a `not`): a comparison whose fact is unknown by Bad data
+  // holds, so an active alarm stays active while its fact is unknown. Inside a `not` the comparison
+  // is false, as on any unknown value, and the `not` makes that holding too.
+  const build = (c: Condition, path: (string | number)[], relax: number, keep: number): Predicate => {
     if ('all' in c) {
-      const ps = c.all.map((x, i) => build(x, [...path, 'all', i], relax));
+      const ps = c.all.map((x, i) => build(x, [...path, 'all', i], relax, keep));
       if (ps.length === 1) return ps[0]!;
       return () => {
         for (let i = 0; i < ps.length; i++) if (!ps[i]!()) return false;
@@ -101,7 +114,7 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
       };
     }
     if ('any' in c) {
-      const ps = c.any.map((x, i) => build(x, [...path, 'any', i], relax));
+      const ps = c.any.map((x, i) => build(x, [...path, 'any', i], relax, keep));
       if (ps.length === 1) return ps[0]!;
       return () => {
         for (let i = 0; i < ps.length; i++) if (ps[i]!()) return true;
@@ -109,18 +122,22 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
       };
     }
     if ('not' in c) {
-      const p = build(c.not, [...path, 'not'], -relax);
+      const p = build(c.not, [...path, 'not'], -relax, -keep);
       return () => !p();
     }
-    return buildLeaf(c, path, relax);
+    const facts: FactBinding[] = [];
+    const p = buildLeaf(c, path, relax, facts);
+    return keep > 0 ? keepUnknown(p, facts) : p;
   };
 
   // Compile-time only; dropped at the end: the predicates' closures keep this function's context
   // (and whatever it still holds) alive as long as the rule is loaded.
   let seenLeaves: Set<Leaf> | undefined = new Set<Leaf>();
   let leafOf: Map<Leaf, CompiledLeaf> | undefined = new Map<Leaf, CompiledLeaf>();
-  const buildLeaf = (l: Leaf, path: (string | number)[], relax: number): Predicate => {
+  /** A comparison; `facts` receives the bindings it reads. */
+  const buildLeaf = (l: Leaf, path: (string | number)[], relax: number, facts: FactBinding[]): Predicate => {
     const a = bind(l.fact, l.params, path);
+    facts.push(a);
     const declared = l.params?.unit;
     if (declared !== undefined && declared !== a.unit) {
       throw new CompileError([...path, 'params', 'unit'], `unit mismatch: the rule says ${JSON.stringify(declared)}, the fact is in ${JSON.stringify(a.unit ?? 'no unit')}`);
@@ -140,6 +157,7 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
     if (l.operator === 'in' || l.operator === 'notIn') throw new CompileError([...path, 'value'], `expected a list of values for operator ${l.operator}`);
     if (typeof v === 'object') {
       const b = bind(v.fact, v.params, [...path, 'value']);
+      facts.push(b);
       rhs = b.read;
       limit = `fact:${v.fact}`;
     } else {
@@ -171,8 +189,8 @@ export function compileCondition(cond: Condition, assetId: string, resolve: Fact
     }
   };
 
-  const test = build(cond, [], 0);
-  const hold = deadband > 0 ? build(cond, [], deadband) : test;
+  const test = build(cond, [], 0, 0);
+  const hold = deadband > 0 || gated ? build(cond, [], deadband, 1) : test;
   const inline = (l: CompiledLeaf | undefined): InlineLeaf | undefined => {
     if (!l) return undefined;
     const op = SIMPLE_OPS[l.operator];

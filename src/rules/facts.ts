@@ -20,6 +20,13 @@ export interface FactBinding {
   plainTag?: number;
   /** Set for a window average on the fact's own tag: the value as of that tag's newest sample. */
   cell?: Float64Array;
+  /**
+   * Set for window statistics: true while the value is unknown because too much of the window's
+   * data was Bad. No comparison holds on it (it reads NaN), and an active alarm reading it does
+   * not return to normal either: bad data tells nothing about the machine, as a Bad sample,
+   * which never reaches the rules, does not.
+   */
+  badData?: { unknown(): boolean };
 }
 
 /** Resolves a fact name (+ params) on an asset for one rule instance, or returns why it cannot. */
@@ -37,11 +44,12 @@ export interface FactSources {
 
 export const STATS = ['latest', ...WINDOW_STATS, 'ewma', 'cusum', 'age'] as const;
 type Stat = (typeof STATS)[number];
-const PARAMS = new Set(['asset', 'stat', 'window', 'per', 'alpha', 'target', 'k', 'side', 'limit', 'bound', 'since', 'unit', 'minSamples', 'minCoverage', 'daily', 'defaultInterval']);
+const PARAMS = new Set(['asset', 'stat', 'window', 'per', 'alpha', 'target', 'k', 'side', 'limit', 'bound', 'since', 'unit', 'minSamples', 'minCoverage', 'maxBadShare', 'daily', 'defaultInterval']);
 /** Params that only some stats take: which, for the error. */
 const ONLY: Record<string, { stats: readonly Stat[]; say: string }> = {
   window: { stats: WINDOW_STATS, say: 'window statistics' },
   minCoverage: { stats: WINDOW_STATS, say: 'window statistics' },
+  maxBadShare: { stats: WINDOW_STATS, say: 'window statistics' },
   daily: { stats: ['slope', 'timeToLimit'], say: 'stat slope and timeToLimit' },
   limit: { stats: ['timeToLimit'], say: 'stat timeToLimit' },
   bound: { stats: ['timeToLimit'], say: 'stat timeToLimit' },
@@ -59,7 +67,7 @@ const AGE_UNIT: Record<string, number> = { s: 1000, min: 60_000, h: 3_600_000, d
  * The facts a condition can read, by name and `params`:
  * - a tag of the asset (`fact: bearing_temp`): its latest usable value;
  * - `params.stat` over `params.window`: avg, min, max, stddev, count, rate, slope and
- *   timeToLimit, with `minCoverage` and `daily` (see {@link windowFact});
+ *   timeToLimit, with `minCoverage`, `maxBadShare` and `daily` (see {@link windowFact});
  * - `stat: ewma` (`alpha`), `stat: cusum` (`target`, `k`, `side`);
  * - `stat: age`: time since the last good sample, or since the gateway started for a sensor not
  *   heard from since (stale sensor), in seconds or `per` min, h, d, or `per: interval`: in the

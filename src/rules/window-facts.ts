@@ -1,7 +1,7 @@
 import { parseDuration } from '../config/duration.js';
 import { DAY_MS, type DailyAgg } from '../tags/daily.js';
 import type { Features } from '../tags/features.js';
-import type { Need } from '../tags/window.js';
+import type { Need, Window } from '../tags/window.js';
 import type { FactBinding } from './facts.js';
 
 /** Rates and times in `per` units: how many hours one unit is. */
@@ -16,6 +16,11 @@ export type WindowStat = (typeof WINDOW_STATS)[number];
  * The others read what the window has, as always.
  */
 export const DEFAULT_MIN_COVERAGE: Record<WindowStat, number> = { avg: 0, min: 0, max: 0, stddev: 0, count: 0, rate: 0, slope: 0.9, timeToLimit: 0.9 };
+/**
+ * Share of Bad samples above which a window statistic is unknown by default: more than half of
+ * the samples that arrived in the window were Bad (OPC UA Part 13's PercentDataBad, as a share).
+ */
+export const DEFAULT_MAX_BAD_SHARE = 0.5;
 const DAILY: readonly DailyAgg[] = ['mean', 'max', 'min'];
 
 export function num(params: Record<string, unknown>, key: string, dflt?: number): number | string {
@@ -36,8 +41,10 @@ interface Ctx {
 /**
  * A window statistic of a tag: `params.window` (a duration), `per` for rates and times,
  * `minCoverage` (0–1: unknown, so that no comparison holds, until that share of the window's time
- * holds data), and for trends `daily: mean | max | min` (the line through daily values over the
- * window's complete days). Returns the binding, or what is wrong with the params.
+ * holds data), `maxBadShare` (0–1: unknown while more than that share of the samples that arrived
+ * in the window were Bad; default {@link DEFAULT_MAX_BAD_SHARE}), and for trends `daily: mean |
+ * max | min` (the line through daily values over the window's complete days). Returns the
+ * binding, or what is wrong with the params.
  */
 export function windowFact(stat: WindowStat, params: Record<string, unknown>, c: Ctx): FactBinding | string {
   const { features, tag, name, unit } = c;
@@ -50,43 +57,76 @@ export function windowFact(stat: WindowStat, params: Record<string, unknown>, c:
   if (f === undefined) return `params.per: expected s, min, h or d for stat ${stat}`;
   const minCov = num(params, 'minCoverage', DEFAULT_MIN_COVERAGE[stat]);
   if (typeof minCov === 'string' || !(minCov >= 0 && minCov <= 1)) return 'params.minCoverage: expected a share of the window between 0 and 1, such as 0.9';
-  const now = () => features.now;
-  const base = { tags: [tag], unit, timed: true };
-  if (params.daily !== undefined) return dailyFact(stat, params, c, { wms, wl, per, f, minCov });
+  if (params.daily !== undefined) {
+    if (params.maxBadShare !== undefined) return 'params.maxBadShare: applies to window statistics without daily (daily values hold Good samples only)';
+    return dailyFact(stat, params, c, { wms, wl, per, f, minCov });
+  }
+  const maxBad = num(params, 'maxBadShare', DEFAULT_MAX_BAD_SHARE);
+  if (typeof maxBad === 'string' || !(maxBad >= 0 && maxBad <= 1)) return 'params.maxBadShare: expected a share of the samples between 0 and 1, such as 0.5';
   const need: Need[] = [...({ stddev: ['moments'], min: ['extremes'], max: ['extremes'], rate: ['endpoints'], slope: ['regression'], timeToLimit: ['regression'] } as Partial<Record<WindowStat, Need[]>>)[stat] ?? []];
   if (minCov > 0) need.push('coverage');
   const win = features.window(tag, wms, need);
-  // A statistic behind the coverage guard: NaN (no comparison holds) until the window is covered.
-  const guard = (read: () => number): (() => number) => (minCov > 0 ? () => (win.coverage(features.now) >= minCov ? read() : Number.NaN) : read);
+  const base = { tags: [tag], unit, timed: true, badData: new BadDataGate(win, maxBad, features) };
+  if (stat === 'timeToLimit') {
+    const t = limitParams(params, 10);
+    if (typeof t === 'string') return t;
+    const hours: Value = (w, now) => {
+      const fit = w.fit(now);
+      return fit.n < t.minN ? Number.NaN : timeToLimit(fit, t.limit, t.z) / f;
+    };
+    return { ...base, read: gated(win, hours, f, maxBad, minCov, features), label: `${name}.timeToLimit(${t.limit}, ${wl})`, unit: per };
+  }
+  const read = gated(win, VALUE[stat], f, maxBad, minCov, features);
   switch (stat) {
     case 'avg':
-      // The inline average cell knows nothing of coverage: offered only without a guard.
-      return { ...base, read: guard(() => win.avg(now())), label: `${name}.avg(${wl})`, ...(c.own && minCov === 0 ? { cell: win.avgCell } : {}) };
-    case 'min':
-      return { ...base, read: guard(() => win.min_(now())), label: `${name}.min(${wl})` };
-    case 'max':
-      return { ...base, read: guard(() => win.max_(now())), label: `${name}.max(${wl})` };
-    case 'stddev':
-      return { ...base, read: guard(() => win.stddev(now())), label: `${name}.stddev(${wl})` };
+      // The inline average cell knows nothing of coverage: offered only without that guard. It
+      // knows nothing of Bad samples either, but the engine reads it only to skip a quiet alarm
+      // whose threshold does not hold; where it holds, the engine reads the gated average.
+      return { ...base, read, label: `${name}.avg(${wl})`, ...(c.own && minCov === 0 ? { cell: win.avgCell } : {}) };
     case 'count':
-      return { ...base, read: guard(() => win.count(now())), label: `${name}.count(${wl})`, unit: 'samples' };
+      return { ...base, read, label: `${name}.count(${wl})`, unit: 'samples' };
     case 'rate':
-      return { ...base, read: guard(() => win.rate(now()) * f), label: `${name}.rate(${wl})`, unit: `${unit ?? ''}/${per}` };
     case 'slope':
-      return { ...base, read: guard(() => win.fit(now()).slope * f), label: `${name}.slope(${wl})`, unit: `${unit ?? ''}/${per}` };
-    case 'timeToLimit': {
-      const t = limitParams(params, 10);
-      if (typeof t === 'string') return t;
-      return {
-        ...base,
-        read: guard(() => {
-          const fit = win.fit(now());
-          return fit.n < t.minN ? Number.NaN : timeToLimit(fit, t.limit, t.z) / f;
-        }),
-        label: `${name}.timeToLimit(${t.limit}, ${wl})`,
-        unit: per,
-      };
-    }
+      return { ...base, read, label: `${name}.${stat}(${wl})`, unit: `${unit ?? ''}/${per}` };
+    default:
+      return { ...base, read, label: `${name}.${stat}(${wl})` };
+  }
+}
+
+/** A window statistic at `now` (`f`: hours per `per` unit, for rates). Shared by every fact: no closure per rule. */
+type Value = (w: Window, now: number, f: number) => number;
+const VALUE: Record<Exclude<WindowStat, 'timeToLimit'>, Value> = {
+  avg: (w, now) => w.avg(now),
+  min: (w, now) => w.min_(now),
+  max: (w, now) => w.max_(now),
+  stddev: (w, now) => w.stddev(now),
+  count: (w, now) => w.count(now),
+  rate: (w, now, f) => w.rate(now) * f,
+  slope: (w, now, f) => w.fit(now).slope * f,
+};
+
+/**
+ * A statistic behind the data-quality gate (a window that never took a Bad sample passes on one
+ * field read) and the coverage guard: NaN, so that no comparison holds, until both are met.
+ */
+function gated(win: Window, value: Value, f: number, maxBad: number, minCov: number, features: Features): () => number {
+  if (minCov > 0) return () => (win.goodEnough(features.now, maxBad) && win.coverage(features.now) >= minCov ? value(win, features.now, f) : Number.NaN);
+  return () => (win.goodEnough(features.now, maxBad) ? value(win, features.now, f) : Number.NaN);
+}
+
+/**
+ * Whether a window fact is unknown because too much of its window's data was Bad (see
+ * {@link FactBinding.badData}): an object, not a closure, as every rule on a window holds two.
+ */
+class BadDataGate {
+  constructor(
+    private readonly win: Window,
+    private readonly maxBad: number,
+    private readonly features: Features,
+  ) {}
+
+  unknown(): boolean {
+    return !this.win.goodEnough(this.features.now, this.maxBad);
   }
 }
 

@@ -142,6 +142,19 @@ export class Features {
     for (let i = 0; i < us.length; i++) us[i]!.add(ts, v);
   }
 
+  /**
+   * Counts one Bad sample in its tag's windows (their statistics' data-quality gate). The Bad
+   * branch of ingest calls it; nothing else about the sample reaches a feature.
+   */
+  bad(tag: number, ts: number): void {
+    if (this.has[tag] !== 1) return;
+    const us = this.byTag[tag]!;
+    for (let i = 0; i < us.length; i++) {
+      const u = us[i];
+      if (u instanceof Window) u.addBad(ts);
+    }
+  }
+
   get size(): number {
     return this.shared.size;
   }

@@ -24,4 +24,9 @@ export class TagState {
     this.features.update(tag, ts, v);
     this.meters.update(tag, ts, v);
   }
+
+  /** A Bad sample: counted in its tag's windows, so a window of mostly Bad data reads as unknown. */
+  bad(tag: number, ts: number): void {
+    this.features.bad(tag, ts);
+  }
 }

@@ -1,3 +1,4 @@
+import { BadCounts } from './bad-counts.js';
 import { CNT, layout, MASKS, needMask, NUM, SUM, type Layout, type Need } from './window-layout.js';
 
 /** Buckets a window spans: expiry is per bucket (a 10-minute window moves in 10-second steps). */
@@ -38,6 +39,12 @@ const FIELDS: readonly [Exclude<keyof Layout, 'stride'>, number][] = [
 ];
 /** Snapshot header: [format, needs, windowMs, bucketMs, head, tail, origin, lastTs]. */
 const HEADER = 8;
+/**
+ * Snapshot formats: 2 holds the buckets; 3 appends the Bad counts ({@link BadCounts}). A window
+ * that never took a Bad sample is still written as 2, and a 2 restores as "no Bad samples".
+ */
+const PLAIN = 2;
+const WITH_BAD = 3;
 
 /**
  * The storage of a sliding time window ({@link Window} adds the reads; fields are `protected` for
@@ -45,8 +52,10 @@ const HEADER = 8;
  * sample rate. Additive statistics are kept as running totals over the live buckets. A window
  * stores only what its readers need (`Need`), one bucket's fields side by side in one
  * Float64Array (an average: 3 numbers a bucket, in one cache line). Regression times are hours
- * from an origin that follows the window, so the sums keep their precision. A snapshot of it all
- * goes to the store and comes back after a restart.
+ * from an origin that follows the window, so the sums keep their precision. Bad samples never
+ * enter the buckets; from the first one on, a {@link BadCounts} beside them counts them per bucket
+ * for the reads' data-quality gate. A snapshot of it all goes to the store and comes back after a
+ * restart.
  */
 export abstract class WindowBuckets {
   readonly bucketMs: number;
@@ -85,6 +94,8 @@ export abstract class WindowBuckets {
   readonly persisted: boolean;
   /** The tag's reporting interval, for the coverage gap tolerance (set with the `coverage` need). */
   spacing: { readonly typical: number } | undefined;
+  /** Bad samples per bucket; undefined until the first (a tag that never had one: reads check only this). */
+  protected bad: BadCounts | undefined;
 
   constructor(
     readonly windowMs: number,
@@ -300,16 +311,35 @@ export abstract class WindowBuckets {
     return r.n > 0 ? r.sum / r.n : Number.NaN;
   }
 
-  /** Changes whenever a sample arrives (persistence writes only what changed). */
-  changeMark(): number {
-    return this.lastTs;
+  /**
+   * Counts a Bad sample at `ts` (the Bad branch of ingest; a Good sample never comes here). Its
+   * value is not kept, only that a sample arrived and was Bad.
+   */
+  addBad(ts: number): void {
+    (this.bad ??= new BadCounts(RING)).add(Math.floor(ts / this.bucketMs), ts);
   }
 
-  /** State for persistence: a header and the buckets. */
+  /**
+   * Bad samples in the window at `now`, over the same buckets as the totals of the Good ones (the
+   * bucket holding the cut `now − windowMs` included). 0 at once for a window that never took one.
+   */
+  badCount(now: number): number {
+    return this.bad === undefined ? 0 : this.bad.count(Math.floor((now - this.windowMs) / this.bucketMs));
+  }
+
+  /** Changes whenever a sample arrives, Good or Bad (persistence writes only what changed). */
+  changeMark(): number {
+    const b = this.bad === undefined ? Number.NaN : this.bad.lastTs;
+    return b > this.lastTs || (b === b && this.lastTs !== this.lastTs) ? b : this.lastTs;
+  }
+
+  /** State for persistence: a header and the buckets (and the Bad counts, once there are any). */
   snapshot(): Float64Array {
-    const out = new Float64Array(HEADER + this.d.length);
-    out.set([2, this.needs, this.windowMs, this.bucketMs, this.head, this.tail, this.origin, this.lastTs]);
+    const bad = this.bad;
+    const out = new Float64Array(HEADER + this.d.length + (bad ? BadCounts.snapshotLength(RING) : 0));
+    out.set([bad ? WITH_BAD : PLAIN, this.needs, this.windowMs, this.bucketMs, this.head, this.tail, this.origin, this.lastTs]);
     out.set(this.d, HEADER);
+    bad?.writeTo(out, HEADER + this.d.length);
     return out;
   }
 
@@ -319,14 +349,19 @@ export abstract class WindowBuckets {
    * age out, as they would have.
    */
   restore(x: Float64Array): boolean {
-    if (x[0] !== 2 || x[2] !== this.windowMs || x[3] !== this.bucketMs) return false;
+    const format = x[0];
+    if ((format !== PLAIN && format !== WITH_BAD) || x[2] !== this.windowMs || x[3] !== this.bucketMs) return false;
     const mask = x[1]!;
-    if (!(Number.isInteger(mask) && mask >= 0 && mask < MASKS) || x.length !== HEADER + RING * layout(mask).stride) return false;
+    if (!(Number.isInteger(mask) && mask >= 0 && mask < MASKS)) return false;
+    const end = HEADER + RING * layout(mask).stride;
+    if (x.length !== (format === PLAIN ? end : end + BadCounts.snapshotLength(RING))) return false;
     const want = this.needs | mask;
     this.needs = mask;
     this.l = layout(mask);
-    this.d = x.slice(HEADER);
+    this.d = x.slice(HEADER, end);
     this.grow(want);
+    // A snapshot without Bad counts (format 2, as every one written before they existed): none.
+    this.bad = format === PLAIN ? undefined : BadCounts.from(RING, x.subarray(end));
     this.head = x[4]!;
     this.tail = x[5]!;
     this.origin = x[6]!;

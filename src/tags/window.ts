@@ -41,6 +41,18 @@ export class Window extends WindowBuckets {
     return c >= this.windowMs ? 1 : c / this.windowMs;
   }
 
+  /**
+   * Whether the window's data quality lets its statistics be known at `now`: at most
+   * `maxBadShare` (0–1) of the samples that arrived in it were Bad (OPC UA Part 13 §5.4.3.2.1,
+   * PercentDataBad, counted over raw values as for its Average; Uncertain counts as Good, its
+   * TreatUncertainAsBad = False). True at once for a window that never took a Bad sample.
+   */
+  goodEnough(now: number, maxBadShare: number): boolean {
+    if (this.bad === undefined) return true;
+    const bad = this.badCount(now);
+    return bad === 0 || bad <= maxBadShare * (bad + this.totals(now).n);
+  }
+
   count(now: number): number {
     return this.totals(now).n;
   }

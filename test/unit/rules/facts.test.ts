@@ -120,6 +120,9 @@ describe('trends need their window covered', () => {
     expect(s.error('t', { stat: 'slope', window: '36h', daily: 'max' })).toBe('params.window: expected whole days with params.daily, at least 2d (such as 7d or 14d)');
     expect(s.error('t', { stat: 'slope', window: '7d', daily: 'median' })).toBe('params.daily: expected mean, max, min');
     expect(s.error('t', { stat: 'age', minCoverage: 0.5 })).toBe('params.minCoverage: applies to window statistics, not to stat age');
+    expect(s.error('t', { stat: 'avg', window: '10m', maxBadShare: 50 })).toBe('params.maxBadShare: expected a share of the samples between 0 and 1, such as 0.5');
+    expect(s.error('t', { stat: 'ewma', alpha: 0.1, maxBadShare: 0.5 })).toBe('params.maxBadShare: applies to window statistics, not to stat ewma');
+    expect(s.error('t', { stat: 'slope', window: '7d', daily: 'max', maxBadShare: 0.5 })).toBe('params.maxBadShare: applies to window statistics without daily (daily values hold Good samples only)');
     expect(s.error('t', { window: '1h' })).toBe('params.window: applies to window statistics, not to stat latest');
     expect(s.error('t', { stat: 'slope', window: '1h', limit: 3 })).toBe('params.limit: applies to stat timeToLimit, not to stat slope');
   });
