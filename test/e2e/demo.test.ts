@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/servers.js';
@@ -121,6 +123,10 @@ describe('npm run demo in Chromium', () => {
     // The gateway's own orders list has it, delivered under the number the CMMS gave it.
     const delivered = async () => (await read<{ rule: { id: string }; deliveries: { externalId: string | null }[] }[]>(`/api/work-orders?asset=${FAN}`)).filter((o) => o.rule.id === 'filter-dp-high').flatMap((o) => o.deliveries.map((x) => x.externalId));
     await expect.poll(delivered).toContain(next.externalId);
+
+    // The demo's copy of the rules changed, the shipped file did not.
+    expect(readFileSync(join(demo.dataDir, 'rules/demo/filters.yaml'), 'utf8')).toContain(`value: ${NEW_LIMIT},`);
+    expect(readFileSync(join(import.meta.dirname, '../../rules/demo/filters.yaml'), 'utf8')).toContain('value: 250,');
 
     // The file's changes on the page: who saved, and the text before and after.
     const audit = page.locator('[data-testid="audit"] tr[data-action="rule.save"]').first();
