@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { ensureUsers } from '../gateway/users.js';
 import { openStore } from '../src/store/db.js';
 import { WebhookReceiver } from './cmms/webhook-receiver.js';
 import { Narrator } from './demo-narrator.js';
+import { DEFAULT_PORTS, parsePorts, writeDemoSite, type DemoPorts } from './demo-site.js';
 import { startModbusSimulator } from './modbus/server.js';
 import { startPlant } from './runtime/run.js';
 import { loadScenario } from './scenario/load.js';
@@ -17,16 +18,54 @@ import { loadScenario } from './scenario/load.js';
 /**
  * `npm run demo`: the laptop plant in one command. The plant simulators (scenario demo-plant over
  * MQTT, Modbus TCP and OPC UA, plus the fixed Modbus device of compressor C-201) and a local CMMS
- * receiver start first, then the gateway on edge-config/demo.yaml, all on one clock running an
- * hour of plant time per second. Prints in plain words what happens and where to look; library
- * noise goes to log files under .data/demo/logs. `--fresh` starts afresh; `--for N` stops after N s.
+ * receiver start first, then the gateway on edge-config/demo.yaml (written into the data dir with
+ * its ports), all on one clock running an hour of plant time per second. Prints in plain words what
+ * happens and where to look; library noise goes to log files under <data dir>/logs.
  */
-const { values } = parseArgs({ options: { fresh: { type: 'boolean' }, for: { type: 'string' }, 'time-scale': { type: 'string' } } });
+const HELP = `npm run demo -- [options]: the laptop plant, its gateway and a local CMMS receiver.
+
+  --fresh             start afresh: delete the data dir first (alarms, orders, users, rules saved in the page)
+  --for N             stop after N seconds
+  --time-scale N      plant time runs N times the wall clock (default 3600: an hour a second)
+  --data-dir DIR      where the demo keeps its data, logs, site config and rule files (default .data/demo);
+                      the OPC UA certificates go beside it (DIR/../opcua-*-pki), so --fresh keeps them
+  --ports LIST        the ports to listen on, as name=port,... (default ${Object.entries(DEFAULT_PORTS)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')}):
+                      api the dashboard and API, cmms the CMMS receiver, mqtt the gateway's broker,
+                      compressor C-201's Modbus device, modbus the packing line's Modbus gateway, opcua the OPC UA server
+  --help              this text
+`;
+const { values } = parseArgs({
+  options: { fresh: { type: 'boolean' }, for: { type: 'string' }, 'time-scale': { type: 'string' }, 'data-dir': { type: 'string' }, ports: { type: 'string' }, help: { type: 'boolean' } },
+});
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const dataDir = join(root, '.data/demo');
+const dataDir = resolve(values['data-dir'] ?? join(root, '.data/demo'));
+let PORTS: DemoPorts;
+try {
+  PORTS = parsePorts(values.ports);
+} catch (e) {
+  process.stdout.write(`${(e as Error).message}\n`);
+  process.exit(2);
+}
 const logs = join(dataDir, 'logs');
-if (values.fresh) rmSync(dataDir, { recursive: true, force: true });
+if (values.fresh && existsSync(dataDir)) {
+  // Only what the demo made: a folder given by mistake (a home folder) is not emptied.
+  const mine = readdirSync(dataDir).length === 0 || existsSync(join(dataDir, 'gateway.db')) || existsSync(join(dataDir, 'demo.yaml'));
+  if (!mine) {
+    process.stdout.write(`--fresh deletes the data dir, and ${dataDir} does not look like the demo's (no gateway.db, no demo.yaml): not deleted. Give another --data-dir.\n`);
+    process.exit(2);
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+}
 mkdirSync(logs, { recursive: true });
+// Beside the data dir: made once (they take seconds), kept by --fresh.
+const clientPkiDir = join(dirname(dataDir), 'opcua-client-pki');
+const serverPkiDir = join(dirname(dataDir), 'opcua-sim-pki');
 const plantLog = createWriteStream(join(logs, 'plant.log'), { flags: 'a' });
 const gatewayLog = createWriteStream(join(logs, 'gateway.log'), { flags: 'a' });
 // node-opcua (the OPC UA server here) prints its certificate and Node-version notices with console.*:
@@ -47,7 +86,6 @@ const names = new Map(scenario.machines.map((m) => [m.entry.id, `${m.entry.name 
 names.set('c-201', 'Air compressor C-201');
 const plantHour = () => (clock.held ? undefined : (clock.now() - scenario.start) / 3_600_000);
 const say = new Narrator(plantHour, names);
-const PORTS = { mqtt: 1883, compressor: 5020, modbus: 5021, opcua: 4840, api: 8080, cmms: 8081 };
 
 function inUse(port: number): Promise<boolean> {
   return new Promise((r) => {
@@ -70,7 +108,8 @@ process.stdout.write(
     `  Dashboard:     http://127.0.0.1:${PORTS.api}/   (asset health, alarms, work orders; API under /api)`,
     `  CMMS:          work orders go to a local CMMS receiver, http://127.0.0.1:${PORTS.cmms}/work-orders; each one is printed here`,
     `  Logs:          ${logs} (gateway.log: all the gateway says; plant.log: the simulators, node-opcua's notices included)`,
-    `  Start afresh:  npm run demo -- --fresh      Stop: Ctrl-C`,
+    `  Rules:         ${join(dataDir, 'rules')} (copies of the shipped rules; the page's rule editor saves there, --fresh copies them again)`,
+    `  Start afresh:  npm run demo -- --fresh      Stop: Ctrl-C      Options: npm run demo -- --help`,
     ...(resumeAt === undefined ? [] : [`  Resuming: plant time goes on a day after the last run stopped (${new Date(scenario.start).toISOString().slice(0, 16)}Z), the same story on new parts; --fresh starts from scratch.`]),
     '',
   ].join('\n'),
@@ -99,7 +138,7 @@ const device = await startModbusSimulator({ port: PORTS.compressor, now: () => c
 // gateway's clock, so alarms raised on its ticks and on samples come in time order (a lead would
 // let a chattering alarm look settled). The demo's rules tolerate delays: two hours (2 s) for
 // staleness, thirty minutes (0.5 s) for chattering.
-const plant = await startPlant({ scenario: { ...scenario, scale }, clock, periodMs: 8, leadMs: 0, mqttUrl: `mqtt://127.0.0.1:${PORTS.mqtt}`, modbus: { port: PORTS.modbus }, opcua: { port: PORTS.opcua, pkiDir: join(root, '.data/opcua-sim-pki') } });
+const plant = await startPlant({ scenario: { ...scenario, scale }, clock, periodMs: 8, leadMs: 0, mqttUrl: `mqtt://127.0.0.1:${PORTS.mqtt}`, modbus: { port: PORTS.modbus }, opcua: { port: PORTS.opcua, pkiDir: serverPkiDir } });
 say.say(`plant    simulators up: MQTT publisher (to the gateway's broker on ${PORTS.mqtt}), Modbus TCP on ${PORTS.compressor} (C-201) and ${PORTS.modbus} (packing line), OPC UA on opc.tcp://127.0.0.1:${PORTS.opcua}`, true);
 
 // 3. One user per role, so every part of the page can be tried (only those missing are added).
@@ -125,11 +164,12 @@ process.stdout.write(
 // 4. The gateway, on the same clock. Its OPC UA client certificate is made once, ahead of time
 // (it takes seconds, which would be hours of plant time).
 const cli = join(root, 'dist/gateway/cli.js');
-if (!existsSync(join(root, '.data/opcua-client-pki'))) {
+const site = writeDemoSite({ root, dataDir, ports: PORTS, clientPkiDir, scale });
+if (!existsSync(clientPkiDir)) {
   const logFd = openSync(join(logs, 'gateway-setup.log'), 'a');
   say.say('gateway  making its OPC UA client certificate (once; a few seconds)');
   // Not spawnSync: the OPC UA server it talks to runs in this process.
-  const browse = spawn(process.execPath, [cli, 'opcua', 'browse', `opc.tcp://127.0.0.1:${PORTS.opcua}`, '--depth', '0', '--config', join(root, 'edge-config/demo.yaml'), '--source', 'plant-opcua'], { stdio: ['ignore', logFd, logFd] });
+  const browse = spawn(process.execPath, [cli, 'opcua', 'browse', `opc.tcp://127.0.0.1:${PORTS.opcua}`, '--depth', '0', '--config', site, '--source', 'plant-opcua'], { stdio: ['ignore', logFd, logFd] });
   await new Promise((r) => browse.once('exit', r));
 }
 // The models' code is compiled by V8 on first use: run it once before plant time starts, so the
@@ -140,7 +180,7 @@ const anchor = Date.now() + 12_000;
 clock.release(anchor);
 const gateway: ChildProcess = spawn(
   process.execPath,
-  [...GATEWAY_NODE_FLAGS, cli, 'start', '--config', join(root, 'edge-config/demo.yaml'), '--time-scale', String(scale), '--time-origin', new Date(scenario.start).toISOString(), '--time-anchor', String(anchor)],
+  [...GATEWAY_NODE_FLAGS, cli, 'start', '--config', site, '--time-scale', String(scale), '--time-origin', new Date(scenario.start).toISOString(), '--time-anchor', String(anchor)],
   { env: { ...process.env, CBM_WEBHOOK_SECRET: process.env.CBM_WEBHOOK_SECRET ?? 'demo-secret' }, stdio: ['ignore', 'pipe', 'pipe'] },
 );
 let buf = '';
