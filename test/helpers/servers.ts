@@ -27,19 +27,34 @@ function canBind(port: number): Promise<boolean> {
   });
 }
 
+/** Ports this test worker has handed out: a port found free stays free only until someone binds it. */
+const handedOut = new Set<number>();
+/** Width of each vitest worker's share of the port range. */
+const SLICE = 2_000;
+
 /**
  * A free TCP port on loopback (for servers that cannot bind port 0 themselves), picked at random
- * below the ephemeral range, so no outgoing connection takes it before the server binds.
+ * below the ephemeral range, so no outgoing connection takes it before the server binds. Each
+ * vitest worker picks from a slice of its own (by VITEST_POOL_ID), and never hands out a port
+ * twice: two workers, or two calls before the first server has bound, cannot get the same port
+ * (a CI run failed with EADDRINUSE in a scenario's plant that way).
  */
 export async function freePort(): Promise<number> {
   const [lo] = ephemeralRange();
-  const low = 10_000;
-  const high = lo > low + 1_000 ? lo : 32_768;
-  for (let i = 0; i < 100; i++) {
-    const port = low + Math.floor(Math.random() * (high - low));
-    if (await canBind(port)) return port;
+  const base = 10_000;
+  const top = lo > base + SLICE ? lo : 32_768;
+  const slices = Math.max(1, Math.floor((top - base) / SLICE));
+  const pool = Math.max(1, Number(process.env.VITEST_POOL_ID ?? 1) || 1);
+  const low = base + ((pool - 1) % slices) * SLICE;
+  for (let i = 0; i < 200; i++) {
+    const port = low + Math.floor(Math.random() * SLICE);
+    if (handedOut.has(port)) continue;
+    if (await canBind(port)) {
+      handedOut.add(port);
+      return port;
+    }
   }
-  throw new Error(`no free port found between ${low} and ${high}`);
+  throw new Error(`no free port found between ${low} and ${low + SLICE}`);
 }
 
 /** A fresh folder inside this test run's temporary root (removed with it when the run ends). */

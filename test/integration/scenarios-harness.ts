@@ -71,7 +71,7 @@ export async function runScenario(name: string): Promise<ScenarioRun> {
         if (age > 200_000) dbg(`age ${t.key} ${(age / 1000).toFixed(0)} s at +${((now - s.start) / 60000).toFixed(1)} min`);
       }
     }, 1) : undefined;
-    plant.finished.then(() => clearInterval(probe));
+    plant.finished.then(() => clearInterval(probe), () => clearInterval(probe));
     const iv = setInterval(() => dbg(`stats ${JSON.stringify(plant.stats)} day ${((clock.now() - s.start) / 864e5).toFixed(2)} ingest ${JSON.stringify(gw.view.ingest())}`), 2000);
     plant.finished.then(() => clearInterval(iv), () => clearInterval(iv));
     await plant.finished;
